@@ -1,0 +1,190 @@
+"""Input validation shared by the core and the adapters.
+
+Every check raises ``ValueError`` / ``TypeError`` with a message that names the
+parameter, the allowed range and the value received. Checks run once at the
+boundary (public function, constructor, first objective call), never inside the
+numerical kernels.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "check_gamma",
+    "check_binary_alpha",
+    "check_softmax_alpha",
+    "check_hess_floor",
+    "check_binary_labels",
+    "check_softmax_labels",
+    "check_margin",
+    "check_sample_weight",
+]
+
+
+def _is_real_scalar(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_gamma(gamma: object) -> float:
+    """Return ``gamma`` as a float after checking it is a finite real >= 0."""
+    if not _is_real_scalar(gamma):
+        raise TypeError(f"gamma must be a real number >= 0, got {gamma!r} of type {type(gamma).__name__}")
+    g = float(gamma)  # type: ignore[arg-type]
+    if not np.isfinite(g) or g < 0:
+        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
+    return g
+
+
+def check_hess_floor(hess_floor: object, name: str = "hess_floor") -> float:
+    """Return the hessian floor as a float after checking it is finite and >= 0."""
+    if not _is_real_scalar(hess_floor):
+        raise TypeError(f"{name} must be a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}")
+    f = float(hess_floor)  # type: ignore[arg-type]
+    if not np.isfinite(f) or f < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {hess_floor!r}")
+    return f
+
+
+def check_binary_alpha(alpha: object) -> float | None:
+    """Return ``alpha`` (weight of the positive class) as a float in [0, 1] or None."""
+    if alpha is None:
+        return None
+    if not _is_real_scalar(alpha):
+        raise TypeError(
+            f"alpha must be None or a real number in [0, 1] for binary focal loss, got {alpha!r} "
+            f"of type {type(alpha).__name__}"
+        )
+    a = float(alpha)  # type: ignore[arg-type]
+    if not np.isfinite(a) or not 0.0 <= a <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1] for binary focal loss, got {alpha!r}")
+    return a
+
+
+def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray[np.float64] | None:
+    """Return softmax ``alpha``: None, a float >= 0, or a float64 array of length ``n_classes``.
+
+    When ``n_classes`` is None the length of a sequence is not checked (the number
+    of classes is not known yet); callers check it again once it is.
+    """
+    if alpha is None:
+        return None
+    if _is_real_scalar(alpha):
+        a = float(alpha)  # type: ignore[arg-type]
+        if not np.isfinite(a) or a < 0:
+            raise ValueError(f"alpha must be a finite number >= 0 for softmax focal loss, got {alpha!r}")
+        return a
+    if isinstance(alpha, (str, bytes, dict)) or not isinstance(alpha, (Sequence, np.ndarray)):
+        raise TypeError(
+            "alpha must be None, a number or a sequence of per-class weights for softmax focal loss, "
+            f"got {alpha!r} of type {type(alpha).__name__}"
+        )
+    try:
+        arr = np.asarray(alpha, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"alpha must be a sequence of numbers, got {alpha!r}") from exc
+    if arr.ndim != 1:
+        raise ValueError(f"alpha must be one-dimensional (one weight per class), got shape {arr.shape}")
+    if n_classes is not None and arr.shape[0] != n_classes:
+        raise ValueError(
+            f"alpha must have one weight per class: length {n_classes} expected, got length {arr.shape[0]} "
+            f"({alpha!r})"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"alpha must hold finite weights >= 0, got {alpha!r}")
+    return arr
+
+
+def _as_float_array(values: ArrayLike, name: str) -> NDArray:
+    arr = np.asarray(values)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got an array of dtype {arr.dtype}")
+    return arr
+
+
+def check_binary_labels(y_true: ArrayLike) -> NDArray[np.bool_]:
+    """Return binary labels as a boolean array (True = positive class).
+
+    Accepts bool, integer or float arrays whose values are exactly 0 or 1.
+    """
+    y = _as_float_array(y_true, "y_true")
+    if y.ndim != 1:
+        raise ValueError(f"y_true must be one-dimensional, got shape {y.shape}")
+    if y.shape[0] == 0:
+        raise ValueError("y_true is empty: at least one sample is required")
+    if y.dtype == np.bool_:
+        return y
+    bad = (y != 0) & (y != 1)  # NaN compares unequal, so it is caught here too
+    if np.any(bad):
+        value = y[np.flatnonzero(bad)[0]]
+        raise ValueError(f"y_true must contain only 0 and 1 for binary focal loss, got {value!r}")
+    return y == 1
+
+
+def check_softmax_labels(y_true: ArrayLike, n_classes: int) -> NDArray[np.intp]:
+    """Return softmax labels as an integer index array with values in [0, n_classes)."""
+    y = _as_float_array(y_true, "y_true")
+    if y.ndim != 1:
+        raise ValueError(f"y_true must be one-dimensional integer labels, got shape {y.shape}")
+    if y.shape[0] == 0:
+        raise ValueError("y_true is empty: at least one sample is required")
+    if y.dtype == np.bool_:
+        y = y.astype(np.intp)
+    if np.issubdtype(y.dtype, np.floating):
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if np.any(bad):
+            raise ValueError(f"y_true must hold integer class labels, got {y[np.flatnonzero(bad)[0]]!r}")
+    out = y.astype(np.intp, copy=False)
+    bad = (y < 0) | (y >= n_classes)
+    if np.any(bad):
+        raise ValueError(
+            f"y_true must hold class labels in [0, {n_classes}) for {n_classes} classes, "
+            f"got {y[np.flatnonzero(bad)[0]]!r}"
+        )
+    return out
+
+
+def check_margin(margin: ArrayLike, n_samples: int, *, softmax: bool) -> NDArray[np.floating]:
+    """Return the raw margin as a float32/float64 array after checking shape and finiteness.
+
+    The caller's array is never modified; float32 is kept (kernels upcast), other
+    numeric types are converted to float64.
+    """
+    z = _as_float_array(margin, "margin")
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    if softmax:
+        if z.ndim != 2:
+            raise ValueError(f"margin must have shape (n_samples, n_classes) for softmax focal loss, got {z.shape}")
+        if z.shape[1] < 2:
+            raise ValueError(f"margin must have at least 2 columns (classes) for softmax focal loss, got {z.shape}")
+    elif z.ndim != 1:
+        raise ValueError(f"margin must have shape (n_samples,) for binary focal loss, got {z.shape}")
+    if z.shape[0] != n_samples:
+        raise ValueError(f"margin has {z.shape[0]} rows but y_true has {n_samples} samples")
+    if not np.all(np.isfinite(z)):
+        bad = z.ravel()[np.flatnonzero(~np.isfinite(z.ravel()))[0]]
+        raise ValueError(f"margin must be finite, got {bad!r}")
+    return z
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray[np.float64] | None:
+    """Return sample weights as float64 (n_samples,) or None; finite and >= 0."""
+    if sample_weight is None:
+        return None
+    w = _as_float_array(sample_weight, "sample_weight")
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},) to match y_true, got {w.shape}")
+    w = w.astype(np.float64, copy=False)
+    bad = ~np.isfinite(w) | (w < 0)
+    if np.any(bad):
+        raise ValueError(f"sample_weight must be finite and >= 0, got {w[np.flatnonzero(bad)[0]]!r}")
+    return w
