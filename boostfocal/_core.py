@@ -238,6 +238,8 @@ def _prepare_softmax(y_true, margin, gamma, alpha, sample_weight):
     if z_raw.ndim != 2:
         raise ValueError(f"margin must have shape (n_samples, n_classes) for softmax focal loss, got {z_raw.shape}")
     n_classes = z_raw.shape[1]
+    if n_classes < 2:
+        raise ValueError(f"margin must have at least 2 columns (classes) for softmax focal loss, got {z_raw.shape}")
     a = check_softmax_alpha(alpha, n_classes)
     y = check_softmax_labels(y_true, n_classes)
     z = check_margin(z_raw, y.shape[0], softmax=True)
@@ -483,16 +485,17 @@ def clip_hessian(
 # --------------------------------------------------------------------------
 # Optimal constant margin
 # --------------------------------------------------------------------------
-def _phi_prime(p: FloatArray, gamma: float) -> FloatArray:
-    r"""d/dp of ``-(1 - p)^g log p``: ``(1-p)^(g-1) (g log p - (1-p)/p)``, written for 0 < p < 1."""
-    q = 1.0 - p
-    if gamma == 0.0:
-        return -1.0 / p
-    return np.exp((gamma - 1.0) * np.log(q)) * (gamma * np.log(p) - q / p)
+def _phi_prime(logit: FloatArray, gamma: float) -> FloatArray:
+    r"""d/dp of ``-(1 - p)^g log p`` at ``p = expit(logit)``: ``(1-p)^(g-1) (g log p - (1-p)/p)``."""
+    softplus = np.log1p(np.exp(-np.abs(logit)))
+    log_p = np.minimum(logit, 0.0) - softplus  # log expit(t)
+    log_q = -np.maximum(logit, 0.0) - softplus  # log expit(-t)
+    q_over_p = np.exp(-logit)  # (1 - p) / p
+    return np.exp((gamma - 1.0) * log_q) * (gamma * log_p - q_over_p)
 
 
 def _invert_phi_prime(target: FloatArray, gamma: float) -> FloatArray:
-    """Solve ``phi'(p) = target`` (target < 0) for p in (0, 1) by bisection in logit space.
+    """Solve ``phi'(expit(t)) = target`` (target < 0) for the logit t by bisection.
 
     ``phi'`` increases from -inf (p -> 0) to 0 (p -> 1) because focal loss is
     convex in p, so the solution is unique.
@@ -501,8 +504,7 @@ def _invert_phi_prime(target: FloatArray, gamma: float) -> FloatArray:
     hi = np.full(target.shape, 60.0)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        p = 1.0 / (1.0 + np.exp(-mid))
-        too_low = _phi_prime(p, gamma) < target
+        too_low = _phi_prime(mid, gamma) < target
         lo = np.where(too_low, mid, lo)
         hi = np.where(too_low, hi, mid)
     return 0.5 * (lo + hi)
