@@ -19,6 +19,27 @@ from ._core import (
 
 __version__ = "0.1.0"
 
+# Names whose modules need an optional library (xgboost, lightgbm, scikit-learn):
+# imported on first access so that ``import boostfocal`` needs numpy alone.
+_LAZY = {
+    "FocalXGBClassifier": "boostfocal.sklearn_xgboost",
+    "FocalLGBMClassifier": "boostfocal.sklearn_lightgbm",
+    "focal_to_posterior": "boostfocal.calibration",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'boostfocal' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 __all__ = [
     "DEFAULT_HESS_FLOOR",
     "binary_focal_loss",
@@ -27,5 +48,8 @@ __all__ = [
     "softmax_focal_grad_hess",
     "clip_hessian",
     "initial_margin",
+    "focal_to_posterior",
+    "FocalXGBClassifier",
+    "FocalLGBMClassifier",
     "__version__",
 ]
