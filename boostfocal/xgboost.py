@@ -1,0 +1,478 @@
+r"""Focal loss for XGBoost: objective, metric and starting parameters.
+
+One objective object serves the three XGBoost entry points:
+
+* ``xgb.train(params, dtrain, obj=focal_objective(...))`` and
+  ``xgboost.dask.train(client, params, dtrain, obj=...)``: called as
+  ``obj(predt, dtrain)``; labels and sample weights are read from the DMatrix;
+* ``xgb.XGBClassifier(objective=focal_objective(...))`` (and
+  ``xgboost.dask.DaskXGBClassifier``): XGBoost calls it as
+  ``obj(y_true, y_pred, sample_weight=w)``, passing weights only to a callable
+  with a parameter named ``sample_weight``, which this one has.
+
+Binary focal loss is used when the margins are 1-D, softmax focal loss when they
+have shape (n_samples, n_classes) (``num_class`` in the parameters). Both work on
+raw margins, which is what XGBoost hands to a custom objective and to a custom
+metric.
+
+Hessian policy
+--------------
+XGBoost treats a negative hessian like zero, and the exact focal hessian is
+negative for badly misclassified samples when ``gamma > 0``. The objective
+returns ``max(h, hess_floor * w)`` (``w`` the sample weight, 1 when absent).
+
+For softmax the hessian is the exact diagonal of the focal-loss hessian times
+:data:`SOFTMAX_HESS_FACTOR` = 2, the factor XGBoost's own ``multi:softprob``
+uses (``max(2 p (1 - p) w, eps)`` in xgboost 3.2), so that ``gamma = 0``
+reproduces the native multiclass model.
+
+Starting margin and probabilities
+---------------------------------
+With a custom objective XGBoost never estimates an intercept, and with no
+``objective`` in the parameters ``predict`` returns raw margins. :func:`focal_params`
+returns parameters with ``objective="binary:logistic"`` or ``"multi:softprob"``
+and ``base_score`` set from :func:`boostfocal.initial_margin`: boosting starts
+from the focal-optimal constant margin, the custom objective still receives
+margins, and ``predict`` returns probabilities ((n,) binary, (n, K) multiclass).
+
+Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
+Dense Object Detection", ICCV 2017.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+import xgboost as xgb
+
+from . import _core
+from ._core import DEFAULT_HESS_FLOOR, AlphaLike, initial_margin
+from ._validation import (
+    check_binary_alpha,
+    check_binary_labels,
+    check_gamma,
+    check_hess_floor,
+    check_sample_weight,
+    check_softmax_alpha,
+    check_softmax_labels,
+)
+
+__all__ = [
+    "DEFAULT_HESS_FLOOR",
+    "SOFTMAX_HESS_FACTOR",
+    "FocalObjective",
+    "FocalMetric",
+    "focal_objective",
+    "focal_metric",
+    "focal_params",
+]
+
+#: Factor applied to the exact diagonal of the softmax focal hessian, matching
+#: XGBoost 3.2's native ``multi:softprob`` (hessian ``2 p (1 - p) w``).
+SOFTMAX_HESS_FACTOR: float = 2.0
+
+# Largest |initial margin| written into a binary ``base_score`` (a probability
+# in float32): expit(+-30) is still strictly inside (0, 1).
+_MAX_BINARY_BASE_MARGIN = 30.0
+
+
+def _validate_alpha_type(alpha: object) -> float | NDArray[np.float64] | None:
+    """Check ``alpha`` before the mode (binary / softmax) is known."""
+    return check_softmax_alpha(alpha, None)
+
+
+def _is_dmatrix(obj: object) -> bool:
+    return isinstance(obj, xgb.DMatrix)
+
+
+def _weights_or_none(w: NDArray) -> NDArray | None:
+    return None if w.size == 0 else w
+
+
+class _LabelCache:
+    """Validated labels and weights of the last dataset seen, keyed on their content.
+
+    The raw arrays XGBoost hands over (fresh copies every round) are compared
+    with ``np.array_equal`` (one pass, no allocation); only when they differ are
+    labels and weights validated again. This is safe whatever the caller does
+    between rounds (``set_label``, another DMatrix) and skips the multi-pass
+    validation on every round after the first.
+    """
+
+    __slots__ = ("y_raw", "w_raw", "key", "y", "w", "alpha")
+
+    def __init__(
+        self,
+        y_raw: NDArray,
+        w_raw: NDArray | None,
+        key: object,
+        y: NDArray,
+        w: NDArray | None,
+        alpha: float | NDArray[np.float64] | None,
+    ) -> None:
+        self.y_raw = y_raw
+        self.w_raw = w_raw
+        self.key = key
+        self.y = y
+        self.w = w
+        self.alpha = alpha
+
+    def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
+        if key != self.key or y_raw.shape != self.y_raw.shape:
+            return False
+        if (w_raw is None) != (self.w_raw is None):
+            return False
+        if not np.array_equal(y_raw, self.y_raw):
+            return False
+        return w_raw is None or np.array_equal(w_raw, self.w_raw)
+
+
+class _FocalBase:
+    """Shared hyperparameter handling, dispatch and label validation."""
+
+    def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
+        self.gamma = check_gamma(gamma)
+        self.alpha = _validate_alpha_type(alpha)
+        self._cache: _LabelCache | None = None
+
+    # -- pickling: the cache is derived data, never shipped (Dask, joblib) --
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _mode_alpha(self, n_classes: int | None) -> float | NDArray[np.float64] | None:
+        if n_classes is None:
+            if isinstance(self.alpha, np.ndarray):
+                raise ValueError(
+                    "alpha is a per-class sequence but the margins are 1-D (binary focal loss); "
+                    f"use a float in [0, 1] or set num_class, got alpha={self.alpha.tolist()!r}"
+                )
+            return check_binary_alpha(self.alpha)
+        return check_softmax_alpha(self.alpha, n_classes)
+
+    def _labels_weights(
+        self, y_raw: NDArray, w_raw: NDArray | None, predt: NDArray
+    ) -> tuple[NDArray, NDArray | None, float | NDArray[np.float64] | None]:
+        """Validated labels, weights and alpha for margins ``predt`` (cached on content)."""
+        n_classes = predt.shape[1] if predt.ndim == 2 else None
+        key = (n_classes, predt.shape[0])
+        cache = self._cache
+        if cache is not None and cache.matches(y_raw, w_raw, key):
+            return cache.y, cache.w, cache.alpha
+        if predt.ndim not in (1, 2) or (predt.ndim == 2 and predt.shape[1] < 2):
+            raise ValueError(
+                f"margins must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
+                f"got {predt.shape}"
+            )
+        alpha = self._mode_alpha(n_classes)
+        y_arr = np.asarray(y_raw)
+        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+            y_arr = y_arr[:, 0]
+        if n_classes is None:
+            y = check_binary_labels(y_arr)
+        else:
+            y = check_softmax_labels(y_arr, n_classes)
+        if y.shape[0] != predt.shape[0]:
+            raise ValueError(f"got {y.shape[0]} labels for {predt.shape[0]} rows of margins")
+        w = check_sample_weight(w_raw, y.shape[0])
+        w_copy = None if w_raw is None else np.array(w_raw, copy=True)
+        self._cache = _LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
+        return y, w, alpha
+
+    def _margins(self, predt: ArrayLike) -> NDArray[np.floating]:
+        z = np.asarray(predt)
+        if z.dtype not in (np.float32, np.float64):
+            z = z.astype(np.float64)
+        return z
+
+    def _split_call(
+        self, first: Any, second: Any, sample_weight: ArrayLike | None
+    ) -> tuple[NDArray, NDArray, NDArray | None]:
+        """Return ``(margins, raw labels, raw weights or None)`` for either calling convention."""
+        if _is_dmatrix(second):
+            if sample_weight is not None:
+                raise TypeError("sample_weight is read from the DMatrix; do not pass it with (predt, dtrain)")
+            return self._margins(first), second.get_label(), _weights_or_none(second.get_weight())
+        if _is_dmatrix(first):
+            raise TypeError(
+                "call as obj(predt, dtrain) (xgb.train) or obj(y_true, y_pred, sample_weight=...) "
+                "(XGBClassifier); got a DMatrix as the first argument"
+            )
+        w = None if sample_weight is None else np.asarray(sample_weight)
+        if w is not None and w.size == 0:
+            w = None
+        return self._margins(second), np.asarray(first), w
+
+
+class FocalObjective(_FocalBase):
+    r"""Focal-loss objective for XGBoost (binary and softmax), on raw margins.
+
+    Create it with :func:`focal_objective`. Instances are picklable and hold no
+    reference to any dataset beyond a cache of the last validated labels.
+
+    Binary (1-D margins ``z``, labels ``y`` in {0, 1}), with ``p = expit(z)``,
+    ``p_t = p`` if ``y = 1`` else ``1 - p`` and ``alpha_t = alpha`` if ``y = 1``
+    else ``1 - alpha`` (1 when ``alpha`` is None):
+
+    .. math::
+
+        FL(z, y) = -\alpha_t\,(1 - p_t)^\gamma\,\log p_t
+
+    Softmax (margins of shape (n_samples, n_classes), labels in [0, K)):
+    ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. The objective returns the
+    gradient and the diagonal of the hessian of ``w * FL`` with respect to the
+    margins, the hessian clipped below at ``hess_floor * w``; for softmax the
+    hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2, XGBoost's
+    native convention) before clipping.
+
+    Call conventions
+    ----------------
+    ``obj(predt, dtrain)``
+        xgb.train / xgboost.dask.train: ``predt`` of shape (n_samples,) or
+        (n_samples, n_classes); labels and weights from ``dtrain``.
+    ``obj(y_true, y_pred, sample_weight=None)``
+        XGBClassifier / DaskXGBClassifier.
+
+    Returns ``(grad, hess)``: float64 arrays of the shape of the margins.
+
+    Labels and weights are validated on the first call and again only when
+    their content changes (an O(n) equality test per round).
+    """
+
+    def __init__(
+        self, *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+    ) -> None:
+        super().__init__(gamma=gamma, alpha=alpha)
+        self.hess_floor = check_hess_floor(hess_floor)
+
+    def __repr__(self) -> str:
+        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
+        return f"FocalObjective(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r})"
+
+    def __call__(
+        self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        z, y_raw, w_raw = self._split_call(first, second, sample_weight)
+        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        if z.ndim == 1:
+            grad, hess = _core._binary_grad_hess_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
+            floor: float | NDArray = self.hess_floor if w is None else self.hess_floor * w
+        else:
+            grad, hess = _core._softmax_grad_hess_kernel(y, z, self.gamma, alpha, w)
+            hess *= SOFTMAX_HESS_FACTOR  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
+            floor = self.hess_floor if w is None else (self.hess_floor * w)[:, None]
+        np.maximum(hess, floor, out=hess)  # clip_hessian, in place: max(h, hess_floor * w)
+        return grad, hess
+
+
+class FocalMetric(_FocalBase):
+    r"""Weighted mean focal loss on raw margins, for XGBoost's ``custom_metric`` / ``eval_metric``.
+
+    .. math::
+
+        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+
+    (``alpha_t`` inside FL, as in :class:`FocalObjective`). Lower is better:
+    XGBoost's sklearn API minimises callable metrics, and with xgb.train pass
+    ``maximize=False`` (the default).
+
+    It receives margins: XGBoost hands raw margins to a custom metric whenever
+    the objective is a custom one (as with :func:`focal_objective`). Do not use
+    it with a built-in objective, where the metric receives probabilities.
+
+    Call conventions
+    ----------------
+    ``metric(predt, dmatrix) -> (name, value)``
+        xgb.train ``custom_metric``.
+    ``metric(y_true, y_score, sample_weight=None) -> value``
+        XGBClassifier ``eval_metric`` (the name shown is :attr:`__name__`).
+    """
+
+    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> None:
+        super().__init__(gamma=gamma, alpha=alpha)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        self.__name__ = name
+
+    def __repr__(self) -> str:
+        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
+        return f"FocalMetric(gamma={self.gamma!r}, alpha={alpha!r}, name={self.__name__!r})"
+
+    def __call__(self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None) -> Any:
+        z, y_raw, w_raw = self._split_call(first, second, sample_weight)
+        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        if z.ndim == 1:
+            loss = _core._binary_loss_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
+        else:
+            loss = _core._softmax_loss_kernel(y, z, self.gamma, alpha, w)
+        total = float(loss.sum())
+        denom = float(y.shape[0]) if w is None else float(w.sum())
+        value = total / denom if denom > 0 else 0.0
+        if _is_dmatrix(second):
+            return self.__name__, value
+        return value
+
+
+def focal_objective(
+    *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+) -> FocalObjective:
+    r"""Focal-loss objective for ``xgb.train(obj=...)``, ``XGBClassifier(objective=...)`` and Dask.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
+    alpha : float, sequence of float or None, default=None
+        Binary: weight of the positive class in [0, 1] (negatives get
+        ``1 - alpha``). Softmax: one weight >= 0 per class (length ``num_class``,
+        checked on the first call) or a single number scaling every class.
+        None: no class weighting.
+    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
+        Lower bound of the hessian per unit of sample weight: the objective
+        returns ``max(h, hess_floor * w)``.
+
+    Returns
+    -------
+    FocalObjective
+        Callable as ``obj(predt, dtrain)`` or ``obj(y_true, y_pred, sample_weight=None)``,
+        returning ``(grad, hess)`` of shape (n_samples,) (binary) or
+        (n_samples, n_classes) (softmax).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad ``gamma``, ``alpha`` or ``hess_floor`` (here), and on the
+        first call for labels outside {0, 1} / [0, K), an ``alpha`` whose length
+        is not the number of classes, or negative / non-finite weights.
+
+    Notes
+    -----
+    .. math::
+
+        \frac{\partial FL}{\partial u} = \alpha_t (1 - p_t)^\gamma (\gamma\,p_t \log p_t - (1 - p_t))
+
+    with ``u`` the signed margin (see :mod:`boostfocal._core`). The softmax
+    hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
+    """
+    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
+
+
+def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:
+    r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
+
+    Parameters
+    ----------
+    gamma, alpha
+        As in :func:`focal_objective`; use the same values to monitor the
+        training objective.
+    name : str, default="focal_loss"
+        Name under which XGBoost records the metric (``evals_result``).
+
+    Returns
+    -------
+    FocalMetric
+        ``metric(predt, dmatrix) -> (name, value)`` for xgb.train and
+        ``metric(y_true, y_score, sample_weight=None) -> value`` for XGBClassifier.
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    """
+    return FocalMetric(gamma=gamma, alpha=alpha, name=name)
+
+
+def focal_params(
+    params: Mapping[str, Any] | None = None,
+    *,
+    y_true: ArrayLike | xgb.DMatrix,
+    gamma: float = 2.0,
+    alpha: AlphaLike = None,
+    sample_weight: ArrayLike | None = None,
+    num_class: int | None = None,
+) -> dict[str, Any]:
+    r"""Booster parameters that start from the focal-optimal margin and predict probabilities.
+
+    Returns a copy of ``params`` with
+
+    * ``objective="binary:logistic"`` (binary) or ``"multi:softprob"`` and
+      ``num_class`` (softmax): ``Booster.predict`` then returns probabilities,
+      (n,) or (n, K) with rows summing to 1, while a custom ``obj`` still
+      receives raw margins;
+    * ``base_score`` set so that the starting margin is
+      :func:`boostfocal.initial_margin` of the training labels and weights:
+      ``expit(z*)`` for binary (XGBoost stores a probability and boosts from its
+      logit), the vector ``z*`` for softmax (xgboost 3.x uses a per-class
+      ``base_score`` as the starting margins).
+
+    A ``base_margin`` set on a DMatrix replaces ``base_score`` for that DMatrix
+    (XGBoost's rule); do not set one if you want this starting margin.
+
+    Parameters
+    ----------
+    params : mapping, optional
+        Other booster parameters, copied. ``objective`` and ``base_score`` in it
+        are overwritten.
+    y_true : xgboost.DMatrix or array-like of shape (n_samples,)
+        The training DMatrix (labels and weights are read from it) or the
+        training labels.
+    gamma, alpha
+        As in :func:`focal_objective`; use the same values.
+    sample_weight : array-like of shape (n_samples,), optional
+        Training weights when ``y_true`` is an array (ignored -- an error -- with
+        a DMatrix, whose weights are used).
+    num_class : int, optional
+        Number of classes K >= 2 for softmax; defaults to ``params["num_class"]``;
+        None (and no ``num_class`` in params) means binary.
+
+    Returns
+    -------
+    dict
+        The parameters to pass to ``xgb.train`` / ``xgboost.dask.train``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad hyperparameters, labels, weights or ``num_class``.
+    """
+    g = check_gamma(gamma)
+    out: dict[str, Any] = dict(params or {})
+    if num_class is None and out.get("num_class") is not None:
+        num_class = out["num_class"]
+    if num_class is not None:
+        if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 2:
+            raise ValueError(f"num_class must be an integer >= 2 (or None for binary), got {num_class!r}")
+        num_class = int(num_class)
+    if isinstance(y_true, xgb.DMatrix):
+        if sample_weight is not None:
+            raise TypeError("sample_weight is read from the DMatrix; do not pass it with a DMatrix")
+        y = y_true.get_label()
+        sample_weight = _weights_or_none(y_true.get_weight())
+    else:
+        y = y_true
+    if num_class is None:
+        a = check_binary_alpha(alpha)
+        z0 = float(initial_margin(y, gamma=g, alpha=a, sample_weight=sample_weight))
+        z0 = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
+        out["objective"] = "binary:logistic"
+        out.pop("num_class", None)
+        out["base_score"] = float(1.0 / (1.0 + np.exp(-z0)))
+    else:
+        a_soft = check_softmax_alpha(alpha, num_class)
+        z0v = np.asarray(
+            initial_margin(y, gamma=g, alpha=a_soft, sample_weight=sample_weight, num_class=num_class),
+            dtype=np.float64,
+        )
+        out["objective"] = "multi:softprob"
+        out["num_class"] = num_class
+        out["base_score"] = [float(v) for v in z0v]
+    return out
