@@ -1,0 +1,248 @@
+r"""Recover the class posterior from focal-loss probabilities.
+
+Focal loss down-weights easy examples, and the probabilities a focal model
+predicts are systematically pulled towards the middle (under-confident):
+they estimate the *focal-optimal* probability, not the posterior. The
+population minimiser of focal loss is however an invertible function of the
+posterior (Charoenphakdee, Vongkulbhisal, Chairatanakul & Sugiyama, 2021,
+"On focal loss for class-posterior probability estimation"), so the posterior
+can be read back in closed form. :func:`focal_to_posterior` does that.
+
+Derivation
+----------
+Write :math:`\phi(p) = -(1 - p)^\gamma \log p` (focal loss of the true class as
+a function of its probability). :math:`\phi` is strictly decreasing and convex
+on (0, 1] for every :math:`\gamma \ge 0`, with
+
+.. math::
+
+    -\phi'(p) = (1 - p)^\gamma \left(\frac{1}{p} + \gamma\,\frac{-\log p}{1 - p}\right) > 0 .
+
+*Binary.* With :math:`a_1 = \alpha`, :math:`a_0 = 1 - \alpha` (both 1 when
+``alpha`` is None), the losses are :math:`L_1(p) = a_1 \phi(p)` and
+:math:`L_0(p) = a_0 \phi(1 - p)`. For a posterior :math:`\eta`, the expected
+loss :math:`\eta L_1(p) + (1 - \eta) L_0(p)` is convex in p and its minimiser
+:math:`p^*` solves :math:`\eta L_1'(p) + (1 - \eta) L_0'(p) = 0`:
+
+.. math::
+
+    \eta = \frac{L_0'(p^*)}{L_0'(p^*) - L_1'(p^*)}
+         = \frac{a_0\,|\phi'(1 - p^*)|}{a_0\,|\phi'(1 - p^*)| + a_1\,|\phi'(p^*)|} .
+
+*Softmax.* For K classes with per-class weights :math:`a_c`, the expected loss
+:math:`\sum_c \eta_c a_c \phi(p_c)` is convex on the probability simplex; at
+its interior minimiser the Lagrange condition is
+:math:`\eta_c a_c \phi'(p_c) = \mu` for every class (one multiplier
+:math:`\mu < 0`), hence
+
+.. math::
+
+    \eta_c = \frac{1 / (a_c\,|\phi'(p_c)|)}{\sum_k 1 / (a_k\,|\phi'(p_k)|)} .
+
+For K = 2 this is the binary formula. At :math:`\gamma = 0` and no ``alpha``,
+:math:`|\phi'(p)| = 1/p` and both formulas return p unchanged.
+
+Everything is computed in log space
+(:math:`\log|\phi'(p)| = \gamma \log(1 - p) + \log(1/p + \gamma\,r)` with
+:math:`r = -\log p / (1 - p)` evaluated as ``-log1p(-q) / q`` near p = 1), so
+the map is finite and monotone on the closed interval [0, 1], for tiny p and
+for :math:`\gamma < 1`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import check_gamma
+
+__all__ = ["focal_to_posterior"]
+
+
+def _log_abs_phi_prime(x: NDArray[np.float64], y: NDArray[np.float64], gamma: float) -> NDArray[np.float64]:
+    r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller.
+
+    ``|phi'(x)| = y^g (1/x + g r)`` with ``r = -log(x) / y`` (``r -> 1`` as ``y -> 0``).
+    Returns +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
+        small_y = y < 0.5
+        safe_y = np.where(y > 0.0, y, 1.0)
+        r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
+        r = np.where(y > 0.0, r, 1.0)
+        inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
+        log_inner = np.log(inner)
+        # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
+        log_mod = gamma * np.log(y) if gamma > 0.0 else np.zeros_like(y)
+    return log_mod + log_inner
+
+
+def _check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
+    arr = np.asarray(p)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"p must be an array of real probabilities, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"p must have shape (n_samples,) (binary: probability of class 1) or "
+            f"(n_samples, n_classes) (softmax), got shape {arr.shape}"
+        )
+    if arr.ndim == 2 and arr.shape[1] < 2:
+        raise ValueError(f"p of shape (n_samples, n_classes) needs n_classes >= 2, got shape {arr.shape}")
+    out = np.array(arr, dtype=np.float64, copy=True)  # never write into (or alias) the caller's array
+    if out.size and not np.all(np.isfinite(out)):
+        raise ValueError("p must be finite (no NaN or inf)")
+    if out.size and (out.min() < 0.0 or out.max() > 1.0):
+        raise ValueError(f"p must lie in [0, 1], got values in [{out.min()!r}, {out.max()!r}]")
+    if out.ndim == 2 and out.size and np.any(out.sum(axis=1) <= 0.0):
+        raise ValueError("each row of p (n_samples, n_classes) needs a positive entry, got a row of zeros")
+    return out
+
+
+def _binary_weights(alpha: object) -> tuple[float, float]:
+    if alpha is None:
+        return 1.0, 1.0
+    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool):
+        raise TypeError(
+            f"alpha must be None or a real number in (0, 1) for binary probabilities, got {alpha!r} "
+            f"of type {type(alpha).__name__}"
+        )
+    a = float(alpha)
+    if not np.isfinite(a) or not 0.0 < a < 1.0:
+        raise ValueError(
+            f"alpha must be in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the "
+            f"posterior cannot be recovered) for binary probabilities, got {alpha!r}"
+        )
+    return 1.0 - a, a
+
+
+def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
+    if alpha is None or (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)):
+        if alpha is not None:
+            a = float(alpha)  # type: ignore[arg-type]
+            if not np.isfinite(a) or a <= 0.0:
+                raise ValueError(f"alpha must be a finite number > 0 for softmax probabilities, got {alpha!r}")
+        return np.ones(n_classes)  # a common factor cancels in the normalisation
+    if isinstance(alpha, (str, bytes)):
+        raise TypeError(f"alpha must be None, a number or a sequence of numbers, got {alpha!r}")
+    try:
+        arr = np.asarray(alpha, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"alpha must be None, a number or a sequence of numbers, got {alpha!r}") from exc
+    if arr.ndim != 1 or arr.shape[0] != n_classes:
+        raise ValueError(f"alpha must have one weight per class ({n_classes}), got {np.asarray(alpha).tolist()!r}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0):
+        raise ValueError(
+            "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
+            f"and its posterior cannot be recovered), got {arr.tolist()!r}"
+        )
+    return arr
+
+
+def _expit_diff(d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Stable ``1 / (1 + exp(-d))`` for d in [-inf, inf]."""
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.abs(d))
+    return np.where(d >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike | None = None) -> NDArray[np.float64]:
+    r"""Map probabilities trained with focal loss to estimates of the class posterior.
+
+    Binary, ``p`` the predicted probability of class 1 (shape (n_samples,)):
+
+    .. math::
+
+        \eta(p) = \frac{a_0\,|\phi'(1 - p)|}{a_0\,|\phi'(1 - p)| + a_1\,|\phi'(p)|},
+        \qquad -\phi'(p) = (1 - p)^\gamma \left(\frac{1}{p} - \gamma\,\frac{\log p}{1 - p}\right)
+
+    with :math:`a_1 = \alpha`, :math:`a_0 = 1 - \alpha` (1 and 1 when ``alpha``
+    is None). Softmax, ``p`` of shape (n_samples, n_classes):
+
+    .. math::
+
+        \eta_c(p) = \frac{1 / (a_c\,|\phi'(p_c)|)}{\sum_k 1 / (a_k\,|\phi'(p_k)|)} .
+
+    Both follow from the first-order condition of the expected focal loss at
+    its minimiser, which is unique because focal loss is convex in the
+    probability (see :mod:`boostfocal.calibration` for the derivation). The
+    map is the identity at ``gamma = 0`` with ``alpha=None``, strictly
+    increasing in p (binary), sends 0 to 0 and 1 to 1, and is finite on all
+    of [0, 1].
+
+    Parameters
+    ----------
+    p : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Probabilities predicted by a model trained with focal loss, in [0, 1]:
+        the probability of class 1 (binary) or one row per sample (softmax;
+        rows are expected to sum to 1 and are renormalised by the formula).
+    gamma : float
+        The focusing parameter used in training, finite and >= 0.
+    alpha : float, sequence of float or None, default=None
+        The class weighting used in training. Binary: weight of class 1 in the
+        open interval (0, 1) (class 0 gets ``1 - alpha``). Softmax: one weight
+        > 0 per class, or a single number (which cancels). None: unweighted.
+
+    Returns
+    -------
+    ndarray of float64, shape of ``p``
+        Posterior estimates: the probability of class 1 (binary) or rows
+        summing to 1 (softmax). A new array; ``p`` is not modified.
+
+    Raises
+    ------
+    TypeError
+        If ``p`` is not numeric or ``gamma`` / ``alpha`` has the wrong type.
+    ValueError
+        If ``p`` has a bad shape, is not finite or leaves [0, 1]; if ``gamma``
+        < 0; if a binary ``alpha`` is not in (0, 1) or a softmax ``alpha`` is
+        not > 0 with one entry per class.
+
+    Notes
+    -----
+    A posterior the model is confident about is pulled back to the extremes:
+    at ``gamma = 2`` a focal probability of 0.9 corresponds to a posterior of
+    about 0.997. Apply it to the probabilities of a focal model before
+    thresholding on a calibrated scale or computing the Brier score.
+
+    References
+    ----------
+    T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for Dense
+    Object Detection", ICCV 2017. N. Charoenphakdee, J. Vongkulbhisal,
+    N. Chairatanakul, M. Sugiyama, "On Focal Loss for Class-Posterior
+    Probability Estimation: A Theoretical Perspective", CVPR 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boostfocal import focal_to_posterior
+    >>> focal_to_posterior(np.array([0.1, 0.5, 0.9]), gamma=0.0).tolist()
+    [0.1, 0.5, 0.9]
+    >>> np.round(focal_to_posterior(np.array([0.1, 0.5, 0.9]), gamma=2.0), 4).tolist()
+    [0.0026, 0.5, 0.9974]
+    """
+    g = check_gamma(gamma)
+    prob = _check_probabilities(p)
+    if prob.ndim == 1:
+        a0, a1 = _binary_weights(alpha)
+        q = 1.0 - prob
+        if g == 0.0 and a0 == a1:
+            return prob  # identity (already a fresh float64 copy)
+        # log(L0') - log(-L1') = log a0 + log|phi'(q)| - log a1 - log|phi'(p)|
+        with np.errstate(invalid="ignore"):
+            d = (np.log(a0) + _log_abs_phi_prime(q, prob, g)) - (np.log(a1) + _log_abs_phi_prime(prob, q, g))
+        return _expit_diff(d)
+    weights = _softmax_weights(alpha, prob.shape[1])
+    if g == 0.0 and np.all(weights == weights[0]):
+        return prob / prob.sum(axis=1, keepdims=True)
+    # log eta_c = -log a_c - log|phi'(p_c)| + const  (log-sum-exp normalisation)
+    log_w = -np.log(weights)[None, :] - _log_abs_phi_prime(prob, 1.0 - prob, g)
+    top = log_w.max(axis=1, keepdims=True)
+    inf_rows = np.isposinf(top[:, 0])
+    with np.errstate(invalid="ignore", under="ignore"):
+        e = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
+    if np.any(inf_rows):  # a class with p_c = 1 (gamma > 0): all the mass goes there
+        e[inf_rows] = np.isposinf(log_w[inf_rows]).astype(np.float64)
+    return e / e.sum(axis=1, keepdims=True)
