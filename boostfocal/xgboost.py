@@ -80,6 +80,19 @@ SOFTMAX_HESS_FACTOR: float = 2.0
 _MAX_BINARY_BASE_MARGIN = 30.0
 
 
+def _base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
+    """``base_score`` that makes XGBoost start from margin ``z0``.
+
+    binary:logistic stores a probability and boosts from its logit; xgboost 3.x
+    multi:softprob uses a per-class ``base_score`` as the starting margins.
+    """
+    z = np.asarray(z0, dtype=np.float64)
+    if z.ndim == 0:
+        zc = float(np.clip(z, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
+        return float(1.0 / (1.0 + np.exp(-zc)))
+    return [float(v) for v in z]
+
+
 def _validate_alpha_type(alpha: object) -> float | NDArray[np.float64] | None:
     """Check ``alpha`` before the mode (binary / softmax) is known."""
     return check_softmax_alpha(alpha, None)
@@ -462,10 +475,9 @@ def focal_params(
     if num_class is None:
         a = check_binary_alpha(alpha)
         z0 = float(initial_margin(y, gamma=g, alpha=a, sample_weight=sample_weight))
-        z0 = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
         out["objective"] = "binary:logistic"
         out.pop("num_class", None)
-        out["base_score"] = float(1.0 / (1.0 + np.exp(-z0)))
+        out["base_score"] = _base_score_from_margin(z0)
     else:
         a_soft = check_softmax_alpha(alpha, num_class)
         z0v = np.asarray(
@@ -474,5 +486,5 @@ def focal_params(
         )
         out["objective"] = "multi:softprob"
         out["num_class"] = num_class
-        out["base_score"] = [float(v) for v in z0v]
+        out["base_score"] = _base_score_from_margin(z0v)
     return out

@@ -20,6 +20,8 @@ from xgboost import dask as dxgb  # noqa: E402
 from boostfocal import initial_margin  # noqa: E402
 from boostfocal.xgboost import focal_objective, focal_params  # noqa: E402
 
+pytestmark = pytest.mark.slow  # starts a Dask cluster (about 8 s)
+
 PARAMS = {"max_depth": 3, "eta": 0.3, "tree_method": "hist", "seed": 0}
 
 
