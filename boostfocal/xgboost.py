@@ -80,6 +80,10 @@ SOFTMAX_HESS_FACTOR: float = 2.0
 _MAX_BINARY_BASE_MARGIN = 30.0
 
 
+# Validated label sets kept per objective / metric object (train + a few eval sets).
+_CACHE_SIZE = 4
+
+
 def _base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
     """``base_score`` that makes XGBoost start from margin ``z0``.
 
@@ -107,7 +111,7 @@ def _weights_or_none(w: NDArray) -> NDArray | None:
 
 
 class _LabelCache:
-    """Validated labels and weights of the last dataset seen, keyed on their content.
+    """Validated labels and weights of one dataset, keyed on their content.
 
     The raw arrays XGBoost hands over (fresh copies every round) are compared
     with ``np.array_equal`` (one pass, no allocation); only when they differ are
@@ -150,12 +154,13 @@ class _FocalBase:
     def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
         self.gamma = check_gamma(gamma)
         self.alpha = _validate_alpha_type(alpha)
-        self._cache: _LabelCache | None = None
+        # a few entries: a metric alternates between the train and eval sets every round
+        self._cache: tuple[_LabelCache, ...] = ()
 
     # -- pickling: the cache is derived data, never shipped (Dask, joblib) --
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_cache"] = None
+        state["_cache"] = ()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -177,9 +182,9 @@ class _FocalBase:
         """Validated labels, weights and alpha for margins ``predt`` (cached on content)."""
         n_classes = predt.shape[1] if predt.ndim == 2 else None
         key = (n_classes, predt.shape[0])
-        cache = self._cache
-        if cache is not None and cache.matches(y_raw, w_raw, key):
-            return cache.y, cache.w, cache.alpha
+        for cache in self._cache:
+            if cache.matches(y_raw, w_raw, key):
+                return cache.y, cache.w, cache.alpha
         if predt.ndim not in (1, 2) or (predt.ndim == 2 and predt.shape[1] < 2):
             raise ValueError(
                 f"margins must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
@@ -197,7 +202,8 @@ class _FocalBase:
             raise ValueError(f"got {y.shape[0]} labels for {predt.shape[0]} rows of margins")
         w = check_sample_weight(w_raw, y.shape[0])
         w_copy = None if w_raw is None else np.array(w_raw, copy=True)
-        self._cache = _LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
+        entry = _LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
+        self._cache = (entry, *self._cache[: _CACHE_SIZE - 1])  # one atomic assignment
         return y, w, alpha
 
     def _margins(self, predt: ArrayLike) -> NDArray[np.floating]:
@@ -256,8 +262,10 @@ class FocalObjective(_FocalBase):
 
     Returns ``(grad, hess)``: float64 arrays of the shape of the margins.
 
-    Labels and weights are validated on the first call and again only when
-    their content changes (an O(n) equality test per round).
+    Labels and weights are validated on the first call for a dataset and again
+    only when their content changes: each round costs an O(n) equality test
+    against a cached copy (the last few datasets are kept; the cache is not
+    pickled).
     """
 
     def __init__(

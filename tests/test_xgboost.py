@@ -317,9 +317,9 @@ def test_pickled_xgbclassifier_in_fresh_process(tmp_path):
     X, y = _multi_data(n=200, k=3)
     clf = xgb.XGBClassifier(objective=focal_objective(gamma=2.0, alpha=[1.0, 2.0, 0.5]), n_estimators=10, n_jobs=1)
     clf.fit(X, y)
-    assert clf.objective._cache is not None  # the label cache was filled ...
+    assert len(clf.objective._cache) == 1  # the label cache was filled ...
     blob = pickle.dumps((clf, X))
-    assert pickle.loads(blob)[0].objective._cache is None  # ... but is not shipped
+    assert pickle.loads(blob)[0].objective._cache == ()  # ... but is not shipped
     model_path = tmp_path / "clf.pkl"
     model_path.write_bytes(blob)
     out = tmp_path / "proba.npy"
@@ -348,6 +348,19 @@ def test_label_cache_revalidates_changed_labels():
     d.set_label(bad)
     with pytest.raises(ValueError, match="only 0 and 1"):
         obj(z, d)
+
+
+def test_metric_alternating_datasets_uses_the_right_labels():
+    X, y = _binary_data(n=100)
+    d1 = xgb.DMatrix(X, label=y)
+    d2 = xgb.DMatrix(X, label=1.0 - y)
+    z = np.random.default_rng(1).normal(size=100)
+    metric = focal_metric(gamma=2.0)
+    first = [metric(z, d1)[1], metric(z, d2)[1]]
+    again = [metric(z, d1)[1], metric(z, d2)[1]]
+    assert first == again and first[0] != first[1]
+    assert len(metric._cache) == 2  # both datasets cached, validated once each
+    assert first[1] == pytest.approx(focal_metric(gamma=2.0)(z, d2)[1], rel=1e-15)
 
 
 @pytest.mark.parametrize(

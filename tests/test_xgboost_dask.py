@@ -81,3 +81,19 @@ def test_dask_classifier_gamma0_matches_native_same_cluster(client, data):
     np.testing.assert_allclose(p_focal, p_native, rtol=0, atol=1e-5)
     labels = focal.predict(dX).compute()
     assert set(np.unique(labels)) <= {0, 1}
+
+
+def test_dask_train_multiclass_gamma0_matches_native_same_cluster(client):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 4))
+    y = rng.choice(3, size=400, p=[0.2, 0.3, 0.5]).astype(np.float64)
+    X[:, 0] += y
+    dX, dy = _dask(X, y)
+    dtrain = dxgb.DaskDMatrix(client, dX, dy)
+    params = focal_params(dict(PARAMS, num_class=3), y_true=y, gamma=0.0)  # per-class base_score
+    native = dxgb.predict(client, dxgb.train(client, params, dtrain, num_boost_round=20), dX).compute()
+    focal_booster = dxgb.train(client, params, dtrain, num_boost_round=20, obj=focal_objective(gamma=0.0))
+    focal = dxgb.predict(client, focal_booster, dX).compute()
+    assert focal.shape == (400, 3)
+    np.testing.assert_allclose(focal.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(focal, native, rtol=0, atol=1e-5)
