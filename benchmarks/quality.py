@@ -19,6 +19,7 @@ method                      configurations (binary)
 log loss                    1 (nothing to tune)
 class-weighted log loss     scale_pos_weight = w^t, t in 0.1, 0.2, ..., 1.0 (w = neg/pos)
 boostfocal focal            gamma in {0.5, 1, 2, 3, 5} x alpha in {None, 0.75}
+CatBoost log loss           1 (CatBoost's own Logloss: separates the library from the loss)
 CatBoost Focal              focal_gamma in {0.5, 1, 2, 3, 5} x focal_alpha in {0.5, 0.75}
 imbalance-xgboost focal     gamma in {0.5, 1, 2, 3, 5} (it has no alpha)
 ==========================  =========================================================
@@ -82,7 +83,10 @@ DATASETS: dict[str, dict[str, Any]] = {
     "hpc": {"loader": "load_hpc", "title": "hpc_data (4 classes)", "precision": 0.5},
 }
 
-METHOD_ORDER = ("log loss", "class-weighted log loss", "boostfocal focal", "CatBoost Focal", "imbalance-xgboost focal")
+METHOD_ORDER = (
+    "log loss", "class-weighted log loss", "boostfocal focal", "CatBoost log loss", "CatBoost Focal",
+    "imbalance-xgboost focal",
+)
 METRICS = ("ap", "roc_auc", "recall_at_p", "brier")
 
 
@@ -282,7 +286,11 @@ class Runner:
         to_post = lambda p: focal_to_posterior(p, gamma=gamma)  # noqa: E731
         return f"gamma={gamma:g}", va, te, to_post, rng[1]
 
-    def catboost_focal(self, gamma: float, alpha: float):  # type: ignore[no-untyped-def]
+    def catboost_logloss(self):  # type: ignore[no-untyped-def]
+        return self.catboost_focal(None, None)
+
+    def catboost_focal(self, gamma: float | None, alpha: float | None):  # type: ignore[no-untyped-def]
+        """CatBoost's built-in Focal loss; with gamma None, its Logloss."""
         from catboost import CatBoostClassifier, Pool
 
         cats = [c for c in self.X.columns if str(self.X[c].dtype) == "category"]
@@ -294,15 +302,19 @@ class Runner:
             return Pool(Xc, label=y, cat_features=cats or None)
 
         clf = CatBoostClassifier(
-            loss_function=f"Focal:focal_alpha={alpha};focal_gamma={gamma}", iterations=self.max_rounds,
+            loss_function="Logloss" if gamma is None else f"Focal:focal_alpha={alpha};focal_gamma={gamma}",
+            iterations=self.max_rounds,
             learning_rate=LEARNING_RATE, depth=MAX_DEPTH, thread_count=self.n_jobs, random_seed=self.seed,
             early_stopping_rounds=self.patience, verbose=False, allow_writing_files=False,
         )
         clf.fit(pool(self.X_tr, self.y_tr), eval_set=pool(self.X_va, self.y_va), use_best_model=True)
         va = clf.predict_proba(pool(self.X_va))[:, 1]
         te = clf.predict_proba(pool(self.X_te))[:, 1]
+        rounds = int(clf.get_best_iteration()) + 1
+        if gamma is None:
+            return "-", va, te, (lambda p: p), rounds
         to_post = lambda p: focal_to_posterior(p, gamma=gamma, alpha=alpha)  # noqa: E731
-        return f"gamma={gamma:g}, alpha={alpha:g}", va, te, to_post, int(clf.get_best_iteration()) + 1
+        return f"gamma={gamma:g}, alpha={alpha:g}", va, te, to_post, rounds
 
 
 def tune(runner: Runner, method: str, configs: list[tuple], fit, log) -> MethodResult:  # type: ignore[no-untyped-def]
@@ -351,9 +363,10 @@ def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, 
         alphas = FOCAL_BINARY_ALPHAS
     results.append(tune(runner, "boostfocal focal", [(g, a) for g in gammas for a in alphas], runner.focal, log))
     if multiclass:
-        skipped.append("CatBoost Focal and imbalance-xgboost focal: binary only")
+        skipped.append("CatBoost (log loss and Focal) and imbalance-xgboost focal: binary-only comparison here")
     else:
         if importlib.util.find_spec("catboost") is not None:
+            results.append(tune(runner, "CatBoost log loss", [()], runner.catboost_logloss, log))
             results.append(
                 tune(runner, "CatBoost Focal", [(g, a) for g in gammas for a in CATBOOST_ALPHAS], runner.catboost_focal, log)
             )
@@ -474,6 +487,10 @@ def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_b
             )
         lines += ["", verdict(ds), ""]
         others = [r for r in ds["results"] if r.method in ("CatBoost Focal", "imbalance-xgboost focal")]
+        res = {r.method: r for r in ds["results"]}
+        if "CatBoost Focal" in res and "CatBoost log loss" in res:
+            d, lo, hi = _paired(res["CatBoost Focal"], res["CatBoost log loss"])
+            lines.append(f"- CatBoost Focal minus CatBoost log loss in test AP: {d:+.4f} [{lo:+.4f}, {hi:+.4f}].")
         focal = next(r for r in ds["results"] if r.method == "boostfocal focal")
         for o in others:
             d, lo, hi = _paired(focal, o)
@@ -491,8 +508,8 @@ def plot(all_ds: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(all_ds), figsize=(3.6 * len(all_ds), 3.8), squeeze=False)
-    colours = dict(zip(METHOD_ORDER, ("tab:grey", "tab:orange", "tab:blue", "tab:green", "tab:purple")))
-    short = dict(zip(METHOD_ORDER, ("log loss", "weighted", "boostfocal", "CatBoost", "imb-xgb")))
+    colours = dict(zip(METHOD_ORDER, ("tab:grey", "tab:orange", "tab:blue", "tab:olive", "tab:green", "tab:purple")))
+    short = dict(zip(METHOD_ORDER, ("log loss", "weighted", "boostfocal", "CB logloss", "CB Focal", "imb-xgb")))
     for ax, ds in zip(axes[0], all_ds):
         rs = ds["results"]
         x = np.arange(len(rs))
