@@ -1,0 +1,630 @@
+r"""Focal loss for LightGBM: objective, metric, starting margin and probabilities.
+
+One objective object serves every LightGBM entry point:
+
+* ``lgb.train({"objective": focal_objective(...), ...}, train_set)``: LightGBM
+  calls it as ``obj(preds, dataset)``; labels and weights are read from the
+  :class:`lightgbm.Dataset`;
+* ``lgb.LGBMClassifier(objective=focal_objective(...))`` and
+  ``lightgbm.dask.DaskLGBMClassifier``: LightGBM's ``_ObjectiveFunctionWrapper``
+  counts the parameters of the callable and passes the sample weights only to a
+  callable with three (``(y_true, y_pred, weight)``). :class:`FocalObjective`
+  has exactly three, so weights always arrive and are always used (a
+  two-parameter callable would be trained unweighted without a word).
+
+Binary focal loss is used when the margins are 1-D, softmax focal loss when they
+have shape (n_samples, n_classes) (``num_class`` in the parameters; LightGBM
+4.x hands custom functions an (n_samples, n_classes) array and reads back
+(n_samples, n_classes) arrays).
+
+Hessian policy
+--------------
+The exact focal hessian is negative for badly misclassified samples when
+``gamma > 0``; the objective returns ``max(h, hess_floor * w)`` (``w`` the sample
+weight, 1 when absent). LightGBM refuses to split a node whose hessian sum is
+below ``min_sum_hessian_in_leaf`` (default 1e-3): rows whose hessian sits at the
+floor contribute almost nothing to that sum, so with very confident (or very
+wrong) predictions leaves may stop splitting early. Lower
+``min_sum_hessian_in_leaf`` (e.g. to 1e-6) if training stalls at gamma >= 2.
+
+For softmax the exact diagonal of the focal hessian is multiplied by
+:data:`SOFTMAX_HESS_FACTOR` ``= K / (K - 1)``, the factor of LightGBM's own
+``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``), so that ``gamma = 0``
+reproduces the native multiclass model.
+
+Starting margin and probabilities
+---------------------------------
+With a callable objective LightGBM boosts from 0 (no ``boost_from_average``) and
+``Booster.predict`` returns raw margins. The documented way:
+
+1. ``z0 = boostfocal.initial_margin(y, gamma=..., alpha=..., sample_weight=w)``;
+2. give every Dataset (training and validation) ``init_score=init_score(z0, n)``:
+   training and the validation metric then start from ``z0``;
+3. after training, ``booster = embed_initial_margin(booster, z0, gamma=..., ...)``
+   folds ``z0`` into the leaves of the first iteration's trees and records the
+   focal settings in the model: raw predictions now include ``z0`` and this
+   survives ``save_model`` / ``Booster(model_file=...)``, ``model_to_string`` and
+   pickling;
+4. :func:`predict_proba` returns probabilities ((n,) binary, (n, K) softmax).
+
+Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
+Dense Object Detection", ICCV 2017.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+import lightgbm as lgb
+
+from . import _core
+from ._core import DEFAULT_HESS_FLOOR, AlphaLike
+from ._validation import (
+    check_binary_alpha,
+    check_binary_labels,
+    check_gamma,
+    check_hess_floor,
+    check_sample_weight,
+    check_softmax_alpha,
+    check_softmax_labels,
+)
+
+__all__ = [
+    "DEFAULT_HESS_FLOOR",
+    "FocalObjective",
+    "FocalMetric",
+    "focal_objective",
+    "focal_metric",
+    "softmax_hess_factor",
+    "init_score",
+    "embed_initial_margin",
+    "focal_metadata",
+    "predict_proba",
+]
+
+# Validated label sets kept per objective / metric object (train + a few eval sets).
+_CACHE_SIZE = 4
+
+# Tag of the JSON record written into the model's parameters section.
+_META_TAG = "boostfocal:"
+_DATA_PARAM_RE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
+
+
+def softmax_hess_factor(n_classes: int) -> float:
+    r"""LightGBM's diagonal-hessian factor for softmax, ``K / (K - 1)``.
+
+    LightGBM's native ``multiclass`` objective returns
+    ``K / (K - 1) * p_k (1 - p_k) * w`` as the hessian diagonal;
+    :class:`FocalObjective` multiplies the exact focal diagonal by the same factor.
+
+    .. math::
+
+        c_K = \frac{K}{K - 1}
+    """
+    return n_classes / (n_classes - 1.0)
+
+
+def _is_dataset(obj: object) -> bool:
+    return isinstance(obj, lgb.Dataset)
+
+
+def _alpha_repr(alpha: float | NDArray[np.float64] | None) -> Any:
+    return alpha.tolist() if isinstance(alpha, np.ndarray) else alpha
+
+
+class _LabelCache:
+    """Validated labels and weights of one dataset, keyed on their content.
+
+    LightGBM hands over the same label / weight arrays every round; comparing
+    them with a private copy (``np.array_equal``, one pass, no allocation) is
+    cheaper than validating again and stays correct if a caller swaps labels
+    (``set_label``) or datasets between rounds.
+    """
+
+    __slots__ = ("y_raw", "w_raw", "key", "y", "w", "alpha")
+
+    def __init__(self, y_raw: NDArray, w_raw: NDArray | None, key: object, y: NDArray, w: NDArray | None,
+                 alpha: float | NDArray[np.float64] | None) -> None:
+        self.y_raw = y_raw
+        self.w_raw = w_raw
+        self.key = key
+        self.y = y
+        self.w = w
+        self.alpha = alpha
+
+    def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
+        if key != self.key or y_raw.shape != self.y_raw.shape:
+            return False
+        if (w_raw is None) != (self.w_raw is None):
+            return False
+        if not np.array_equal(y_raw, self.y_raw):
+            return False
+        return w_raw is None or np.array_equal(w_raw, self.w_raw)
+
+
+class _FocalBase:
+    """Hyperparameters, call-convention dispatch and cached label validation."""
+
+    def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
+        self.gamma = check_gamma(gamma)
+        self.alpha = check_softmax_alpha(alpha, None)  # type only; length checked once K is known
+        self._cache: tuple[_LabelCache, ...] = ()
+
+    # the cache is derived data: never pickled (Dask workers, joblib)
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = ()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _mode_alpha(self, n_classes: int | None) -> float | NDArray[np.float64] | None:
+        if n_classes is None:
+            if isinstance(self.alpha, np.ndarray):
+                raise ValueError(
+                    "alpha is a per-class sequence but the predictions are 1-D (binary focal loss); "
+                    f"use a float in [0, 1] or set num_class, got alpha={self.alpha.tolist()!r}"
+                )
+            return check_binary_alpha(self.alpha)
+        return check_softmax_alpha(self.alpha, n_classes)
+
+    def _labels_weights(
+        self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray
+    ) -> tuple[NDArray, NDArray | None, float | NDArray[np.float64] | None]:
+        n_classes = z.shape[1] if z.ndim == 2 else None
+        key = (n_classes, z.shape[0])
+        for cache in self._cache:
+            if cache.matches(y_raw, w_raw, key):
+                return cache.y, cache.w, cache.alpha
+        if z.ndim not in (1, 2) or (z.ndim == 2 and z.shape[1] < 2):
+            raise ValueError(
+                "predictions must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
+                f"got {z.shape}"
+            )
+        alpha = self._mode_alpha(n_classes)
+        y = check_binary_labels(y_raw) if n_classes is None else check_softmax_labels(y_raw, n_classes)
+        if y.shape[0] != z.shape[0]:
+            raise ValueError(f"got {y.shape[0]} labels for {z.shape[0]} rows of predictions")
+        w = check_sample_weight(w_raw, y.shape[0])
+        entry = _LabelCache(
+            np.array(y_raw, copy=True), None if w_raw is None else np.array(w_raw, copy=True), key, y, w, alpha
+        )
+        self._cache = (entry, *self._cache[: _CACHE_SIZE - 1])  # one atomic assignment
+        return y, w, alpha
+
+    @staticmethod
+    def _split_call(first: Any, second: Any, weight: Any) -> tuple[NDArray, NDArray, NDArray | None]:
+        """Return ``(margins, raw labels, raw weights or None)`` for either calling convention."""
+        if _is_dataset(second):
+            if weight is not None:
+                raise TypeError("weights are read from the Dataset; do not pass weight with (preds, dataset)")
+            preds, y_raw, w_raw = first, second.get_label(), second.get_weight()
+        elif _is_dataset(first):
+            raise TypeError(
+                "call as f(preds, dataset) (lgb.train) or f(y_true, y_pred, weight) (LGBMClassifier); "
+                "got a Dataset as the first argument"
+            )
+        else:
+            y_raw, preds, w_raw = first, second, weight
+        z = np.asarray(preds)
+        if z.dtype not in (np.float32, np.float64):
+            z = z.astype(np.float64)
+        y_arr = np.asarray(y_raw)
+        w_arr = None if w_raw is None else np.asarray(w_raw)
+        if w_arr is not None and w_arr.size == 0:
+            w_arr = None
+        return z, y_arr, w_arr
+
+
+class FocalObjective(_FocalBase):
+    r"""Focal-loss objective for LightGBM (binary and softmax), on raw scores.
+
+    Create it with :func:`focal_objective`. Picklable; holds no dataset beyond a
+    small cache of validated labels (not pickled).
+
+    Binary (1-D scores ``z``, labels in {0, 1}), ``p = expit(z)``, ``p_t = p`` if
+    ``y = 1`` else ``1 - p``, ``alpha_t = alpha`` if ``y = 1`` else ``1 - alpha``
+    (1 when ``alpha`` is None):
+
+    .. math::
+
+        FL(z, y) = -\alpha_t\,(1 - p_t)^\gamma\,\log p_t
+
+    Softmax (scores of shape [n_samples, n_classes], labels in [0, K)):
+    ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. Returns the gradient and the
+    hessian diagonal of ``w * FL``; for softmax the diagonal is multiplied by
+    ``K / (K - 1)`` (:func:`softmax_hess_factor`, LightGBM's convention); then
+    the hessian is clipped below at ``hess_floor * w``, in place.
+
+    Call conventions
+    ----------------
+    ``obj(preds, dataset)``
+        ``lgb.train`` (``params["objective"]``): labels and weights from the Dataset.
+    ``obj(y_true, y_pred, weight)``
+        ``LGBMClassifier(objective=...)`` / ``DaskLGBMClassifier``: exactly three
+        parameters, so LightGBM's wrapper always passes the sample weights.
+
+    Returns ``(grad, hess)``: float64 arrays with the shape of the scores
+    ([n_samples] or [n_samples, n_classes]).
+
+    Labels and weights are validated on the first call for a dataset and again
+    only when their content changes (each round costs an O(n) equality test
+    against a cached copy; the last four datasets are kept).
+    """
+
+    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR) -> None:
+        super().__init__(gamma=gamma, alpha=alpha)
+        self.hess_floor = check_hess_floor(hess_floor)
+
+    def __repr__(self) -> str:
+        return (
+            f"FocalObjective(gamma={self.gamma!r}, alpha={_alpha_repr(self.alpha)!r}, "
+            f"hess_floor={self.hess_floor!r})"
+        )
+
+    def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        z, y_raw, w_raw = self._split_call(y_true, y_pred, weight)
+        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        if z.ndim == 1:
+            grad, hess = _core._binary_grad_hess_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
+            floor: float | NDArray = self.hess_floor if w is None else self.hess_floor * w
+        else:
+            grad, hess = _core._softmax_grad_hess_kernel(y, z, self.gamma, alpha, w)
+            hess *= softmax_hess_factor(z.shape[1])  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
+            floor = self.hess_floor if w is None else (self.hess_floor * w)[:, None]
+        np.maximum(hess, floor, out=hess)  # clip_hessian in place: max(h, hess_floor * w)
+        return grad, hess
+
+
+class FocalMetric(_FocalBase):
+    r"""Weighted mean focal loss on raw scores, for ``feval`` and sklearn ``eval_metric``.
+
+    .. math::
+
+        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+
+    Returns ``(name, value, False)`` (lower is better) under both call
+    conventions: ``metric(preds, dataset)`` (``lgb.train(feval=...)``) and
+    ``metric(y_true, y_pred, weight)`` (``LGBMClassifier.fit(eval_metric=...)``;
+    three parameters, so eval weights are passed).
+
+    It expects raw scores, which is what LightGBM passes to custom metrics when
+    the objective is callable; with a built-in objective LightGBM passes
+    probabilities, so do not mix the two.
+    """
+
+    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> None:
+        super().__init__(gamma=gamma, alpha=alpha)
+        if not isinstance(name, str) or not name or any(c.isspace() for c in name):
+            raise TypeError(f"name must be a non-empty string without spaces, got {name!r}")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"FocalMetric(gamma={self.gamma!r}, alpha={_alpha_repr(self.alpha)!r}, name={self.name!r})"
+
+    def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[str, float, bool]:
+        z, y_raw, w_raw = self._split_call(y_true, y_pred, weight)
+        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        if z.ndim == 1:
+            loss = _core._binary_loss_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
+        else:
+            loss = _core._softmax_loss_kernel(y, z, self.gamma, alpha, w)
+        denom = float(y.shape[0]) if w is None else float(w.sum())
+        value = float(loss.sum()) / denom if denom > 0 else 0.0
+        return self.name, value, False
+
+
+def focal_objective(
+    *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+) -> FocalObjective:
+    r"""Focal-loss objective for ``lgb.train``, ``LGBMClassifier`` and ``DaskLGBMClassifier``.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
+    alpha : float, sequence of float or None, default=None
+        Binary: weight of the positive class in [0, 1] (negatives get
+        ``1 - alpha``). Softmax: one weight >= 0 per class (length ``num_class``,
+        checked on the first call) or one number for every class. None: no
+        class weighting.
+    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
+        Lower bound of the hessian per unit of sample weight:
+        ``max(h, hess_floor * w)``. See the module notes on
+        ``min_sum_hessian_in_leaf``.
+
+    Returns
+    -------
+    FocalObjective
+        ``obj(preds, dataset)`` or ``obj(y_true, y_pred, weight)`` -> ``(grad, hess)``
+        of shape [n_samples] (binary) or [n_samples, n_classes] (softmax).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad ``gamma``, ``alpha`` or ``hess_floor`` (here); on the first
+        call, for labels outside {0, 1} / [0, K), an ``alpha`` whose length is
+        not ``num_class``, or negative / non-finite weights.
+
+    Notes
+    -----
+    With ``u`` the signed margin (``u = z`` for y = 1, ``-z`` for y = 0):
+
+    .. math::
+
+        \frac{\partial FL}{\partial u} = \alpha_t (1 - p_t)^\gamma
+            \left(\gamma\,p_t \log p_t - (1 - p_t)\right)
+
+    At ``gamma = 0`` the gradient is ``w (p - y)`` and the hessian ``w p (1 - p)``
+    (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
+    ``binary`` and ``multiclass`` objectives.
+    """
+    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
+
+
+def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:
+    r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
+
+    Parameters
+    ----------
+    gamma, alpha
+        As in :func:`focal_objective`; use the same values to monitor the objective.
+    name : str, default="focal_loss"
+        Name under which LightGBM records the metric (no spaces).
+
+    Returns
+    -------
+    FocalMetric
+        ``metric(preds, dataset)`` or ``metric(y_true, y_pred, weight)`` ->
+        ``(name, value, False)``.
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    """
+    return FocalMetric(gamma=gamma, alpha=alpha, name=name)
+
+
+def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
+    m = np.asarray(margin, dtype=np.float64) if not isinstance(margin, (bool, np.bool_)) else None
+    if m is None or m.ndim > 1 or (m.ndim == 1 and m.shape[0] < 2):
+        raise ValueError(f"margin must be a float (binary) or a 1-D array of K >= 2 margins (softmax), got {margin!r}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"margin must be finite, got {margin!r}")
+    return float(m) if m.ndim == 0 else m
+
+
+def init_score(margin: float | ArrayLike, n_samples: int) -> NDArray[np.float64]:
+    r"""Repeat a constant starting margin into a ``Dataset(init_score=...)`` array.
+
+    Parameters
+    ----------
+    margin : float or array-like of shape (n_classes,)
+        The starting margin, typically :func:`boostfocal.initial_margin` of the
+        training labels (float for binary, (K,) for softmax).
+    n_samples : int
+        Rows of the Dataset (training or validation: give both the same margin).
+
+    Returns
+    -------
+    ndarray of shape [n_samples] (binary) or [n_samples, n_classes] (softmax), float64
+    """
+    m = _check_margin_vector(margin)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    if isinstance(m, float):
+        return np.full(int(n_samples), m)
+    return np.tile(m, (int(n_samples), 1))
+
+
+def _model_string(model: lgb.Booster | str | Any) -> str:
+    if isinstance(model, lgb.Booster):
+        return model.model_to_string(num_iteration=-1)
+    if isinstance(model, str):
+        if model.lstrip().startswith("tree\n") or "\nTree=" in model:
+            return model
+        with open(model, encoding="utf-8") as fh:
+            return fh.read()
+    import os
+
+    if isinstance(model, os.PathLike):
+        with open(model, encoding="utf-8") as fh:
+            return fh.read()
+    raise TypeError(f"model must be a lightgbm.Booster, a model string or a path, got {type(model).__name__}")
+
+
+def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
+    r"""Focal-loss settings recorded by :func:`embed_initial_margin`, or None.
+
+    Parameters
+    ----------
+    model : lightgbm.Booster, str or path-like
+        A booster, a model string (``model_to_string``) or the path of a model
+        file written by ``save_model``.
+
+    Returns
+    -------
+    dict or None
+        ``{"objective": "focal", "gamma": ..., "alpha": ..., "hess_floor": ...,
+        "initial_margin": ..., "num_class": ..., ...}`` (plus any ``extra``
+        entries), or None for a model without the record.
+
+    Notes
+    -----
+    The record is a JSON object stored as the value of LightGBM's ``data``
+    parameter in the model's ``parameters:`` section (``[data: boostfocal:{...}]``):
+    ``data`` is the training-file path of LightGBM's command-line program, unused
+    by the Python API, and it is the only free-text parameter LightGBM 4.7 writes
+    into model files and keeps through ``Booster(model_file=...)`` and a second
+    ``save_model``. (LightGBM's own ``Booster.params`` shows the value truncated
+    because it contains ``:``; read it with this function.)
+    """
+    text = _model_string(model)
+    for match in _DATA_PARAM_RE.finditer(text):
+        value = match.group(1)
+        if value.startswith(_META_TAG):
+            return json.loads(value[len(_META_TAG):])
+    return None
+
+
+def embed_initial_margin(
+    booster: lgb.Booster,
+    margin: float | ArrayLike,
+    *,
+    gamma: float,
+    alpha: AlphaLike = None,
+    hess_floor: float = DEFAULT_HESS_FLOOR,
+    extra: Mapping[str, Any] | None = None,
+) -> lgb.Booster:
+    r"""Return a booster whose raw predictions include the starting margin, with focal settings recorded.
+
+    The margin (the ``init_score`` the booster was trained from) is added to
+    every leaf of the first iteration's trees (tree ``k`` of iteration 0 for
+    class ``k``), so ``predict(raw_score=True)`` returns the full margin
+    ``z0 + sum of trees``. The focal settings are written into the model string
+    (see :func:`focal_metadata`). Both survive ``save_model`` /
+    ``Booster(model_file=...)``, ``model_to_string`` / ``Booster(model_str=...)``
+    and pickling.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        Trained from a Dataset whose ``init_score`` was ``init_score(margin, n)``.
+        Not modified: a new booster is returned (``best_iteration`` kept).
+    margin : float or array-like of shape (n_classes,)
+        The starting margin (:func:`boostfocal.initial_margin`).
+    gamma, alpha, hess_floor
+        The focal settings the booster was trained with (recorded, validated).
+    extra : mapping, optional
+        JSON-serialisable entries added to the record (e.g. class balance).
+
+    Returns
+    -------
+    lightgbm.Booster
+        Loaded from the modified model string: it predicts and can seed further
+        training (``init_model``), but it has no training Dataset attached.
+
+    Raises
+    ------
+    ValueError
+        If the booster has no trees, already holds an embedded margin, uses
+        ``boosting="rf"`` (averaged trees), or the margin's length is not the
+        number of trees per iteration.
+    """
+    if not isinstance(booster, lgb.Booster):
+        raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
+    m = _check_margin_vector(margin)
+    g = check_gamma(gamma)
+    k = booster.num_model_per_iteration()
+    a = check_binary_alpha(alpha) if k == 1 else check_softmax_alpha(alpha, k)
+    f = check_hess_floor(hess_floor)
+    m_arr = np.atleast_1d(np.asarray(m, dtype=np.float64))
+    if m_arr.shape[0] != k:
+        raise ValueError(f"margin has {m_arr.shape[0]} values but the booster has {k} trees per iteration")
+    if booster.num_trees() < k:
+        raise ValueError("booster has no trees: train at least one round before embedding the margin")
+    text = booster.model_to_string(num_iteration=-1)
+    if focal_metadata(text) is not None:
+        raise ValueError("booster already holds an embedded boostfocal margin; embedding twice would add it twice")
+    if "\naverage_output\n" in text:
+        raise ValueError("boosting='rf' averages its trees: a margin added to the first trees would be divided")
+    if not _DATA_PARAM_RE.search(text):
+        raise ValueError("the model string has no '[data: ...]' parameter line to record the focal settings in")
+    best_iteration = booster.best_iteration
+    out = lgb.Booster(model_str=text)
+    for tree in range(k):
+        n_leaves = out.dump_model(start_iteration=0, num_iteration=1)["tree_info"][tree]["num_leaves"]
+        for leaf in range(n_leaves):
+            out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
+    record: dict[str, Any] = {
+        "objective": "focal",
+        "gamma": g,
+        "alpha": _alpha_repr(a),
+        "hess_floor": f,
+        "initial_margin": m if isinstance(m, float) else m.tolist(),
+        "num_class": k if k > 1 else 1,
+        "initial_margin_embedded": True,
+    }
+    if extra:
+        record.update(dict(extra))
+    payload = _META_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
+    new_text = _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", out.model_to_string(num_iteration=-1), count=1)
+    result = lgb.Booster(model_str=new_text)
+    result.best_iteration = best_iteration
+    return result
+
+
+def _softmax_rows(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    e = z - z.max(axis=1, keepdims=True)  # max shift: exp never overflows
+    np.exp(e, out=e)
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def predict_proba(
+    booster: lgb.Booster,
+    X: Any,
+    *,
+    initial_margin: float | ArrayLike | None = None,
+    num_iteration: int | None = None,
+    **predict_kwargs: Any,
+) -> NDArray[np.float64]:
+    r"""Probabilities from a booster trained with :class:`FocalObjective`.
+
+    .. math::
+
+        p = \sigma(z_0 + F(x)) \;\text{(binary)}, \qquad
+        p_k = \mathrm{softmax}(z_0 + F(x))_k \;\text{(softmax)}
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        A booster from ``lgb.train`` with a focal objective, or one returned by
+        :func:`embed_initial_margin` (then ``z_0`` is already inside its trees).
+    X : array-like, DataFrame or sparse matrix
+        Features, as for ``Booster.predict``.
+    initial_margin : float or array-like of shape (n_classes,), optional
+        The ``init_score`` margin the booster was trained from, for a booster
+        without an embedded margin. Giving it for a booster that has one is an
+        error (it would be counted twice).
+    num_iteration : int, optional
+        As ``Booster.predict`` (default: the best iteration if set, else all).
+    **predict_kwargs
+        Passed to ``Booster.predict`` (e.g. ``start_iteration``; ``raw_score``,
+        ``pred_leaf`` and ``pred_contrib`` are not allowed).
+
+    Returns
+    -------
+    ndarray of shape [n_samples] (binary: P(y = 1)) or [n_samples, n_classes] (rows sum to 1)
+    """
+    if not isinstance(booster, lgb.Booster):
+        raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
+    for key in ("raw_score", "pred_leaf", "pred_contrib"):
+        if key in predict_kwargs:
+            raise TypeError(f"predict_proba does not accept {key!r}")
+    if initial_margin is not None:
+        meta = focal_metadata(booster)
+        if meta is not None and meta.get("initial_margin_embedded"):
+            raise ValueError(
+                "this booster already includes its initial margin (embed_initial_margin); "
+                "do not pass initial_margin again"
+            )
+    raw = np.asarray(booster.predict(X, raw_score=True, num_iteration=num_iteration, **predict_kwargs), dtype=np.float64)
+    k = booster.num_model_per_iteration()
+    if initial_margin is not None:
+        m = np.atleast_1d(np.asarray(_check_margin_vector(initial_margin), dtype=np.float64))
+        if m.shape[0] != k:
+            raise ValueError(f"initial_margin has {m.shape[0]} values but the booster has {k} trees per iteration")
+        raw = raw + (m[0] if k == 1 else m)
+    if k == 1:
+        return np.exp(-np.logaddexp(0.0, -raw))  # expit(raw), no overflow for any finite raw
+    return _softmax_rows(raw.reshape(raw.shape[0], k))
