@@ -100,6 +100,7 @@ class MethodResult:
     n_fits: int
     fit_seconds: float
     rounds: int
+    raw_brier: float = float("nan")  # Brier of the probabilities as the model predicts them
     estimates: dict[str, float] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     boot: dict[str, np.ndarray] = field(default_factory=dict)
@@ -323,17 +324,22 @@ def tune(runner: Runner, method: str, configs: list[tuple], fit, log) -> MethodR
     t0 = time.perf_counter()
     for args in configs:
         config, p_va, p_te, to_post, rounds = fit(*args)
+        raw_te = p_te
         if runner.multiclass:  # rank on posterior estimates (one-vs-rest AP depends on the scale)
             p_va, p_te = to_post(p_va), to_post(p_te)
         ap = validation_ap(runner.y_va, p_va)
         if best is None or ap > best[0]:
-            best = (ap, config, p_te, to_post, rounds)
+            best = (ap, config, p_te, raw_te, to_post, rounds)
     seconds = time.perf_counter() - t0
     assert best is not None
-    ap, config, p_te, to_post, rounds = best
+    ap, config, p_te, raw_te, to_post, rounds = best
     posterior = p_te if runner.multiclass else to_post(p_te)
+    if runner.multiclass:
+        raw_brier = float(np.mean(np.sum((raw_te - np.eye(runner.k)[runner.y_te]) ** 2, axis=1)))
+    else:
+        raw_brier = float(np.mean((raw_te - runner.y_te) ** 2))
     log(f"{method}: {len(configs)} fits in {seconds:.1f} s, best {config} (valid AP {ap:.4f}, {rounds} rounds)")
-    return MethodResult(method, config, p_te, posterior, ap, len(configs), seconds, rounds)
+    return MethodResult(method, config, p_te, posterior, ap, len(configs), seconds, rounds, raw_brier)
 
 
 def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -452,7 +458,8 @@ def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_b
         "Test metrics with 95 % percentile-bootstrap intervals over the test set "
         f"({n_boot} resamples, shared across methods). Brier: posterior estimates after "
         "`focal_to_posterior` (focal models) or its gamma = 0 case with the class weights as alpha "
-        "(class-weighted log loss). Recall at fixed precision: best recall with precision >= the target shown. "
+        "(class-weighted log loss); `Brier (raw)`: the same on the probabilities as predicted, before that "
+        "correction. Recall at fixed precision: best recall with precision >= the target shown. "
         "`tuning s`: wall-clock seconds for all of a method's fits on a shared 2-core machine, "
         "a rough indication only (see the speed benchmarks for timings).",
         "",
@@ -471,8 +478,9 @@ def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_b
             "",
             f"{ds['n']:,} rows ({ds['n_test']:,} test), {extra}.",
             "",
-            f"| method | chosen on validation | fits | rounds | AP | ROC AUC | recall @ P>={ds['precision']:g} | Brier | tuning s |",
-            "|---|---|---:|---:|---|---|---|---|---:|",
+            f"| method | chosen on validation | fits | rounds | AP | ROC AUC | recall @ P>={ds['precision']:g} "
+            "| Brier (posterior) | Brier (raw) | tuning s |",
+            "|---|---|---:|---:|---|---|---|---|---:|---:|",
         ]
         best_ap = max(r.estimates["ap"] for r in ds["results"])
         for r in ds["results"]:
@@ -483,7 +491,7 @@ def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_b
                 f"| {r.method} | {r.config} | {r.n_fits} | {r.rounds} | {ap_txt} | "
                 f"{_fmt(r.estimates['roc_auc'], r.intervals['roc_auc'])} | "
                 f"{_fmt(r.estimates['recall_at_p'], r.intervals['recall_at_p'])} | "
-                f"{_fmt(r.estimates['brier'], r.intervals['brier'], 4)} | {r.fit_seconds:.0f} |"
+                f"{_fmt(r.estimates['brier'], r.intervals['brier'], 5)} | {r.raw_brier:.5f} | {r.fit_seconds:.0f} |"
             )
         lines += ["", verdict(ds), ""]
         others = [r for r in ds["results"] if r.method in ("CatBoost Focal", "imbalance-xgboost focal")]
@@ -568,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     md = out_dir / "quality.md"
     write_markdown(all_ds, md, smoke=args.smoke, n_boot=n_boot, elapsed=elapsed, png=png.name)
     summary = {
-        ds["name"]: {r.method: {"config": r.config, **r.estimates, **{f"{m}_ci": r.intervals[m] for m in METRICS}} for r in ds["results"]}
+        ds["name"]: {r.method: {"config": r.config, "raw_brier": r.raw_brier, **r.estimates, **{f"{m}_ci": r.intervals[m] for m in METRICS}} for r in ds["results"]}
         for ds in all_ds
     }
     (out_dir / "quality.json").write_text(json.dumps(summary, indent=1))
