@@ -162,11 +162,28 @@ def _fit_xgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: in
 
 
 def _fit_lgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):  # type: ignore[no-untyped-def]
-    from .sklearn_lightgbm import FocalLGBMClassifier
+    """FocalLGBMClassifier when this version has it, else lgb.train with the LightGBM adapter."""
+    if _available("boostfocal.sklearn_lightgbm"):
+        from .sklearn_lightgbm import FocalLGBMClassifier
 
-    clf = FocalLGBMClassifier(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA, **_lgb_common(n_estimators, n_jobs, seed))
-    clf.fit(X_tr, y_tr)
-    return clf.predict_proba(X_te)[:, 1]
+        clf = FocalLGBMClassifier(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA, **_lgb_common(n_estimators, n_jobs, seed))
+        clf.fit(X_tr, y_tr)
+        return clf.predict_proba(X_te)[:, 1]
+    import lightgbm as lgb
+
+    from ._core import initial_margin
+    from .lightgbm import embed_initial_margin, focal_objective, init_score, predict_proba
+
+    params = _lgb_common(n_estimators, n_jobs, seed)
+    rounds = params.pop("n_estimators")
+    params["seed"] = params.pop("random_state")
+    params["num_threads"] = params.pop("n_jobs")
+    params["objective"] = focal_objective(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
+    z0 = initial_margin(y_tr, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
+    train = lgb.Dataset(X_tr, y_tr, init_score=init_score(z0, len(y_tr)))
+    booster = lgb.train(params, train, num_boost_round=rounds)
+    booster = embed_initial_margin(booster, z0, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
+    return predict_proba(booster, X_te)
 
 
 def _available(module: str) -> bool:
@@ -260,7 +277,7 @@ def run_demo(
     kw = {"n_estimators": n_estimators, "n_jobs": n_jobs, "seed": seed}
     skipped: list[str] = []
     for library, native, focal, focal_module in (
-        ("LightGBM", _fit_lgb_native, _fit_lgb_focal, "boostfocal.sklearn_lightgbm"),
+        ("LightGBM", _fit_lgb_native, _fit_lgb_focal, "boostfocal.lightgbm"),
         ("XGBoost", _fit_xgb_native, _fit_xgb_focal, "boostfocal.sklearn_xgboost"),
     ):
         if not _available(library.lower()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -31,6 +32,8 @@ def _check_output(stdout: str, out: Path, expect_data: str) -> list[tuple[str, .
         assert (library, "log loss") in got
         assert (library, "class-weighted log loss") in got
     assert ("XGBoost", "focal (gamma=2)") in got  # the focal estimator is always there for XGBoost
+    if importlib.util.find_spec("boostfocal.lightgbm") is not None:
+        assert ("LightGBM", "focal (gamma=2)") in got
     for row in rows:
         ap, auc, recall, brier, seconds = map(float, row[2:])
         assert 0.0 <= ap <= 1.0 and 0.0 <= auc <= 1.0 and 0.0 <= recall <= 1.0 and 0.0 <= brier <= 1.0
