@@ -190,7 +190,7 @@ def test_correction_improves_brier_and_ece_on_churn(gamma: float, alpha: float |
     dtrain = xgb.DMatrix(X[~test], y_arr[~test], enable_categorical=True)
     dtest = xgb.DMatrix(X[test], enable_categorical=True)
     params = focal_params(
-        {"max_depth": 3, "eta": 0.1, "nthread": 2, "tree_method": "hist", "seed": 0},
+        {"max_depth": 3, "eta": 0.1, "nthread": 1, "tree_method": "hist", "seed": 0},
         y_true=y_arr[~test], gamma=gamma, alpha=alpha,
     )
     booster = xgb.train(params, dtrain, 80, obj=focal_objective(gamma=gamma, alpha=alpha))

