@@ -251,7 +251,7 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
 
 # ---------------------------------------------------------------- main
 def run_demo(
-    *, out: str = DEFAULT_OUT, quick: bool = False, dataset: str = "auto", seed: int = 0, n_jobs: int = 2,
+    *, out: str = DEFAULT_OUT, quick: bool = False, dataset: str = "auto", seed: int = 0, n_jobs: int = 1,
     n_estimators: int | None = None,
 ) -> list[Result]:
     from sklearn.model_selection import train_test_split
@@ -346,7 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: credit-card fraud when installed, else Telco churn (default: auto)",
     )
     demo.add_argument("--seed", type=int, default=0, help="split and model seed (default: 0)")
-    demo.add_argument("--n-jobs", type=int, default=2, help="threads per model (default: 2)")
+    demo.add_argument(
+        "--n-jobs", type=int, default=1,
+        help="threads per model (default: 1; the whole demo takes about 25-45 s on 2 cores, and more "
+        "threads slow it down badly when other processes share the cores)",
+    )
     demo.add_argument("--n-estimators", type=int, default=None, help="boosting rounds (default: 200, quick: 60)")
     return parser
 
