@@ -545,6 +545,7 @@ def embed_initial_margin(
         n_leaves = out.dump_model(start_iteration=0, num_iteration=1)["tree_info"][tree]["num_leaves"]
         for leaf in range(n_leaves):
             out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
+    text = _shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
     record: dict[str, Any] = {
         "objective": "focal",
         "gamma": g,
@@ -557,10 +558,40 @@ def embed_initial_margin(
     if extra:
         record.update(dict(extra))
     payload = _META_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
-    new_text = _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", out.model_to_string(num_iteration=-1), count=1)
+    new_text = _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", text, count=1)
     result = lgb.Booster(model_str=new_text)
     result.best_iteration = best_iteration
     return result
+
+
+def _shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
+    """Add ``margin[k]`` to ``leaf_const`` of tree k (k < K) when it is a linear tree.
+
+    ``set_leaf_output`` changes ``leaf_value`` only; linear trees (``linear_tree=True``)
+    predict ``leaf_const + coeff . x`` and fall back to ``leaf_value`` for missing values,
+    so both are shifted.
+    """
+    lines = text.split("\n")
+    tree = -1
+    growth: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        if line.startswith("Tree="):
+            tree = int(line[5:])
+        elif line.startswith("end of trees"):
+            break
+        elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
+            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const="):].split()]
+            lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
+            growth[tree] = len(lines[i]) - len(line)
+    if growth:  # the header lists each tree's size in characters: keep it consistent
+        for i, line in enumerate(lines):
+            if line.startswith("tree_sizes="):
+                sizes = [int(v) for v in line[len("tree_sizes="):].split()]
+                for t, d in growth.items():
+                    sizes[t] += d
+                lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
+                break
+    return "\n".join(lines)
 
 
 def _softmax_rows(z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -618,7 +649,8 @@ def predict_proba(
                 "this booster already includes its initial margin (embed_initial_margin); "
                 "do not pass initial_margin again"
             )
-    raw = np.asarray(booster.predict(X, raw_score=True, num_iteration=num_iteration, **predict_kwargs), dtype=np.float64)
+    raw = booster.predict(X, raw_score=True, num_iteration=num_iteration, **predict_kwargs)
+    raw = np.asarray(raw, dtype=np.float64)
     k = booster.num_model_per_iteration()
     if initial_margin is not None:
         m = np.atleast_1d(np.asarray(_check_margin_vector(initial_margin), dtype=np.float64))

@@ -262,7 +262,8 @@ class FocalLGBMClassifier(LGBMClassifier):
         y_arr = column_or_1d(y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y), warn=True)
         missing = _missing_mask(y_arr)
         if np.any(missing):
-            raise ValueError(f"{name} contains NaN or None labels (first at position {int(np.flatnonzero(missing)[0])})")
+            first = int(np.flatnonzero(missing)[0])
+            raise ValueError(f"{name} contains NaN or None labels (first at position {first})")
         if classes is None:
             check_classification_targets(y_arr)
             classes, codes = np.unique(y_arr, return_inverse=True)
@@ -360,10 +361,13 @@ class FocalLGBMClassifier(LGBMClassifier):
                 f"{type(self).__name__} computes no built-in LightGBM metric (they would see raw scores); "
                 f"pass metrics as eval_metric instead, got metric={user_metric!r}"
             )
-        for key in ("init_score", "eval_init_score", "eval_class_weight"):
+        reserved = ("init_score", "eval_init_score", "eval_class_weight")
+        for key in reserved[:2]:
             if fit_params.get(key) is not None:
                 raise ValueError(f"{key} is set by {type(self).__name__} (from its initial margin); do not pass it")
-        fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")}
+        if fit_params.get("eval_class_weight") is not None:
+            raise ValueError("eval_class_weight is not supported by FocalLGBMClassifier; pass eval_sample_weight")
+        fit_params = {k: v for k, v in fit_params.items() if k not in reserved}
 
         classes, codes = self._encode(y, None, "y")
         n_classes = classes.shape[0]

@@ -419,3 +419,47 @@ def test_binary_alpha_range_checked_on_first_call():
     obj = focal_objective(alpha=1.5)  # valid as a softmax class weight, not as a binary alpha
     with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
         _count_calls_train({**BASE, "objective": obj}, lgb.Dataset(X, y))
+
+
+@pytest.mark.parametrize("num_class", [None, 3], ids=["binary", "softmax3"])
+def test_embed_initial_margin_linear_trees(tmp_path, num_class):
+    # linear trees predict leaf_const + coeff . x: the margin must shift leaf_const too
+    if num_class is None:
+        X, y, _ = _binary_data()
+        params = {**BASE}
+    else:
+        X, y, _ = _multi_data(k=num_class)
+        params = {**BASE, "num_class": num_class}
+    z0 = initial_margin(y, gamma=2.0, num_class=num_class)
+    booster = lgb.train(
+        {**params, "objective": focal_objective(gamma=2.0), "linear_tree": True},
+        lgb.Dataset(X, y, init_score=init_score(z0, len(y))),
+        6,
+    )
+    embedded = embed_initial_margin(booster, z0, gamma=2.0)
+    X_nan = X.copy()
+    X_nan[::7, 0] = np.nan  # rows that fall back to leaf_value
+    for data in (X, X_nan):
+        assert np.max(np.abs(_raw(embedded, data) - (_raw(booster, data) + z0))) < 1e-12
+    path = tmp_path / "linear.txt"
+    embedded.save_model(path)
+    assert np.array_equal(_raw(lgb.Booster(model_file=path), X), _raw(embedded, X))
+
+
+def test_probability_metric_wrapper_for_lgbmclassifier():
+    from sklearn.metrics import average_precision_score
+
+    from boostfocal.sklearn_lightgbm import probability_metric
+
+    X, y, _ = _binary_data()
+    Xv, yv, _ = _binary_data(seed=4)
+    z0 = initial_margin(y, gamma=2.0)
+
+    def ap(y_true, proba):
+        return "ap", average_precision_score(y_true, proba), True
+
+    clf = lgb.LGBMClassifier(objective=focal_objective(gamma=2.0), metric="None", n_estimators=5, verbose=-1, n_jobs=1)
+    clf.fit(X, y, init_score=init_score(z0, len(y)), eval_X=(Xv,), eval_y=(yv,),
+            eval_init_score=[init_score(z0, len(yv))], eval_metric=probability_metric(ap))
+    p = predict_proba(clf.booster_, Xv, initial_margin=z0)
+    assert clf.evals_result_["valid_0"]["ap"][-1] == pytest.approx(average_precision_score(yv, p), rel=1e-12)
