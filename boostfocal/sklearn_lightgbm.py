@@ -361,6 +361,14 @@ class FocalLGBMClassifier(LGBMClassifier):
                 f"{type(self).__name__} computes no built-in LightGBM metric (they would see raw scores); "
                 f"pass metrics as eval_metric instead, got metric={user_metric!r}"
             )
+        if fit_params.get("init_model") is not None:
+            raise ValueError(
+                "init_model (continued training) is not supported by FocalLGBMClassifier: its booster already "
+                "holds a starting margin, which would be added twice"
+            )
+        boosting = self._other_params.get("boosting", self.boosting_type)
+        if boosting in ("rf", "random_forest"):
+            raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
         reserved = ("init_score", "eval_init_score", "eval_class_weight")
         for key in reserved[:2]:
             if fit_params.get(key) is not None:

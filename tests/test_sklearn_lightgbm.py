@@ -271,9 +271,10 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
         ({}, "nan", ValueError, "NaN"),
         ({"objective": "binary"}, "binary", ValueError, "objective"),
         ({"metric": "binary_logloss"}, "binary", ValueError, "metric"),
+        ({"boosting_type": "rf"}, "binary", ValueError, "rf"),
     ],
     ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels",
-         "objective-set", "metric-set"],
+         "objective-set", "metric-set", "random-forest"],
 )
 def test_bad_input_fails_at_fit(params, y_kind, exc, match):
     X, y = _multi() if y_kind == "multi" else _binary()
@@ -294,3 +295,6 @@ def test_eval_labels_outside_training_classes_and_init_score_rejected():
         FocalLGBMClassifier(n_estimators=2, verbose=-1).fit(X, y, eval_set=[(X, y + 5)])
     with pytest.raises(ValueError, match="init_score"):
         FocalLGBMClassifier(n_estimators=2, verbose=-1).fit(X, y, init_score=np.zeros(len(y)))
+    first = FocalLGBMClassifier(n_estimators=2, verbose=-1).fit(X, y)
+    with pytest.raises(ValueError, match="init_model"):
+        FocalLGBMClassifier(n_estimators=2, verbose=-1).fit(X, y, init_model=first.booster_)
