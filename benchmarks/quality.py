@@ -7,8 +7,11 @@ credit-card fraud (0.17 % positives), IBM Telco churn (26.5 %), Lending Club
 Every data set is split once (stratified, fixed seed) into 60 % train, 20 %
 validation, 20 % test. All XGBoost models share the same trees (depth 4,
 learning rate 0.1, reg_lambda 1, hist, at most 400 rounds) and stop early
-(patience 30) on the validation value of the loss they train; CatBoost uses
-depth 4 and learning rate 0.1 with the same round limit and patience. Each
+(patience 30) on the validation value of the loss they train; LightGBM
+(max_depth 4, 16 leaves, same learning rate, reg_lambda, rounds and patience)
+runs log loss, class-weighted log loss and boostfocal focal with the same
+grids; CatBoost uses depth 4 and learning rate 0.1 with the same round limit
+and patience. Each
 method's own loss hyperparameters are chosen on the validation split by
 average precision (AP; macro one-vs-rest AP for hpc) from a grid of at most
 10 configurations:
@@ -84,8 +87,8 @@ DATASETS: dict[str, dict[str, Any]] = {
 }
 
 METHOD_ORDER = (
-    "log loss", "class-weighted log loss", "boostfocal focal", "CatBoost log loss", "CatBoost Focal",
-    "imbalance-xgboost focal",
+    "log loss", "class-weighted log loss", "boostfocal focal", "LightGBM log loss", "LightGBM class-weighted",
+    "LightGBM boostfocal focal", "CatBoost log loss", "CatBoost Focal", "imbalance-xgboost focal",
 )
 METRICS = ("ap", "roc_auc", "recall_at_p", "brier")
 
@@ -287,6 +290,74 @@ class Runner:
         to_post = lambda p: focal_to_posterior(p, gamma=gamma)  # noqa: E731
         return f"gamma={gamma:g}", va, te, to_post, rng[1]
 
+    # --- LightGBM (same depth, learning rate, L2 penalty, rounds and patience)
+    def _lgb_params(self) -> dict[str, Any]:
+        return {
+            "max_depth": MAX_DEPTH, "num_leaves": 2**MAX_DEPTH, "learning_rate": LEARNING_RATE, "reg_lambda": 1.0,
+            "num_threads": self.n_jobs, "seed": self.seed, "verbose": -1, "deterministic": True,
+        }
+
+    def _lgb_train(self, params, w_tr=None, w_va=None, z0=None, feval=None):  # type: ignore[no-untyped-def]
+        import lightgbm as lgb
+
+        init_tr = init_va = None
+        if z0 is not None:
+            from boostfocal.lightgbm import init_score
+
+            init_tr, init_va = init_score(z0, len(self.y_tr)), init_score(z0, len(self.y_va))
+        dtr = lgb.Dataset(self.X_tr, self.y_tr, weight=w_tr, init_score=init_tr)
+        dva = lgb.Dataset(self.X_va, self.y_va, weight=w_va, init_score=init_va, reference=dtr)
+        booster = lgb.train(
+            params, dtr, num_boost_round=self.max_rounds, valid_sets=[dva], feval=feval,
+            callbacks=[lgb.early_stopping(self.patience, verbose=False)],
+        )
+        return booster, booster.best_iteration or self.max_rounds
+
+    def lgb_log_loss(self, t: float | None = None):  # type: ignore[no-untyped-def]
+        params = self._lgb_params()
+        if self.multiclass:
+            params.update(objective="multiclass", num_class=self.k, metric="multi_logloss")
+        else:
+            params.update(objective="binary", metric="binary_logloss")
+        if t is None:
+            w_tr = w_va = None
+            to_post = lambda p: p  # noqa: E731
+            config = "-"
+        else:
+            cw = self.balanced**t if self.multiclass else np.array([1.0, self.pos_weight**t])
+            w_tr, w_va = cw[self.y_tr], cw[self.y_va]
+            if self.multiclass:
+                to_post = lambda p, cw=cw: focal_to_posterior(p, gamma=0.0, alpha=cw)  # noqa: E731
+                config = f"balanced^{t:g}"
+            else:
+                a = cw[1] / (1.0 + cw[1])
+                to_post = lambda p, a=a: focal_to_posterior(p, gamma=0.0, alpha=a)  # noqa: E731
+                config = f"w={cw[1]:.3g} (t={t:g})"
+        booster, best = self._lgb_train(params, w_tr, w_va)
+        va = booster.predict(self.X_va, num_iteration=best).astype(np.float64)
+        te = booster.predict(self.X_te, num_iteration=best).astype(np.float64)
+        return config, va, te, to_post, best
+
+    def lgb_focal(self, gamma: float, alpha: Any):  # type: ignore[no-untyped-def]
+        from boostfocal import initial_margin
+        from boostfocal.lightgbm import embed_initial_margin
+        from boostfocal.lightgbm import focal_metric as lgb_focal_metric
+        from boostfocal.lightgbm import focal_objective as lgb_focal_objective
+        from boostfocal.lightgbm import predict_proba as lgb_predict_proba
+
+        params = self._lgb_params()
+        params.update(objective=lgb_focal_objective(gamma=gamma, alpha=alpha), metric="None")
+        if self.multiclass:
+            params["num_class"] = self.k
+        z0 = initial_margin(self.y_tr, gamma=gamma, alpha=alpha, num_class=self.k if self.multiclass else None)
+        booster, best = self._lgb_train(params, z0=z0, feval=lgb_focal_metric(gamma=gamma, alpha=alpha))
+        booster = embed_initial_margin(booster, z0, gamma=gamma, alpha=alpha)
+        va = lgb_predict_proba(booster, self.X_va, num_iteration=best)
+        te = lgb_predict_proba(booster, self.X_te, num_iteration=best)
+        a_txt = ("None" if alpha is None else "balanced") if self.multiclass else str(alpha)
+        to_post = lambda p: focal_to_posterior(p, gamma=gamma, alpha=alpha)  # noqa: E731
+        return f"gamma={gamma:g}, alpha={a_txt}", va, te, to_post, best
+
     def catboost_logloss(self):  # type: ignore[no-untyped-def]
         return self.catboost_focal(None, None)
 
@@ -368,6 +439,14 @@ def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, 
     else:
         alphas = FOCAL_BINARY_ALPHAS
     results.append(tune(runner, "boostfocal focal", [(g, a) for g in gammas for a in alphas], runner.focal, log))
+    if importlib.util.find_spec("lightgbm") is not None:
+        results.append(tune(runner, "LightGBM log loss", [(None,)], runner.lgb_log_loss, log))
+        results.append(tune(runner, "LightGBM class-weighted", [(t,) for t in exps], runner.lgb_log_loss, log))
+        results.append(
+            tune(runner, "LightGBM boostfocal focal", [(g, a) for g in gammas for a in alphas], runner.lgb_focal, log)
+        )
+    else:
+        skipped.append("LightGBM: not installed (pip install lightgbm)")
     if multiclass:
         skipped.append("CatBoost (log loss and Focal) and imbalance-xgboost focal: binary-only comparison here")
     else:
@@ -435,23 +514,27 @@ def verdict(ds: dict[str, Any]) -> str:
     )
 
 
-def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_boot: int, elapsed: float, png: str) -> None:
+def write_markdown(
+    all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_boot: int, elapsed: float, png: str, n_jobs: int = 2
+) -> None:
     lines = ["# Quality benchmark: focal loss against the baselines on real imbalanced data", ""]
     if smoke:
         lines += ["**SMOKE RUN on tiny slices: the numbers mean nothing.**", ""]
     versions = {"xgboost": xgb.__version__}
-    for mod in ("catboost", "imxgboost", "numpy", "sklearn"):
+    for mod in ("lightgbm", "catboost", "imxgboost", "numpy", "sklearn"):
         try:
             versions[mod] = __import__(mod).__version__
         except (ImportError, AttributeError):
             versions[mod] = "absent" if importlib.util.find_spec(mod) is None else "installed"
     lines += [
-        f"Generated by `python benchmarks/quality.py{' --smoke' if smoke else ''}` in {elapsed / 60:.1f} min on "
+        f"Generated by `python benchmarks/quality.py{' --smoke' if smoke else ''} --n-jobs {n_jobs}` "
+        f"in {elapsed / 60:.1f} min on "
         f"{platform.machine()} ({platform.python_version()}); "
         + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         "",
         "Setup: stratified 60/20/20 train/validation/test split (seed 0); XGBoost depth 4, learning rate 0.1, "
         "reg_lambda 1, at most 400 rounds, early stopping (patience 30) on each method's own validation loss; "
+        "LightGBM the same with max_depth 4 / 16 leaves (methods without a prefix are XGBoost); "
         "CatBoost depth 4, learning rate 0.1, same limits. Each method's loss hyperparameters chosen by "
         "validation AP (number of configurations in the `fits` column, grids in the module docstring; "
         "plain log loss has no loss hyperparameter, so it gets one fit). "
@@ -496,6 +579,16 @@ def write_markdown(all_ds: list[dict[str, Any]], path: Path, *, smoke: bool, n_b
         lines += ["", verdict(ds), ""]
         others = [r for r in ds["results"] if r.method in ("CatBoost Focal", "imbalance-xgboost focal")]
         res = {r.method: r for r in ds["results"]}
+        if "LightGBM boostfocal focal" in res:
+            lgb_base = max(
+                (res[m] for m in ("LightGBM log loss", "LightGBM class-weighted") if m in res),
+                key=lambda r: r.estimates["ap"],
+            )
+            d, lo, hi = _paired(res["LightGBM boostfocal focal"], lgb_base)
+            lines.append(
+                f"- LightGBM: boostfocal focal minus the best LightGBM baseline ({lgb_base.method}) in test AP: "
+                f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]."
+            )
         if "CatBoost Focal" in res and "CatBoost log loss" in res:
             d, lo, hi = _paired(res["CatBoost Focal"], res["CatBoost log loss"])
             lines.append(f"- CatBoost Focal minus CatBoost log loss in test AP: {d:+.4f} [{lo:+.4f}, {hi:+.4f}].")
@@ -516,8 +609,20 @@ def plot(all_ds: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(all_ds), figsize=(3.6 * len(all_ds), 3.8), squeeze=False)
-    colours = dict(zip(METHOD_ORDER, ("tab:grey", "tab:orange", "tab:blue", "tab:olive", "tab:green", "tab:purple")))
-    short = dict(zip(METHOD_ORDER, ("log loss", "weighted", "boostfocal", "CB logloss", "CB Focal", "imb-xgb")))
+    colours = dict(
+        zip(
+            METHOD_ORDER,
+            ("tab:grey", "tab:orange", "tab:blue", "silver", "navajowhite", "tab:cyan", "tab:olive", "tab:green",
+             "tab:purple"),
+        )
+    )
+    short = dict(
+        zip(
+            METHOD_ORDER,
+            ("XGB logloss", "XGB weighted", "XGB focal", "LGB logloss", "LGB weighted", "LGB focal",
+             "CB logloss", "CB Focal", "imb-xgb"),
+        )
+    )
     for ax, ds in zip(axes[0], all_ds):
         rs = ds["results"]
         x = np.arange(len(rs))
@@ -574,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     png = out_dir / "quality_ap.png"
     plot(all_ds, png)
     md = out_dir / "quality.md"
-    write_markdown(all_ds, md, smoke=args.smoke, n_boot=n_boot, elapsed=elapsed, png=png.name)
+    write_markdown(all_ds, md, smoke=args.smoke, n_boot=n_boot, elapsed=elapsed, png=png.name, n_jobs=args.n_jobs)
     summary = {
         ds["name"]: {r.method: {"config": r.config, "raw_brier": r.raw_brier, **r.estimates, **{f"{m}_ci": r.intervals[m] for m in METRICS}} for r in ds["results"]}
         for ds in all_ds

@@ -98,7 +98,7 @@ def test_smoke_run_writes_report(quality, tmp_path: Path) -> None:  # type: igno
     assert "SMOKE RUN" in md
     for name in names:
         assert f"## {quality.DATASETS[name]['title']}" in md
-    for method in ("log loss", "class-weighted log loss", "boostfocal focal"):
+    for method in ("log loss", "class-weighted log loss", "boostfocal focal", "LightGBM boostfocal focal"):
         assert md.count(f"| {method} |") == len(names)
     assert md.count("minus the best baseline") == len(names)
     assert "binary-only comparison" in md  # hpc says why CatBoost / imbalance-xgboost are absent
