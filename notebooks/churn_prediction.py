@@ -233,11 +233,18 @@ fit_seconds["XGB focal (xgb.train)"], rounds["XGB focal (xgb.train)"] = time.per
 # **Focal loss in `LGBMClassifier`.** With a callable objective LightGBM starts from a margin
 # of 0 and returns raw scores, so we give it the starting margin as `init_score` (training and
 # validation) and turn raw scores into probabilities with `boostfocal.lightgbm.predict_proba`.
+# `metric="None"` matters: for a classifier with a callable objective LightGBM otherwise adds
+# its `binary_logloss`, computed on raw scores, and as the first metric it would decide early
+# stopping instead of the focal loss.
 
 # %%
 t0 = time.perf_counter()
 z0 = initial_margin(y_train.to_numpy(), gamma=GAMMA, alpha=ALPHA)
-lgb_focal = lgb.LGBMClassifier(objective=bf_lgb.focal_objective(gamma=GAMMA, alpha=ALPHA), **lgb_base)
+lgb_focal = lgb.LGBMClassifier(
+    objective=bf_lgb.focal_objective(gamma=GAMMA, alpha=ALPHA),
+    metric="None",  # otherwise LGBMClassifier adds binary_logloss on raw scores, and it would drive early stopping
+    **lgb_base,
+)
 lgb_focal.fit(
     X_train,
     y_train,
