@@ -44,7 +44,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from sklearn.model_selection import train_test_split
 
 import boostfocal
-from boostfocal import FocalXGBClassifier, focal_to_posterior, initial_margin
+from boostfocal import FocalLGBMClassifier, FocalXGBClassifier, focal_to_posterior, initial_margin
 from boostfocal import lightgbm as bf_lgb
 from boostfocal import xgboost as bf_xgb
 from boostfocal.datasets import load_telco_churn
@@ -65,7 +65,7 @@ T_START = time.perf_counter()
 #
 # An example the model already gets right ($p_t$ near 1) contributes almost nothing, so the
 # boosting rounds spend their effort on the hard examples. The left panel shows the loss, the
-# right panel the size of the gradient with respect to the raw margin, which is what a booster
+# right panel the size of the gradient (log scale) with respect to the raw margin, which is what a booster
 # actually fits at each round. `gamma = 0` is the ordinary log loss.
 
 # %%
@@ -84,7 +84,8 @@ ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", title="
 ax_grad.set(
     xlabel="probability of the true class $p_t$",
     ylabel="|d loss / d margin|",
-    title="Gradient magnitude: easy examples fade out",
+    title="Gradient magnitude (log scale): easy examples fade out",
+    yscale="log", ylim=(1e-5, 3),
 )
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)" if ax is ax_grad else None)
@@ -272,9 +273,10 @@ for name, extra in [("LGBM log loss", {}), ("LGBM class-weighted", {"scale_pos_w
     fit_seconds[name], rounds[name] = time.perf_counter() - t0, clf.best_iteration_
 
 # %% [markdown]
-# **The scikit-learn estimator.** `FocalXGBClassifier` does all of the above itself: starting
-# margin, focal validation metric for early stopping, probabilities from `predict_proba`, and
-# it records the loss settings it was trained with.
+# **The scikit-learn estimators.** `FocalXGBClassifier` and `FocalLGBMClassifier` do all of the
+# above themselves: starting margin, focal validation metric for early stopping, probabilities
+# from `predict_proba`, categorical columns as their base library reads them, and they record
+# the loss settings they were trained with.
 
 # %%
 t0 = time.perf_counter()
@@ -294,6 +296,12 @@ focal_clf.fit(X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
 scores["FocalXGBClassifier"] = focal_clf.predict_proba(X_test)[:, 1]
 fit_seconds["FocalXGBClassifier"], rounds["FocalXGBClassifier"] = time.perf_counter() - t0, focal_clf.best_iteration + 1
 print("trained with gamma", focal_clf.gamma_, "alpha", focal_clf.alpha_, "starting margin", round(float(focal_clf.initial_margin_), 4))
+
+t0 = time.perf_counter()
+focal_lgbm = FocalLGBMClassifier(gamma=GAMMA, alpha=ALPHA, early_stopping_round=PATIENCE, **lgb_base)
+focal_lgbm.fit(X_train, y_train, **lgb_eval(X_valid, y_valid))
+scores["FocalLGBMClassifier"] = focal_lgbm.predict_proba(X_test)[:, 1]
+fit_seconds["FocalLGBMClassifier"], rounds["FocalLGBMClassifier"] = time.perf_counter() - t0, focal_lgbm.best_iteration_
 
 # %% [markdown]
 # ## 4. Comparison on the test set

@@ -75,7 +75,7 @@ T_START = time.perf_counter()
 #
 # A transaction the model already classifies confidently ($p_t$ near 1, which is almost every
 # genuine transaction after a few rounds) contributes almost nothing, so later rounds
-# concentrate on the hard cases. Left: the loss; right: the size of its gradient with respect
+# concentrate on the hard cases. Left: the loss; right: the size of its gradient (log scale) with respect
 # to the raw margin, which is what each boosting round fits. `gamma = 0` is the log loss.
 
 # %%
@@ -92,7 +92,8 @@ for g in gammas:
     ax_grad.plot(p_t, np.abs(grad), label=f"gamma = {g:g}")
 ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", title="Focal loss per example", ylim=(0, 3))
 ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|d loss / d margin|",
-            title="Gradient magnitude: easy examples fade out")
+            title="Gradient magnitude (log scale): easy examples fade out",
+    yscale="log", ylim=(1e-5, 3))
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)")
     ax.legend()

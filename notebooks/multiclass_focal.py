@@ -81,7 +81,8 @@ for g in [0.0, 0.5, 1.0, 2.0, 5.0]:
     ax_grad.plot(p_t, np.abs(grad[:, 0]), label=f"gamma = {g:g}")
 ax_loss.set(xlabel="softmax probability of the true class $p_t$", ylabel="loss", title="Softmax focal loss (4 classes)", ylim=(0, 3))
 ax_grad.set(xlabel="softmax probability of the true class $p_t$", ylabel="|d loss / d margin of the true class|",
-            title="Gradient magnitude: easy examples fade out")
+            title="Gradient magnitude (log scale): easy examples fade out",
+    yscale="log", ylim=(1e-5, 3))
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)")
     ax.legend()
