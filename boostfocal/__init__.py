@@ -16,6 +16,7 @@ from ._core import (
     softmax_focal_grad_hess,
     softmax_focal_loss,
 )
+from ._fast import get_backend, set_backend, use_backend
 
 __version__ = "0.1.0"
 
@@ -48,6 +49,9 @@ __all__ = [
     "softmax_focal_grad_hess",
     "clip_hessian",
     "initial_margin",
+    "get_backend",
+    "set_backend",
+    "use_backend",
     "focal_to_posterior",
     "FocalXGBClassifier",
     "FocalLGBMClassifier",

@@ -32,9 +32,12 @@ Dense Object Detection", ICCV 2017.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _fast
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
@@ -72,6 +75,12 @@ AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
 # --------------------------------------------------------------------------
 # Kernels: no validation, float64 in, float64 out, a handful of temporaries.
 # --------------------------------------------------------------------------
+#: Rows per block of the numpy grad / hess kernels: the temporaries of one block
+#: (a few float64 arrays of this length, times K for softmax) stay in the CPU
+#: cache and one call allocates its two outputs plus O(block) scratch, whatever n.
+_BLOCK_ROWS = 16384
+
+
 def _signed_terms(u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Return ``p_t, q, log p_t, log q`` for the signed margin ``u`` (all stable)."""
     e = np.exp(-np.abs(u))  # e = exp(-|u|) in (0, 1]
@@ -102,18 +111,53 @@ def _loss_from_u(u: FloatArray, gamma: float) -> FloatArray:
     return -np.exp(gamma * log_q) * log_pt
 
 
-def _grad_hess_from_u(u: FloatArray, gamma: float) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t`` and ``q = 1 - p_t`` for the signed margin ``u``."""
-    p_t, q, log_pt, log_q = _signed_terms(u)
-    mod = _modulating_factor(log_q, gamma)  # q^gamma
+def _grad_hess_from_u(
+    u: FloatArray, gamma: float, grad: FloatArray | None = None, hess: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t`` and ``q = 1 - p_t`` for the signed margin ``u``.
+
+    ``grad`` / ``hess``, when given, receive the derivatives (in place). The
+    operations are those of the numba kernel, in the same order.
+    """
+    n = u.shape
+    grad = np.empty(n) if grad is None else grad
+    hess = np.empty(n) if hess is None else hess
+    e = np.abs(u)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|u|) in (0, 1]
+    softplus = np.log1p(e)  # log(1 + exp(-|u|))
+    inv = np.add(e, 1.0)
+    np.divide(1.0, inv, out=inv)  # 1 / (1 + e)
+    e *= inv  # e -> expit(-|u|)
+    upos = u >= 0
+    p_t = np.where(upos, inv, e)  # expit(u)
+    np.copyto(e, inv, where=~upos)  # e -> q = expit(-u) = 1 - p_t without cancellation
+    q = e
     if gamma == 0.0:
-        grad = -q  # dCE/du = -(1 - p_t)
-        hess = p_t * q  # d2CE/du2 = p_t (1 - p_t)
+        np.negative(q, out=grad)  # dCE/du = -(1 - p_t)
+        np.multiply(p_t, q, out=hess)  # d2CE/du2 = p_t (1 - p_t)
         return grad, hess, p_t, q
+    log_pt = np.minimum(u, 0.0)
+    log_pt -= softplus  # log expit(u)
+    log_q = np.maximum(u, 0.0, out=inv)
+    np.negative(log_q, out=log_q)
+    log_q -= softplus  # log expit(-u)
+    log_q *= gamma
+    mod = np.exp(log_q, out=log_q)  # q^g = exp(g log q)
     # dFL/du = q^g (g p_t l - q)
-    grad = mod * (gamma * p_t * log_pt - q)
+    np.multiply(gamma, p_t, out=grad)
+    grad *= log_pt
+    grad -= q
+    grad *= mod
     # d2FL/du2 = q^g p_t (q (1 + 2g) + g l (q - g p_t))
-    hess = mod * p_t * (q * (1.0 + 2.0 * gamma) + gamma * log_pt * (q - gamma * p_t))
+    t = np.multiply(gamma, p_t, out=softplus)
+    np.subtract(q, t, out=t)  # q - g p_t
+    log_pt *= gamma
+    t *= log_pt  # g l (q - g p_t)
+    np.multiply(q, 1.0 + 2.0 * gamma, out=hess)
+    hess += t
+    mod *= p_t  # q^g p_t
+    hess *= mod
     return grad, hess, p_t, q
 
 
@@ -138,6 +182,21 @@ def _combine(a: FloatArray | float | None, w: FloatArray | None) -> FloatArray |
     return a * w
 
 
+def _scale_and_clip(
+    hess: FloatArray, w: FloatArray | None, hess_scale: float, hess_floor: float | None
+) -> None:
+    """In place: ``hess *= hess_scale``, then ``hess = max(hess, hess_floor * w)`` (``w`` rows, broadcast)."""
+    if hess_scale != 1.0:
+        hess *= hess_scale
+    if hess_floor is None:
+        return
+    if w is None:
+        np.maximum(hess, hess_floor, out=hess)
+    else:
+        bound = np.multiply(hess_floor, w)
+        np.maximum(hess, bound if hess.ndim == 1 else bound[:, None], out=hess)
+
+
 def _binary_loss_kernel(
     pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: float, alpha: float | None, w: FloatArray | None
 ) -> FloatArray:
@@ -148,12 +207,33 @@ def _binary_loss_kernel(
 
 
 def _binary_grad_hess_kernel(
-    pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: float, alpha: float | None, w: FloatArray | None
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: float,
+    alpha: float | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    u = np.where(pos, z, -z).astype(np.float64, copy=False)  # signed margin
-    grad, hess, _, _ = _grad_hess_from_u(u, gamma)
-    np.negative(grad, out=grad, where=~pos)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
-    _apply_sample_factor((grad, hess), _combine(_binary_alpha_t(pos, alpha), w))
+    """numpy binary kernel: ``grad``, ``max(hess_scale * hess, hess_floor * w)`` of ``alpha_t w FL``.
+
+    Works block by block (:data:`_BLOCK_ROWS` rows): one call allocates the two
+    outputs plus a few block-sized temporaries.
+    """
+    n = pos.shape[0]
+    grad = np.empty(n)
+    hess = np.empty(n)
+    for start in range(0, n, _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        p, g, h = pos[rows], grad[rows], hess[rows]
+        u = np.negative(z[rows], dtype=np.float64)  # signed margin u = z if y = 1 else -z
+        np.copyto(u, z[rows], where=p)
+        _grad_hess_from_u(u, gamma, g, h)
+        np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
+        wb = None if w is None else w[rows]
+        _apply_sample_factor((g, h), _combine(_binary_alpha_t(p, alpha), wb))
+        _scale_and_clip(h, wb, hess_scale, hess_floor)
     return grad, hess
 
 
@@ -164,7 +244,7 @@ def _softmax_signed_margin(y: NDArray[np.intp], z: NDArray[np.floating]) -> tupl
     own max shift, so it is exact even when ``1 - p_t`` underflows.
     """
     rows = np.arange(z.shape[0])
-    r = np.array(z, dtype=np.float64, copy=True)
+    r = np.array(z, dtype=np.float64, order="C", copy=True)
     z_y = r[rows, y].copy()
     r[rows, y] = -np.inf  # mask the true class
     m = r.max(axis=1)  # max over the other classes
@@ -192,6 +272,33 @@ def _softmax_loss_kernel(
 
 
 def _softmax_grad_hess_kernel(
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: float,
+    alpha: float | FloatArray | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """numpy softmax kernel: gradient and ``max(hess_scale * diag hess, hess_floor * w)``.
+
+    Block by block as :func:`_binary_grad_hess_kernel`; the outputs have the
+    memory layout of ``z`` (LightGBM hands over Fortran-ordered scores).
+    """
+    grad = np.empty_like(z, dtype=np.float64)
+    hess = np.empty_like(z, dtype=np.float64)
+    for start in range(0, z.shape[0], _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        wb = None if w is None else w[rows]
+        g, h = _softmax_block(y[rows], z[rows], gamma, alpha, wb)
+        _scale_and_clip(h, wb, hess_scale, hess_floor)
+        grad[rows] = g
+        hess[rows] = h
+    return grad, hess
+
+
+def _softmax_block(
     y: NDArray[np.intp], z: NDArray[np.floating], gamma: float, alpha: float | FloatArray | None, w: FloatArray | None
 ) -> tuple[FloatArray, FloatArray]:
     u, r = _softmax_signed_margin(y, z)
@@ -207,7 +314,9 @@ def _softmax_grad_hess_kernel(
     np.subtract(1.0, hess, out=hess)  # 1 - p_k
     hess *= grad  # -g_u r_k (1 - p_k)
     if gamma != 0.0:
-        hess += (r * r) * (h_u + g_u * p_t)[:, None]
+        r *= r
+        r *= (h_u + g_u * p_t)[:, None]
+        hess += r
     grad[rows, y] = g_u
     hess[rows, y] = h_u
     _apply_sample_factor((grad, hess), _as_column(_combine(_softmax_alpha_t(y, alpha), w)))
@@ -218,6 +327,79 @@ def _as_column(factor: FloatArray | float | None) -> FloatArray | float | None:
     if isinstance(factor, np.ndarray):
         return factor[:, None]
     return factor
+
+
+# --------------------------------------------------------------------------
+# Backend dispatch: numba (fused, parallel) when active, else the numpy kernels.
+# --------------------------------------------------------------------------
+_NO_WEIGHT = np.empty(0)
+
+
+def _run_threads(kernels: Any, n_threads: int | None, func: Any, *args: Any) -> None:
+    """Run ``func(*args)`` in at most ``n_threads`` numba threads (None: numba's setting)."""
+    if n_threads is None:
+        func(*args)
+        return
+    before = kernels.get_num_threads()
+    kernels.set_num_threads(_fast.resolve_threads(n_threads, _fast.max_threads()))
+    try:
+        func(*args)
+    finally:
+        kernels.set_num_threads(before)
+
+
+def _binary_grad_hess(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: float,
+    alpha: float | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
+    n_threads: int | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Binary grad / (scaled, clipped) hess with the active backend (see :mod:`boostfocal._fast`)."""
+    kernels = _fast.numba_kernels()
+    if kernels is None:
+        return _binary_grad_hess_kernel(pos, z, gamma, alpha, w, hess_scale=hess_scale, hess_floor=hess_floor)
+    grad = np.empty(z.shape[0])
+    hess = np.empty(z.shape[0])
+    _run_threads(
+        kernels, n_threads, kernels.binary_grad_hess,
+        pos, z, float(gamma), -1.0 if alpha is None else float(alpha), _NO_WEIGHT if w is None else w,
+        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess,
+    )  # fmt: skip
+    return grad, hess
+
+
+def _softmax_grad_hess(
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: float,
+    alpha: float | FloatArray | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
+    n_threads: int | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Softmax grad / (scaled, clipped) hess diagonal with the active backend."""
+    kernels = _fast.numba_kernels()
+    if kernels is None:
+        return _softmax_grad_hess_kernel(y, z, gamma, alpha, w, hess_scale=hess_scale, hess_floor=hess_floor)
+    if alpha is None:
+        alpha_arr = _NO_WEIGHT
+    else:
+        alpha_arr = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (z.shape[1],)).copy()
+    grad = np.empty_like(z, dtype=np.float64)  # layout of z (C for XGBoost, F for LightGBM)
+    hess = np.empty_like(z, dtype=np.float64)
+    _run_threads(
+        kernels, n_threads, kernels.softmax_grad_hess,
+        y, z, float(gamma), alpha_arr, _NO_WEIGHT if w is None else w,
+        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess,
+    )  # fmt: skip
+    return grad, hess
 
 
 # --------------------------------------------------------------------------
@@ -341,7 +523,7 @@ def binary_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples,), float64
     """
     pos, z, g, a, w = _prepare_binary(y_true, margin, gamma, alpha, sample_weight)
-    return _binary_grad_hess_kernel(pos, z, g, a, w)
+    return _binary_grad_hess(pos, z, g, a, w)
 
 
 def softmax_focal_loss(
@@ -430,7 +612,7 @@ def softmax_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
     y, z, g, a, w = _prepare_softmax(y_true, margin, gamma, alpha, sample_weight)
-    return _softmax_grad_hess_kernel(y, z, g, a, w)
+    return _softmax_grad_hess(y, z, g, a, w)
 
 
 def clip_hessian(

@@ -65,6 +65,7 @@ import lightgbm as lgb
 
 from . import _core
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike
+from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
@@ -259,28 +260,39 @@ class FocalObjective(_FocalBase):
     against a cached copy; the last four datasets are kept).
     """
 
-    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR) -> None:
+    def __init__(
+        self,
+        *,
+        gamma: float = 2.0,
+        alpha: AlphaLike = None,
+        hess_floor: float = DEFAULT_HESS_FLOOR,
+        n_jobs: int | None = None,
+    ) -> None:
         super().__init__(gamma=gamma, alpha=alpha)
         self.hess_floor = check_hess_floor(hess_floor)
+        self.n_jobs = check_n_jobs(n_jobs)
 
     def __repr__(self) -> str:
         return (
             f"FocalObjective(gamma={self.gamma!r}, alpha={_alpha_repr(self.alpha)!r}, "
-            f"hess_floor={self.hess_floor!r})"
+            f"hess_floor={self.hess_floor!r}"
+            + ("" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}")
+            + ")"
         )
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         z, y_raw, w_raw = self._split_call(y_true, y_pred, weight)
         y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        # one fused call: grad, then hess scaled by the softmax factor and clipped to max(h, hess_floor * w)
         if z.ndim == 1:
-            grad, hess = _core._binary_grad_hess_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
-            floor: float | NDArray = self.hess_floor if w is None else self.hess_floor * w
-        else:
-            grad, hess = _core._softmax_grad_hess_kernel(y, z, self.gamma, alpha, w)
-            hess *= softmax_hess_factor(z.shape[1])  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
-            floor = self.hess_floor if w is None else (self.hess_floor * w)[:, None]
-        np.maximum(hess, floor, out=hess)  # clip_hessian in place: max(h, hess_floor * w)
-        return grad, hess
+            return _core._binary_grad_hess(
+                y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs  # type: ignore[arg-type]
+            )
+        return _core._softmax_grad_hess(
+            y, z, self.gamma, alpha, w,
+            hess_scale=softmax_hess_factor(z.shape[1]),  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
+            hess_floor=self.hess_floor, n_threads=self.n_jobs,
+        )  # fmt: skip
 
 
 class FocalMetric(_FocalBase):
@@ -322,7 +334,11 @@ class FocalMetric(_FocalBase):
 
 
 def focal_objective(
-    *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+    *,
+    gamma: float = 2.0,
+    alpha: AlphaLike = None,
+    hess_floor: float = DEFAULT_HESS_FLOOR,
+    n_jobs: int | None = None,
 ) -> FocalObjective:
     r"""Focal-loss objective for ``lgb.train``, ``LGBMClassifier`` and ``DaskLGBMClassifier``.
 
@@ -339,6 +355,12 @@ def focal_objective(
         Lower bound of the hessian per unit of sample weight:
         ``max(h, hess_floor * w)``. See the module notes on
         ``min_sum_hessian_in_leaf``.
+    n_jobs : int or None, default=None
+        Threads of the numba backend (see :func:`boostfocal.set_backend`):
+        None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
+        default); a positive number caps it -- pass the booster's
+        ``nthread`` / ``num_threads``; -1 means all, -2 all but one. The
+        numpy backend ignores it.
 
     Returns
     -------
@@ -366,7 +388,7 @@ def focal_objective(
     (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
     ``binary`` and ``multiclass`` objectives.
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
+    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor, n_jobs=n_jobs)
 
 
 def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:

@@ -51,6 +51,7 @@ import xgboost as xgb
 
 from . import _core
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike, initial_margin
+from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
@@ -269,29 +270,37 @@ class FocalObjective(_FocalBase):
     """
 
     def __init__(
-        self, *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+        self,
+        *,
+        gamma: float = 2.0,
+        alpha: AlphaLike = None,
+        hess_floor: float = DEFAULT_HESS_FLOOR,
+        n_jobs: int | None = None,
     ) -> None:
         super().__init__(gamma=gamma, alpha=alpha)
         self.hess_floor = check_hess_floor(hess_floor)
+        self.n_jobs = check_n_jobs(n_jobs)
 
     def __repr__(self) -> str:
         alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
-        return f"FocalObjective(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r})"
+        jobs = "" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}"
+        return f"FocalObjective(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r}{jobs})"
 
     def __call__(
         self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         z, y_raw, w_raw = self._split_call(first, second, sample_weight)
         y, w, alpha = self._labels_weights(y_raw, w_raw, z)
+        # one fused call: grad, then hess scaled by the softmax factor and clipped to max(h, hess_floor * w)
         if z.ndim == 1:
-            grad, hess = _core._binary_grad_hess_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
-            floor: float | NDArray = self.hess_floor if w is None else self.hess_floor * w
-        else:
-            grad, hess = _core._softmax_grad_hess_kernel(y, z, self.gamma, alpha, w)
-            hess *= SOFTMAX_HESS_FACTOR  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
-            floor = self.hess_floor if w is None else (self.hess_floor * w)[:, None]
-        np.maximum(hess, floor, out=hess)  # clip_hessian, in place: max(h, hess_floor * w)
-        return grad, hess
+            return _core._binary_grad_hess(
+                y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs  # type: ignore[arg-type]
+            )
+        return _core._softmax_grad_hess(
+            y, z, self.gamma, alpha, w,
+            hess_scale=SOFTMAX_HESS_FACTOR,  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
+            hess_floor=self.hess_floor, n_threads=self.n_jobs,
+        )  # fmt: skip
 
 
 class FocalMetric(_FocalBase):
@@ -343,7 +352,11 @@ class FocalMetric(_FocalBase):
 
 
 def focal_objective(
-    *, gamma: float = 2.0, alpha: AlphaLike = None, hess_floor: float = DEFAULT_HESS_FLOOR
+    *,
+    gamma: float = 2.0,
+    alpha: AlphaLike = None,
+    hess_floor: float = DEFAULT_HESS_FLOOR,
+    n_jobs: int | None = None,
 ) -> FocalObjective:
     r"""Focal-loss objective for ``xgb.train(obj=...)``, ``XGBClassifier(objective=...)`` and Dask.
 
@@ -359,6 +372,12 @@ def focal_objective(
     hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
         Lower bound of the hessian per unit of sample weight: the objective
         returns ``max(h, hess_floor * w)``.
+    n_jobs : int or None, default=None
+        Threads of the numba backend (see :func:`boostfocal.set_backend`):
+        None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
+        default); a positive number caps it -- pass the booster's
+        ``nthread`` / ``num_threads``; -1 means all, -2 all but one. The
+        numpy backend ignores it.
 
     Returns
     -------
@@ -383,7 +402,7 @@ def focal_objective(
     with ``u`` the signed margin (see :mod:`boostfocal._core`). The softmax
     hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
+    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor, n_jobs=n_jobs)
 
 
 def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:
