@@ -34,10 +34,26 @@ _JIT = {"parallel": True, "fastmath": False, "cache": True, "nogil": True, "erro
 
 
 @njit(inline="always", fastmath=False, error_model="numpy")
-def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
-    """``(dFL/du, d2FL/du2, p_t, q)`` for one signed margin, as ``_core._grad_hess_from_u``."""
+def _log1p_unit(e):  # pragma: no cover - compiled
+    """``log(1 + e)`` for ``e`` in [0, 1]: ``log(w) e / (w - 1)``, ``w = 1 + e`` (Goldberg's trick).
+
+    A few ulp from ``log1p``, with one ``log`` (faster than libm's ``log1p``):
+    the rounding of ``w`` cancels in the ratio.
+    """
+    w = 1.0 + e
+    if w == 1.0:
+        return e
+    return math.log(w) * (e / (w - 1.0))
+
+
+@njit(inline="always", fastmath=False, error_model="numpy")
+def _grad_hess_u(u, gamma, power, half):  # pragma: no cover - compiled
+    """``(dFL/du, d2FL/du2, p_t, q)`` for one signed margin, as ``_core._grad_hess_from_u``.
+
+    ``power, half = _core._gamma_power(gamma)``: ``q^gamma`` by multiplications
+    (and one sqrt) for gamma a multiple of 1/2 up to 8, else ``exp(gamma log q)``.
+    """
     e = math.exp(-abs(u))  # exp(-|u|) in (0, 1]
-    softplus = math.log1p(e)  # log(1 + exp(-|u|))
     inv = 1.0 / (1.0 + e)
     e_inv = e * inv  # expit(-|u|)
     if u >= 0.0:
@@ -48,9 +64,17 @@ def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
         q = inv
     if gamma == 0.0:
         return -q, p_t * q, p_t, q  # dCE/du = -(1 - p_t), d2CE/du2 = p_t (1 - p_t)
+    softplus = _log1p_unit(e)  # log(1 + exp(-|u|))
     log_pt = min(u, 0.0) - softplus  # log expit(u)
     log_q = -max(u, 0.0) - softplus  # log expit(-u)
-    mod = math.exp(gamma * log_q)  # q^g
+    if power < 0:
+        mod = math.exp(gamma * log_q)  # q^g = exp(g log q)
+    else:  # q^g = q^k (times sqrt(q) for a half-integer g), k = floor(g)
+        mod = q
+        for _ in range(power - 1):
+            mod *= q
+        if half:
+            mod = math.sqrt(q) if power == 0 else mod * math.sqrt(q)
     g_u = mod * (gamma * p_t * log_pt - q)  # dFL/du = q^g (g p_t l - q)
     # d2FL/du2 = q^g p_t (q (1 + 2g) + g l (q - g p_t))
     h_u = mod * p_t * (q * (1.0 + 2.0 * gamma) + gamma * log_pt * (q - gamma * p_t))
@@ -58,7 +82,7 @@ def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
-def binary_grad_hess(pos, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover - compiled
+def binary_grad_hess(pos, z, gamma, power, half, alpha, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover - compiled
     """Binary focal grad / hess of ``alpha_t w FL`` into ``grad``, ``hess`` (see module notes)."""
     n = z.shape[0]
     has_w = w.shape[0] > 0
@@ -68,7 +92,7 @@ def binary_grad_hess(pos, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess
         zi = np.float64(z[i])
         y = pos[i]
         u = zi if y else -zi  # signed margin, p_t = expit(u)
-        g_u, h_u, _, _ = _grad_hess_u(u, gamma)
+        g_u, h_u, _, _ = _grad_hess_u(u, gamma, power, half)
         g = g_u if y else -g_u  # dFL/dz = sign * dFL/du
         h = h_u  # d2FL/dz2 = d2FL/du2
         wi = w[i] if has_w else 1.0
@@ -91,7 +115,7 @@ def binary_grad_hess(pos, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess
 
 
 @njit(**_JIT)
-def softmax_grad_hess(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover - compiled
+def softmax_grad_hess(y, z, gamma, power, half, alpha, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover - compiled
     """Softmax focal grad / hess diagonal of ``alpha_y w FL`` into ``grad``, ``hess`` (n, K)."""
     n, k_classes = z.shape
     has_w = w.shape[0] > 0
@@ -113,7 +137,7 @@ def softmax_grad_hess(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess)
                 grad[i, k] = ek  # scratch: the row of the output
                 s += ek
         u = np.float64(z[i, yi]) - (m + math.log(s))
-        g_u, h_u, p_t, q = _grad_hess_u(u, gamma)
+        g_u, h_u, p_t, q = _grad_hess_u(u, gamma, power, half)
         b = h_u + g_u * p_t  # d2FL/dz_k^2 = b r_k^2 - g_u r_k (1 - p_k)
         wi = w[i] if has_w else 1.0
         if has_alpha:

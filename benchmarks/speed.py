@@ -1,0 +1,544 @@
+r"""Speed benchmark: what focal loss costs compared with the built-in logistic objective.
+
+Run from the repository root::
+
+    python benchmarks/speed.py            # full run (~10-15 minutes on 2 cores)
+    python benchmarks/speed.py --quick    # smaller data, one repeat, under 2 minutes
+    python benchmarks/speed.py --smoke    # tiny, for the test suite (numbers meaningless)
+
+It prints progress and writes ``speed.md`` (tables) and ``speed.png`` (bar chart of
+the ratios) to ``benchmarks/results/`` or to ``--out DIR``.
+
+What is measured
+----------------
+1. Kernel: one objective call ``obj(y_true, margin)`` (labels validated and cached
+   on the first call, as in training) on 1,000,000 binary rows (float32 and float64
+   margins, gamma 2 and 1.5) and on 200,000 x 10 softmax rows, against a plain numpy
+   log-loss / softmax cross-entropy objective written the obvious way. Each row:
+   median of ``--repeats`` calls after a warm-up, candidates interleaved A B C A B C.
+   boostfocal runs with its numpy backend and with its numba backend.
+2. Training: XGBoost and LightGBM, native objective vs the numpy log-loss custom
+   objective vs ``boostfocal`` focal (gamma 2), binary (1M x 50, 1% positives,
+   100 rounds) and multiclass (K = 10, 200k x 50, 50 rounds), interleaved, with
+   ratios; imbalance-xgboost's focal objective as a peer for XGBoost binary when
+   installed (``pip install imbalance-xgboost``).
+3. Memory: tracemalloc peak of one objective call (numpy backend and numba
+   backend) in units of one float64 n-array, and the peak RSS of the run.
+4. Start-up: first objective call in a fresh process with an empty numba cache
+   (cold, includes JIT compilation) and with the cache filled (warm).
+
+All boostfocal use goes through its public API (``boostfocal.use_backend``,
+``boostfocal.xgboost.focal_objective``, ``boostfocal.lightgbm.focal_objective``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import boostfocal
+import boostfocal.lightgbm as bf_lgb
+import boostfocal.xgboost as bf_xgb
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+# ----------------------------------------------------------------------------- configuration
+@dataclass(frozen=True)
+class Config:
+    name: str
+    kernel_rows: int
+    softmax_rows: int
+    kernel_repeats: int
+    train_binary: tuple[int, int, int]  # rows, features, rounds
+    train_multi: tuple[int, int, int]
+    train_repeats: int
+    n_classes: int = 10
+
+
+CONFIGS = {
+    "full": Config("full", 1_000_000, 200_000, 11, (1_000_000, 50, 100), (200_000, 50, 50), 3),
+    "quick": Config("quick", 1_000_000, 200_000, 7, (200_000, 20, 20), (50_000, 20, 10), 1),
+    "smoke": Config("smoke", 5_000, 2_000, 3, (2_000, 5, 3), (1_000, 5, 2), 1, n_classes=3),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(z)
+
+
+# ----------------------------------------------------------------------------- reference objectives
+def numpy_logloss(y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plain custom objective: ``p = expit(z); g = p - y; h = p (1 - p)`` (dtype of z)."""
+    p = _expit(z)
+    return p - y, p * (1.0 - p)
+
+
+def numpy_logloss_f64(y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Same, computed in float64 whatever the margin dtype (as boostfocal does)."""
+    p = _expit(z.astype(np.float64, copy=False))
+    return p - y, p * (1.0 - p)
+
+
+def numpy_softmax_ce(y: np.ndarray, z: np.ndarray, factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax cross-entropy: max-shifted softmax, ``p - onehot``, ``factor * p (1 - p)``."""
+    p = z - z.max(axis=1, keepdims=True)
+    np.exp(p, out=p)
+    p /= p.sum(axis=1, keepdims=True)
+    g = p.copy()
+    g[np.arange(z.shape[0]), y] -= 1.0
+    h = p * (1.0 - p)
+    if factor != 1.0:
+        h *= factor
+    return g, h
+
+
+class DMatrixObjective:
+    """``obj(predt, dtrain)`` around an ``f(y, z)`` objective, labels read from the DMatrix each round."""
+
+    def __init__(self, func, *, softmax: bool = False, factor: float = 1.0) -> None:
+        self.func, self.softmax, self.factor = func, softmax, factor
+
+    def __call__(self, predt, dtrain):
+        y = dtrain.get_label()
+        if self.softmax:
+            return self.func(y.astype(np.intp), predt, self.factor)
+        return self.func(y, predt)
+
+
+class DatasetObjective:
+    """The same for LightGBM: ``obj(preds, dataset)``."""
+
+    def __init__(self, func, *, softmax: bool = False, factor: float = 1.0) -> None:
+        self.func, self.softmax, self.factor = func, softmax, factor
+
+    def __call__(self, preds, dataset):
+        y = dataset.get_label()
+        if self.softmax:
+            return self.func(y.astype(np.intp), preds, self.factor)
+        return self.func(y, preds)
+
+
+# ----------------------------------------------------------------------------- timing helpers
+def interleaved(candidates: dict[str, callable], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Time each candidate ``repeats`` times, interleaved A B C A B C, after ``warmup`` rounds."""
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for r in range(warmup + repeats):
+        for name, fn in candidates.items():
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            if r >= warmup:
+                times[name].append(dt)
+    return times
+
+
+def med_ms(ts: list[float]) -> float:
+    return 1e3 * statistics.median(ts)
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        out = [f"### {self.title}", "", "| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
+        out += ["| " + " | ".join(r) + " |" for r in self.rows]
+        if self.notes:
+            out += [""] + [f"{n}" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- 1. kernels
+def kernel_tables(cfg: Config, backends: list[str], ratios: dict[str, float]) -> list[Table]:
+    rng = np.random.default_rng(0)
+    n = cfg.kernel_rows
+    binary = Table(
+        f"Kernel: binary, {n:,} rows, one objective call (median of {cfg.kernel_repeats}, ms)",
+        ["margin dtype", "objective", "ms / call", "ratio vs numpy log loss"],
+    )
+    y = (rng.random(n) < 0.01).astype(np.float32)
+    for dtype in (np.float32, np.float64):
+        z = (rng.standard_normal(n) * 2.0 - 3.0).astype(dtype)
+        cands = {
+            "numpy log loss (expit; float32 math for float32)": lambda z=z: numpy_logloss(y, z),
+            "numpy log loss, float64 math": lambda z=z: numpy_logloss_f64(y, z),
+        }
+        for backend in backends:
+            for gamma in (2.0, 1.5):
+                obj = bf_xgb.focal_objective(gamma=gamma)
+
+                def run(obj=obj, backend=backend, z=z):
+                    with boostfocal.use_backend(backend):
+                        return obj(y, z)
+
+                cands[f"boostfocal focal gamma={gamma:g}, {backend}"] = run
+        log(f"kernel binary {np.dtype(dtype).name}: {len(cands)} candidates x {cfg.kernel_repeats}")
+        times = interleaved(cands, cfg.kernel_repeats, warmup=2)
+        base = med_ms(times["numpy log loss (expit; float32 math for float32)"])
+        base64 = med_ms(times["numpy log loss, float64 math"])
+        for name, ts in times.items():
+            ratio = med_ms(ts) / base
+            binary.rows.append([np.dtype(dtype).name, name, f"{med_ms(ts):.1f}", f"{ratio:.2f}"])
+            if name.startswith("boostfocal"):
+                ratios[f"kernel binary {np.dtype(dtype).name} {name[len('boostfocal focal '):]}"] = ratio
+                if dtype == np.float32:
+                    binary.rows[-1][-1] += f" ({med_ms(ts) / base64:.2f} vs float64 math)"
+    binary.notes.append(
+        "The objective call includes the per-round O(n) label-cache check. For float32 margins the plain "
+        "numpy log loss computes in float32; boostfocal always computes in float64 (second ratio: against "
+        "the same log loss computed in float64)."
+    )
+
+    m, k = cfg.softmax_rows, cfg.n_classes
+    soft = Table(
+        f"Kernel: softmax, K = {k}, {m:,} rows, one objective call (median of {cfg.kernel_repeats}, ms)",
+        ["margin dtype", "objective", "ms / call", "ratio vs numpy softmax CE"],
+    )
+    ys = rng.integers(0, k, m)
+    for dtype in (np.float32, np.float64):
+        zs = (rng.standard_normal((m, k)) * 2.0).astype(dtype)
+        cands = {"numpy softmax cross-entropy": lambda zs=zs: numpy_softmax_ce(ys, zs)}
+        for backend in backends:
+            obj = bf_xgb.focal_objective(gamma=2.0)
+
+            def run(obj=obj, backend=backend, zs=zs):
+                with boostfocal.use_backend(backend):
+                    return obj(ys, zs)
+
+            cands[f"boostfocal focal gamma=2, {backend}"] = run
+        log(f"kernel softmax {np.dtype(dtype).name}: {len(cands)} candidates x {cfg.kernel_repeats}")
+        times = interleaved(cands, cfg.kernel_repeats, warmup=2)
+        base = med_ms(times["numpy softmax cross-entropy"])
+        for name, ts in times.items():
+            ratio = med_ms(ts) / base
+            soft.rows.append([np.dtype(dtype).name, name, f"{med_ms(ts):.1f}", f"{ratio:.2f}"])
+            if name.startswith("boostfocal"):
+                ratios[f"kernel softmax {np.dtype(dtype).name} {name.split(', ')[-1]}"] = ratio
+    return [binary, soft]
+
+
+# ----------------------------------------------------------------------------- 3. memory
+def memory_table(cfg: Config, backends: list[str]) -> Table:
+    rng = np.random.default_rng(1)
+    n = cfg.kernel_rows
+    table = Table(
+        f"Memory: tracemalloc peak of one objective call, binary {n:,} rows / softmax {cfg.softmax_rows:,} x "
+        f"{cfg.n_classes}",
+        ["case", "backend", "peak (MiB)", "in n-sized float64 arrays", "outputs alone"],
+    )
+    y = (rng.random(n) < 0.01).astype(np.float32)
+    z = rng.standard_normal(n).astype(np.float32)
+    w = rng.random(n).astype(np.float32) + 0.5
+    m, k = cfg.softmax_rows, cfg.n_classes
+    ys = rng.integers(0, k, m)
+    zs = rng.standard_normal((m, k)).astype(np.float32)
+    cases = [
+        ("binary float32, weights", lambda obj: obj(y, z, sample_weight=w), n * 8),
+        ("softmax float32", lambda obj: obj(ys, zs), m * k * 8),
+    ]
+    for case, call, unit in cases:
+        for backend in backends:
+            with boostfocal.use_backend(backend):
+                obj = bf_xgb.focal_objective(gamma=2.0)
+                call(obj)  # validation + label cache + compilation outside the measurement
+                tracemalloc.start()
+                out = call(obj)
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                del out
+            table.rows.append([case, backend, f"{peak / 2**20:.1f}", f"{peak / unit:.2f}", "2.00"])
+    table.notes.append("Goal: at most the two outputs plus one n-sized buffer (3.00).")
+    return table
+
+
+# ----------------------------------------------------------------------------- 4. start-up
+_START_SCRIPT = textwrap.dedent(
+    """
+    import time
+    t0 = time.perf_counter()
+    import numpy as np
+    import boostfocal.xgboost as bx
+    t1 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(1000).astype(np.float32)
+    y = (rng.random(1000) < 0.1).astype(np.float32)
+    bx.focal_objective(gamma=2.0)(y, z)
+    t2 = time.perf_counter()
+    zs = rng.standard_normal((1000, 3)).astype(np.float32)
+    bx.focal_objective(gamma=2.0)(rng.integers(0, 3, 1000), zs)
+    t3 = time.perf_counter()
+    import boostfocal
+    print(t1 - t0, t2 - t1, t3 - t2, boostfocal.get_backend())
+    """
+)
+
+
+def startup_table() -> Table:
+    table = Table(
+        "Start-up: fresh process, first objective call (s)",
+        ["numba cache", "import boostfocal.xgboost", "first binary call", "first softmax call", "backend"],
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold (empty NUMBA_CACHE_DIR)", "warm (cache filled)", "warm, second run"):
+            log(f"start-up: {label}")
+            res = subprocess.run(
+                [sys.executable, "-c", _START_SCRIPT], env=env, capture_output=True, text=True, check=True
+            )
+            imp, first, soft, backend = res.stdout.split()
+            table.rows.append([label, f"{float(imp):.2f}", f"{float(first):.2f}", f"{float(soft):.2f}", backend])
+    table.notes.append("Goal: first call (binary) < 3 s cold, < 0.3 s warm; each signature compiles on first use.")
+    return table
+
+
+# ----------------------------------------------------------------------------- 2. training
+def make_data(rows: int, features: int, n_classes: int | None, seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, features)).astype(np.float32)
+    coef = rng.standard_normal((features, n_classes or 1)) / np.sqrt(features)
+    score = x @ coef + 0.5 * rng.standard_normal((rows, n_classes or 1))
+    if n_classes is None:
+        thresh = np.quantile(score[:, 0], 0.99)  # 1% positives
+        return x, (score[:, 0] > thresh).astype(np.float32)
+    return x, np.argmax(score, axis=1).astype(np.float32)
+
+
+class Timed:
+    """Wrap an objective and add up the seconds spent inside it."""
+
+    def __init__(self, obj) -> None:
+        self.obj, self.seconds = obj, 0.0
+
+    def __call__(self, a, b):
+        t0 = time.perf_counter()
+        out = self.obj(a, b)
+        self.seconds += time.perf_counter() - t0
+        return out
+
+
+def training_tables(cfg: Config, threads: int, ratios: dict[str, float]) -> list[Table]:
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    tables = []
+    for task in ("binary", "multiclass"):
+        rows, feats, rounds = cfg.train_binary if task == "binary" else cfg.train_multi
+        k = None if task == "binary" else cfg.n_classes
+        log(f"training data {task}: {rows:,} x {feats}")
+        x, y = make_data(rows, feats, k, seed=2)
+        table = Table(
+            f"Training: {task}, {rows:,} x {feats}" + ("" if k is None else f", K = {k}")
+            + f", {rounds} rounds, {threads} threads (median of {cfg.train_repeats}, s)",
+            ["library", "objective", "s / fit", "objective s / fit", "vs native", "vs numpy custom"],
+        )
+        # ---- XGBoost
+        dtrain = xgb.DMatrix(x, label=y, nthread=threads)
+        base = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": threads, "max_bin": 256}
+        if k is None:
+            native_p = {**base, "objective": "binary:logistic"}
+            custom_p = {**base, "base_score": 0.5, "disable_default_eval_metric": 1}
+            logloss = DMatrixObjective(numpy_logloss)
+        else:
+            native_p = {**base, "objective": "multi:softprob", "num_class": k}
+            custom_p = {**base, "num_class": k, "disable_default_eval_metric": 1}
+            logloss = DMatrixObjective(numpy_softmax_ce, softmax=True, factor=2.0)
+        focal = bf_xgb.focal_objective(gamma=2.0, n_jobs=threads)
+        objs = {"numpy log loss custom" if k is None else "numpy softmax CE custom": logloss,
+                "boostfocal focal gamma=2": focal}
+        if k is None:
+            try:
+                from imxgboost.focal_loss import Focal_Binary_Loss
+
+                objs["imbalance-xgboost focal gamma=2"] = Focal_Binary_Loss(gamma_indct=2.0).focal_binary_object
+            except ImportError:
+                table.notes.append("imbalance-xgboost is not installed: its peer row is missing.")
+        timers = {name: Timed(o) for name, o in objs.items()}
+        cands = {"native": lambda: xgb.train({**native_p, "base_score": 0.5} if k is None else native_p,
+                                              dtrain, rounds)}
+        for name, t in timers.items():
+            cands[name] = lambda t=t: xgb.train(custom_p, dtrain, rounds, obj=t)
+        log(f"XGBoost {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
+        for t in timers.values():
+            t.seconds = 0.0
+        times = interleaved(cands, cfg.train_repeats, warmup=0)
+        _fill(table, "XGBoost", times, timers, cfg.train_repeats, ratios, task)
+        del dtrain
+        # ---- LightGBM
+        lbase = {"num_leaves": 31, "learning_rate": 0.1, "num_threads": threads, "max_bin": 255,
+                 "verbosity": -1, "deterministic": True, "force_col_wise": True}
+        dset = lgb.Dataset(x, label=y, params={"max_bin": 255, "verbosity": -1}, free_raw_data=False)
+        dset.construct()
+        if k is None:
+            native_l = {**lbase, "objective": "binary", "boost_from_average": False}
+            custom_l = dict(lbase)
+            logloss_l = DatasetObjective(numpy_logloss)
+        else:
+            native_l = {**lbase, "objective": "multiclass", "num_class": k, "boost_from_average": False}
+            custom_l = {**lbase, "num_class": k}
+            logloss_l = DatasetObjective(numpy_softmax_ce, softmax=True, factor=k / (k - 1.0))
+        timers = {
+            ("numpy log loss custom" if k is None else "numpy softmax CE custom"): Timed(logloss_l),
+            "boostfocal focal gamma=2": Timed(bf_lgb.focal_objective(gamma=2.0, n_jobs=threads)),
+        }
+        cands = {"native": lambda: lgb.train(native_l, dset, rounds)}
+        for name, t in timers.items():
+            cands[name] = lambda t=t: lgb.train({**custom_l, "objective": t}, dset, rounds)
+        log(f"LightGBM {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
+        times = interleaved(cands, cfg.train_repeats, warmup=0)
+        _fill(table, "LightGBM", times, timers, cfg.train_repeats, ratios, task)
+        table.notes.append(
+            "Same data, parameters and number of rounds in one run; 'objective s / fit' is the time spent "
+            "inside the Python objective. Focal loss at gamma = 2 grows different trees than log loss, so "
+            "part of a difference can come from the trees, not from the objective."
+        )
+        tables.append(table)
+    return tables
+
+
+def _fill(table, lib, times, timers, repeats, ratios, task) -> None:
+    native = statistics.median(times["native"])
+    custom_name = next(n for n in times if n.startswith("numpy"))
+    custom = statistics.median(times[custom_name])
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        obj_s = "" if name == "native" else f"{timers[name].seconds / repeats:.2f}"
+        table.rows.append([lib, name, f"{med:.2f}", obj_s, f"{med / native:.3f}", f"{med / custom:.3f}"])
+        if name == "boostfocal focal gamma=2":
+            ratios[f"train {lib} {task} vs native"] = med / native
+            ratios[f"train {lib} {task} vs numpy custom"] = med / custom
+
+
+# ----------------------------------------------------------------------------- report
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("boostfocal", "numpy", "scipy", "xgboost", "lightgbm", "numba", "imbalance-xgboost"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def bar_chart(ratios: dict[str, float], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(ratios)
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.5))
+    vals = [ratios[n] for n in names]
+    ax.barh(range(len(names)), vals, color=["tab:green" if v <= 1.05 else "tab:orange" for v in vals])
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xlabel("time ratio (lower is better; 1 = reference)")
+    ax.set_title("boostfocal focal objective: cost relative to the reference")
+    for i, v in enumerate(vals):
+        ax.text(v, i, f" {v:.2f}", va="center", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="smaller training data, one repeat (< 2 min)")
+    mode.add_argument("--smoke", action="store_true", help="tiny data, for the test suite")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="output folder (default benchmarks/results)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="booster threads")
+    parser.add_argument("--skip-training", action="store_true", help="kernel, memory and start-up only")
+    args = parser.parse_args(argv)
+    cfg = CONFIGS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    t_start = time.perf_counter()
+
+    try:
+        import numba  # noqa: F401
+
+        backends = ["numpy", "numba"]
+    except ImportError:
+        backends = ["numpy"]
+    ratios: dict[str, float] = {}
+    log(f"mode {cfg.name}; backends {backends}; booster threads {args.threads}")
+    tables = kernel_tables(cfg, backends, ratios)
+    tables.append(memory_table(cfg, backends))
+    tables.append(startup_table())
+    if not args.skip_training:
+        tables += training_tables(cfg, args.threads, ratios)
+
+    v = versions()
+    numba_threads = "n/a"
+    if "numba" in backends:
+        import numba
+
+        numba_threads = str(numba.get_num_threads())
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    env_lines = [
+        f"- command: `python benchmarks/speed.py{'' if cfg.name == 'full' else ' --' + cfg.name}`"
+        f" (mode {cfg.name}, {time.perf_counter() - t_start:.0f} s)",
+        f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; load average at start/end: {_load()}",
+        f"- threads: boosters {args.threads}, numba {numba_threads} "
+        f"(NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'unset')}), "
+        f"BOOSTFOCAL_BACKEND={os.environ.get('BOOSTFOCAL_BACKEND', 'unset')} (default backend: "
+        f"{boostfocal.get_backend()})",
+        "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- peak RSS of the benchmark process: {peak_rss:.0f} MiB",
+    ]
+    md = ["# boostfocal speed benchmark", "", *env_lines, ""]
+    md += ["## Key ratios (boostfocal focal / reference)", "", "| measurement | ratio |", "|---|---|"]
+    md += [f"| {name} | {val:.3f} |" for name, val in ratios.items()]
+    md += [""] + [t.markdown() for t in tables]
+    text = "\n".join(md)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.md").write_text(text)
+    bar_chart(ratios, args.out / "speed.png")
+    print(text)
+    log(f"wrote {args.out / 'speed.md'} and {args.out / 'speed.png'}")
+    return 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
