@@ -312,8 +312,9 @@ def _softmax_grad_hess_kernel(
     """
     grad = np.empty_like(z, dtype=np.float64)
     hess = np.empty_like(z, dtype=np.float64)
-    for start in range(0, z.shape[0], _BLOCK_ROWS):
-        rows = slice(start, start + _BLOCK_ROWS)
+    block = max(256, _BLOCK_ROWS // z.shape[1])  # about _BLOCK_ROWS margins per block
+    for start in range(0, z.shape[0], block):
+        rows = slice(start, start + block)
         wb = None if w is None else w[rows]
         g, h = _softmax_block(y[rows], z[rows], gamma, alpha, wb)
         _scale_and_clip(h, wb, hess_scale, hess_floor)

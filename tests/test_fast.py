@@ -1,0 +1,228 @@
+"""The numba backend equals the numpy one; the backend switch; threads; memory of one call."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import boostfocal
+from boostfocal import _fast
+
+numba = pytest.importorskip("numba")
+bf_xgb = pytest.importorskip("boostfocal.xgboost")
+bf_lgb = pytest.importorskip("boostfocal.lightgbm")
+
+GAMMAS = [0.0, 0.5, 1.5, 2.0, 2.7, 5.0]
+MARGINS = np.array([-1e4, -745.0, -100.0, -37.0, -5.0, -2.79, -1e-3, 0.0, 1e-3, 2.79, 5.0, 37.0, 100.0, 745.0, 1e4])
+
+
+def assert_backends_equal(got: np.ndarray, ref: np.ndarray, grad: np.ndarray) -> None:
+    """Equal to 1e-12 relative; hessians relative to the size of their terms (|h| + |g|).
+
+    The exact hessian crosses zero (and the softmax diagonal has ``1 - p_k``), where
+    an ulp of difference between numpy's and libm's exp / log is amplified relative
+    to the result but not relative to the terms it is made of.
+    """
+    assert got.shape == ref.shape and got.dtype == np.float64
+    assert np.all(np.isfinite(got))
+    assert np.all(np.abs(got - ref) <= 1e-12 * (np.abs(ref) + np.abs(grad)) + 1e-300)
+
+
+def both(fn):
+    with boostfocal.use_backend("numpy"):
+        ref = fn()
+    with boostfocal.use_backend("numba"):
+        got = fn()
+    return ref, got
+
+
+# ---------------------------------------------------------------- equality of the backends
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("alpha", [None, 0.25], ids=["alpha=None", "alpha=0.25"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("gamma", GAMMAS, ids=[f"gamma={g}" for g in GAMMAS])
+def test_binary_objective_backends_equal(gamma, weighted, alpha, dtype):
+    rng = np.random.default_rng(0)
+    z = np.concatenate([MARGINS, MARGINS, rng.standard_normal(40_000) * 4]).astype(dtype)  # > serial cut-off
+    y = np.zeros(z.size)
+    y[1::2] = 1.0
+    w = rng.random(z.size) * 3 if weighted else None
+    obj = bf_xgb.focal_objective(gamma=gamma, alpha=alpha)
+    (g0, h0), (g1, h1) = both(lambda: obj(y, z, sample_weight=w))
+    assert_backends_equal(g1, g0, g0)
+    assert_backends_equal(h1, h0, g0)
+    assert np.all(h1 > 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("alpha", [None, 0.5, "per-class"], ids=["alpha=None", "alpha=0.5", "alpha=per-class"])
+@pytest.mark.parametrize("gamma", GAMMAS, ids=[f"gamma={g}" for g in GAMMAS])
+@pytest.mark.parametrize("lib", ["xgboost", "lightgbm"])
+def test_softmax_objective_backends_equal(lib, gamma, alpha, dtype):
+    rng = np.random.default_rng(1)
+    k = 4
+    z = rng.standard_normal((9000, k)) * 5
+    z[:20] = rng.choice(MARGINS, size=(20, k))
+    if lib == "lightgbm":
+        z = np.asfortranarray(z)  # LightGBM hands over (n, K) scores in Fortran order
+    z = z.astype(dtype)
+    y = rng.integers(0, k, z.shape[0])
+    w = rng.random(z.shape[0]) + 0.1
+    a = np.linspace(0.5, 2.0, k) if alpha == "per-class" else alpha
+    module = bf_xgb if lib == "xgboost" else bf_lgb
+    obj = module.focal_objective(gamma=gamma, alpha=a)
+    (g0, h0), (g1, h1) = both(lambda: obj(y, z, w) if lib == "lightgbm" else obj(y, z, sample_weight=w))
+    assert g1.flags.f_contiguous == g0.flags.f_contiguous == (lib == "lightgbm")
+    assert_backends_equal(g1, g0, g0)
+    assert_backends_equal(h1, h0, g0)
+
+
+@given(
+    z=st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=1, max_size=50),
+    gamma=st.floats(0.0, 6.0),
+    alpha=st.one_of(st.none(), st.floats(0.0, 1.0)),
+)
+def test_binary_public_function_backends_equal_hypothesis(z, gamma, alpha):
+    z = np.asarray(z)
+    y = np.arange(z.size) % 2
+    (g0, h0), (g1, h1) = both(lambda: boostfocal.binary_focal_grad_hess(y, z, gamma=gamma, alpha=alpha))
+    assert_backends_equal(g1, g0, g0)
+    assert_backends_equal(h1, h0, g0)
+
+
+# ---------------------------------------------------------------- the switch
+def test_switch_and_context_manager():
+    before = boostfocal.get_backend()
+    with boostfocal.use_backend("numpy") as name:
+        assert name == "numpy" == boostfocal.get_backend()
+        with boostfocal.use_backend("numba") as inner:
+            assert inner == "numba" == boostfocal.get_backend()
+        assert boostfocal.get_backend() == "numpy"
+    assert boostfocal.get_backend() == before
+    previous = boostfocal.set_backend("auto")
+    try:
+        assert boostfocal.get_backend() == "numba"  # numba is installed here
+    finally:
+        boostfocal.set_backend(previous)
+
+
+def test_bad_backend_name_is_rejected():
+    with pytest.raises(ValueError, match="backend must be one of auto, numpy, numba, got 'cuda'"):
+        boostfocal.set_backend("cuda")
+
+
+def test_environment_variable_selects_backend_and_rejects_typos():
+    code = "import boostfocal; print(boostfocal.get_backend())"
+    env = dict(os.environ, BOOSTFOCAL_BACKEND="numpy")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "numpy"
+    env["BOOSTFOCAL_BACKEND"] = "numbaa"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "BOOSTFOCAL_BACKEND must be one of" in bad.stderr
+
+
+def test_import_does_not_import_numba():
+    code = "import sys, boostfocal, boostfocal.xgboost; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_fallback_to_numpy_when_numba_is_missing():
+    """Simulate a machine without numba: ``auto`` falls back, ``numba`` says how to install it."""
+    code = (
+        "import sys; sys.modules['numba'] = None\n"  # makes `import numba` raise ImportError
+        "import numpy as np, boostfocal\n"
+        "print(boostfocal.get_backend())\n"
+        "g, h = boostfocal.binary_focal_grad_hess([0, 1], [0.3, -0.3])\n"
+        "print(np.all(np.isfinite(g)))\n"
+        "try:\n    boostfocal.set_backend('numba')\nexcept ImportError as e:\n    print('ImportError', 'boostfocal[fast]' in str(e))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["numpy", "True", "ImportError", "True"]
+
+
+def test_requested_numba_without_numba_raises_at_first_call():
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import boostfocal\n"
+        "boostfocal.binary_focal_grad_hess([0, 1], [0.3, -0.3])\n"
+    )
+    env = dict(os.environ, BOOSTFOCAL_BACKEND="numba")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "pip install boostfocal[fast]" in out.stderr
+
+
+# ---------------------------------------------------------------- threads
+def test_n_jobs_caps_numba_threads_during_the_call_and_restores_them(monkeypatch):
+    from boostfocal import _numba
+
+    seen = []
+    original = _numba.binary_grad_hess
+
+    def spy(*args):
+        seen.append(numba.get_num_threads())
+        return original(*args)
+
+    monkeypatch.setattr(_numba, "binary_grad_hess", spy)
+    z = np.linspace(-5, 5, 100_000)
+    y = (z > 0).astype(float)
+    before = numba.get_num_threads()
+    with boostfocal.use_backend("numba"):
+        bf_xgb.focal_objective(gamma=2.0, n_jobs=1)(y, z)
+        bf_xgb.focal_objective(gamma=2.0, n_jobs=-1)(y, z)
+        bf_xgb.focal_objective(gamma=2.0)(y, z)
+        bf_xgb.focal_objective(gamma=2.0, n_jobs=64)(y[:100], z[:100])  # small: serial
+    assert seen == [1, numba.config.NUMBA_NUM_THREADS, before, 1]
+    assert numba.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, True, "2"])
+def test_n_jobs_is_validated(bad):
+    with pytest.raises(ValueError, match=f"n_jobs must be None or a non-zero integer, got {bad!r}"):
+        bf_lgb.focal_objective(n_jobs=bad)
+
+
+def test_numba_threads_respect_environment_variable():
+    code = (
+        "import numpy as np, numba, boostfocal.xgboost as bx\n"
+        "bx.focal_objective(gamma=2.0, n_jobs=-1)(np.ones(50000), np.zeros(50000))\n"
+        "print(numba.config.NUMBA_NUM_THREADS)\n"
+    )
+    env = dict(os.environ, NUMBA_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+# ---------------------------------------------------------------- memory of one call
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+@pytest.mark.parametrize("case", ["binary", "softmax"])
+def test_one_objective_call_allocates_two_outputs_and_at_most_one_more_buffer(backend_name, case):
+    rng = np.random.default_rng(2)
+    n = 200_000
+    if case == "binary":
+        z = rng.standard_normal(n).astype(np.float32)
+        y = (rng.random(n) < 0.1).astype(np.float32)
+        unit = n * 8
+    else:
+        z = rng.standard_normal((n // 10, 10)).astype(np.float32)
+        y = rng.integers(0, 10, n // 10)
+        unit = z.size * 8
+    w = rng.random(z.shape[0]) + 0.5
+    obj = bf_xgb.focal_objective(gamma=2.0, alpha=0.25 if case == "binary" else None)
+    with boostfocal.use_backend(backend_name):
+        obj(y, z, sample_weight=w)  # first call: validation, label cache, compilation
+        tracemalloc.start()
+        try:
+            grad, hess = obj(y, z, sample_weight=w)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert grad.nbytes + hess.nbytes == 2 * unit
+    assert peak <= 3 * unit + 64 * 1024, f"peak {peak / unit:.2f} output-sized arrays"
