@@ -17,7 +17,15 @@ working) whose fit
   with, both as fitted attributes (``gamma_``, ``alpha_``, ``hess_floor_``,
   ``initial_margin_``, ``class_balance_``) shown in its repr, and inside the
   native model (see :func:`boostfocal.lightgbm.focal_metadata`), so
-  ``clf.booster_.save_model(path)`` writes a self-contained model file.
+  ``clf.booster_.save_model(path)`` writes a self-contained model file
+  (``boostfocal.lightgbm.focal_metadata(path)`` reads the settings back,
+  ``boostfocal.lightgbm.predict_proba(lightgbm.Booster(model_file=path), X)``
+  predicts).
+
+Focal probabilities are under-confident by design. ``predict_posterior(X)``
+maps them to posterior estimates (:func:`boostfocal.focal_to_posterior`), and
+``correct_proba=True`` makes ``predict_proba`` (and so ``predict``) return
+those instead.
 
 Name clash: LightGBM's own ``alpha`` (Huber / quantile parameter) is irrelevant
 for classification and never reaches LightGBM here; ``gamma`` and ``alpha`` are
@@ -27,45 +35,20 @@ the focal-loss parameters.
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
-from ._core import DEFAULT_HESS_FLOOR, initial_margin
-from ._validation import check_binary_alpha, check_gamma, check_hess_floor, check_sample_weight, check_softmax_alpha
+from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, prepare_fit
 from .lightgbm import FocalMetric, FocalObjective, _softmax_rows, embed_initial_margin, init_score, softmax_hess_factor
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
 
-_FOCAL_PARAMS = ("gamma", "alpha", "hess_floor")
-
 # metric names the estimator computes itself, on probabilities
 _NAMED_METRICS = ("average_precision", "auc", "logloss", "error")
-
-
-def _missing_mask(y: NDArray) -> NDArray[np.bool_]:
-    if y.dtype.kind == "f":
-        return np.isnan(y)
-    if y.dtype == object:
-        return np.asarray([v is None or (isinstance(v, float) and v != v) for v in y.tolist()], dtype=bool)
-    return np.zeros(y.shape, dtype=bool)
-
-
-def _to_builtin(value: Any) -> Any:
-    """JSON-friendly version of labels / numbers / arrays."""
-    if isinstance(value, np.ndarray):
-        return [_to_builtin(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_to_builtin(v) for v in value]
-    return value
 
 
 def _proba_from_raw(raw: NDArray) -> NDArray[np.float64]:
@@ -146,7 +129,7 @@ def probability_metric(func: Callable[..., Any]) -> _ProbabilityMetric:
     return _ProbabilityMetric(func)
 
 
-class FocalLGBMClassifier(LGBMClassifier):
+class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     r"""LightGBM classifier trained with focal loss (binary or softmax).
 
     .. math::
@@ -169,6 +152,12 @@ class FocalLGBMClassifier(LGBMClassifier):
         classes. None: no class weighting.
     hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
         Lower bound of the hessian per unit of sample weight.
+    correct_proba : bool, default=False
+        True: ``predict_proba`` returns posterior estimates instead of the
+        focal probabilities, and ``predict`` (always the argmax of
+        ``predict_proba``) follows them. See :meth:`predict_posterior`. ``class_weight``, like
+        ``sample_weight``, is not undone: it defines the population whose
+        posterior is estimated.
     **kwargs
         Any ``lightgbm.LGBMClassifier`` parameter (``n_estimators``,
         ``learning_rate``, ``num_leaves``, ``class_weight``,
@@ -197,20 +186,15 @@ class FocalLGBMClassifier(LGBMClassifier):
     >>> clf = FocalLGBMClassifier(gamma=2.0, alpha=0.25, n_estimators=20, verbose=-1).fit(X, y)
     >>> clf.predict_proba(X).shape
     (300, 2)
+    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
+    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
+    True
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: float = 2.0,
-        alpha: float | Sequence[float] | Mapping[Any, float] | None = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.gamma = gamma
-        self.alpha = alpha
-        self.hess_floor = hess_floor
+    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
+
+    # LightGBM's softmax hessian uses the diagonal factor K / (K - 1) (see boostfocal.lightgbm)
+    _softmax_hess_factor = staticmethod(softmax_hess_factor)
 
     # ------------------------------------------------------------ parameters
     def _process_params(self, stage: str) -> dict[str, Any]:
@@ -218,7 +202,7 @@ class FocalLGBMClassifier(LGBMClassifier):
         if stage == "fit" and fit_objective is not None:
             self._objective = fit_objective
         params = super()._process_params(stage)
-        for name in _FOCAL_PARAMS:
+        for name in FOCAL_PARAMS:
             params.pop(name, None)  # never passed to LightGBM (its own ``alpha`` is a different thing)
         if stage == "fit":
             params["metric"] = "None"  # built-in metrics would be computed on raw scores
@@ -229,64 +213,7 @@ class FocalLGBMClassifier(LGBMClassifier):
             params.setdefault("feature_pre_filter", False)
         return params
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
-        return tags
-
     # ------------------------------------------------------------ fit helpers
-    def _resolve_alpha(self, classes: np.ndarray) -> float | NDArray[np.float64] | None:
-        alpha = self.alpha
-        n_classes = classes.shape[0]
-        if n_classes == 2:
-            if isinstance(alpha, Mapping) or (alpha is not None and not isinstance(alpha, numbers.Real)):
-                raise TypeError(
-                    "alpha must be None or a number in [0, 1] (weight of the positive class "
-                    f"{classes[1]!r}) for a binary problem, got {alpha!r}"
-                )
-            return check_binary_alpha(alpha)
-        if isinstance(alpha, Mapping):
-            known = set(classes.tolist())
-            unknown = [k for k in alpha if k not in known]
-            missing = [c for c in classes.tolist() if c not in alpha]
-            if unknown or missing:
-                raise ValueError(
-                    f"alpha as a dict must give one weight per class {classes.tolist()!r}; "
-                    f"unknown labels {unknown!r}, missing labels {missing!r}"
-                )
-            alpha = [alpha[c] for c in classes.tolist()]
-        return check_softmax_alpha(alpha, n_classes)
-
-    @staticmethod
-    def _encode(y: Any, classes: np.ndarray | None, name: str) -> tuple[np.ndarray, np.ndarray]:
-        y_arr = column_or_1d(y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y), warn=True)
-        missing = _missing_mask(y_arr)
-        if np.any(missing):
-            first = int(np.flatnonzero(missing)[0])
-            raise ValueError(f"{name} contains NaN or None labels (first at position {first})")
-        if classes is None:
-            check_classification_targets(y_arr)
-            classes, codes = np.unique(y_arr, return_inverse=True)
-            return classes, codes.astype(np.intp)
-        codes = np.clip(np.searchsorted(classes, y_arr), 0, classes.shape[0] - 1)
-        unknown = classes[codes] != y_arr
-        if np.any(unknown):
-            raise ValueError(
-                f"{name} contains labels not seen in the training y: {y_arr[np.flatnonzero(unknown)[0]]!r} "
-                f"(training classes: {classes.tolist()!r})"
-            )
-        return classes, codes.astype(np.intp)
-
-    def _class_weight_factor(self, classes: np.ndarray, codes: np.ndarray) -> NDArray[np.float64] | None:
-        cw = self.class_weight
-        if cw is None:
-            return None
-        from sklearn.utils.class_weight import compute_sample_weight
-
-        if isinstance(cw, Mapping):
-            cw = {int(np.flatnonzero(classes == k)[0]): v for k, v in cw.items() if np.any(classes == k)}
-        return np.asarray(compute_sample_weight(cw, codes), dtype=np.float64)
-
     def _eval_metrics(self, metric: FocalMetric, user: Any) -> list[Any]:
         if user is None:
             return [metric]
@@ -300,6 +227,48 @@ class FocalLGBMClassifier(LGBMClassifier):
             else:
                 raise TypeError(f"eval_metric entries must be metric names or callables, got {item!r}")
         return out
+
+    def _check_lightgbm_params(self, fit_params: Mapping[str, Any]) -> None:
+        """Reject the LightGBM settings that would bypass or break the focal set-up."""
+        name = type(self).__name__
+        if self.objective is not None:
+            raise ValueError(f"objective is set by {name} (focal loss); leave it at None, got {self.objective!r}")
+        user_metric = self._other_params.get("metric", None)
+        if user_metric not in (None, "None", "none", "", [], "na", "null", "custom"):
+            raise ValueError(
+                f"{name} computes no built-in LightGBM metric (they would see raw scores); "
+                f"pass metrics as eval_metric instead, got metric={user_metric!r}"
+            )
+        if fit_params.get("init_model") is not None:
+            raise ValueError(
+                f"init_model (continued training) is not supported by {name}: its booster already "
+                "holds a starting margin, which would be added twice"
+            )
+        boosting = self._other_params.get("boosting", self.boosting_type)
+        if boosting in ("rf", "random_forest"):
+            raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
+        for key in ("init_score", "eval_init_score"):
+            if fit_params.get(key) is not None:
+                raise ValueError(f"{key} is set by {name} (from its initial margin); do not pass it")
+        if fit_params.get("eval_class_weight") is not None:
+            raise ValueError(f"eval_class_weight is not supported by {name}; pass eval_sample_weight")
+
+    @staticmethod
+    def _eval_pairs(eval_set: Any, eval_X: Any, eval_y: Any) -> list[tuple[Any, Any]]:
+        """Validation (X, y) pairs from either ``eval_set`` or LightGBM 4.7's ``eval_X`` / ``eval_y``."""
+        if eval_set is not None and (eval_X is not None or eval_y is not None):
+            raise ValueError("Specify either 'eval_set' or 'eval_X' and 'eval_y', but not both.")
+        if eval_set is not None:
+            return [eval_set] if isinstance(eval_set, tuple) else list(eval_set)
+        if eval_X is None and eval_y is None:
+            return []
+        if eval_X is None or eval_y is None:
+            raise ValueError("You must specify eval_X and eval_y, not just one of them.")
+        xs = eval_X if isinstance(eval_X, tuple) else (eval_X,)
+        ys = eval_y if isinstance(eval_y, tuple) else (eval_y,)
+        if len(xs) != len(ys):
+            raise ValueError(f"eval_X and eval_y must have the same length, got {len(xs)} and {len(ys)}")
+        return list(zip(xs, ys))
 
     # ------------------------------------------------------------ fit
     def fit(  # type: ignore[override]
@@ -347,88 +316,31 @@ class FocalLGBMClassifier(LGBMClassifier):
         -------
         self
         """
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        gamma = check_gamma(self.gamma)
-        hess_floor = check_hess_floor(self.hess_floor)
-        if self.objective is not None:
-            raise ValueError(
-                f"objective is set by {type(self).__name__} (focal loss); leave it at None, got {self.objective!r}"
-            )
-        user_metric = self._other_params.get("metric", None)
-        if user_metric not in (None, "None", "none", "", [], "na", "null", "custom"):
-            raise ValueError(
-                f"{type(self).__name__} computes no built-in LightGBM metric (they would see raw scores); "
-                f"pass metrics as eval_metric instead, got metric={user_metric!r}"
-            )
-        if fit_params.get("init_model") is not None:
-            raise ValueError(
-                "init_model (continued training) is not supported by FocalLGBMClassifier: its booster already "
-                "holds a starting margin, which would be added twice"
-            )
-        boosting = self._other_params.get("boosting", self.boosting_type)
-        if boosting in ("rf", "random_forest"):
-            raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
-        reserved = ("init_score", "eval_init_score", "eval_class_weight")
-        for key in reserved[:2]:
-            if fit_params.get(key) is not None:
-                raise ValueError(f"{key} is set by {type(self).__name__} (from its initial margin); do not pass it")
-        if fit_params.get("eval_class_weight") is not None:
-            raise ValueError("eval_class_weight is not supported by FocalLGBMClassifier; pass eval_sample_weight")
-        fit_params = {k: v for k, v in fit_params.items() if k not in reserved}
+        setup = prepare_fit(self, y, sample_weight, class_weight=self.class_weight)
+        self._check_lightgbm_params(fit_params)
+        fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")}
 
-        classes, codes = self._encode(y, None, "y")
-        n_classes = classes.shape[0]
-        if n_classes < 2:
-            raise ValueError(f"y contains 1 class ({classes.tolist()!r}); a classifier needs at least 2 classes")
-        alpha = self._resolve_alpha(classes)
-        n = codes.shape[0]
-        w = check_sample_weight(sample_weight, n)
-        cw = self._class_weight_factor(classes, codes)
-        if cw is not None:
-            w = cw if w is None else w * cw
-        num_class = None if n_classes == 2 else n_classes
-        class_weight = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
-        total = class_weight.sum()
-        if not total > 0:
-            raise ValueError("sample_weight: all weights are zero, nothing to fit")
-        z0 = initial_margin(codes, gamma=gamma, alpha=alpha, sample_weight=w, num_class=num_class)
+        # eval sets: labels encoded with the training classes, each starting from the initial margin
+        pairs = self._eval_pairs(eval_set, eval_X, eval_y)
+        ev_y = tuple(encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
+        z0 = setup.initial_margin
 
-        # eval sets: either form, labels encoded with the training classes, each from z0
-        if eval_set is not None and (eval_X is not None or eval_y is not None):
-            raise ValueError("Specify either 'eval_set' or 'eval_X' and 'eval_y', but not both.")
-        if eval_set is not None:
-            pairs = [eval_set] if isinstance(eval_set, tuple) else list(eval_set)
-        elif eval_X is not None or eval_y is not None:
-            if eval_X is None or eval_y is None:
-                raise ValueError("You must specify eval_X and eval_y, not just one of them.")
-            xs = eval_X if isinstance(eval_X, tuple) else (eval_X,)
-            ys = eval_y if isinstance(eval_y, tuple) else (eval_y,)
-            if len(xs) != len(ys):
-                raise ValueError(f"eval_X and eval_y must have the same length, got {len(xs)} and {len(ys)}")
-            pairs = list(zip(xs, ys))
-        else:
-            pairs = []
-        ev_X = tuple(Xv for Xv, _ in pairs)
-        ev_y = tuple(self._encode(yv, classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
-        ev_init = [init_score(z0, len(yv)) for yv in ev_y]
-
-        objective = FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
-        metrics = self._eval_metrics(FocalMetric(gamma=gamma, alpha=alpha), eval_metric)
+        objective = FocalObjective(gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor)
+        metrics = self._eval_metrics(FocalMetric(gamma=setup.gamma, alpha=setup.alpha), eval_metric)
         saved_cw = self.class_weight
         self._fit_objective = objective
         try:
-            self.class_weight = None  # already folded into w
+            self.class_weight = None  # already folded into setup.sample_weight
             self._class_weight = None
             super().fit(
                 X,
-                codes,
-                sample_weight=w,
-                init_score=init_score(z0, n),
-                eval_X=ev_X if pairs else None,
+                setup.codes,
+                sample_weight=setup.sample_weight,
+                init_score=init_score(z0, setup.codes.shape[0]),
+                eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
                 eval_y=ev_y if pairs else None,
                 eval_sample_weight=eval_sample_weight,
-                eval_init_score=ev_init if pairs else None,
+                eval_init_score=[init_score(z0, len(yv)) for yv in ev_y] if pairs else None,
                 eval_metric=metrics,
                 **fit_params,
             )
@@ -437,31 +349,27 @@ class FocalLGBMClassifier(LGBMClassifier):
             self._class_weight = None
             self.__dict__.pop("_fit_objective", None)
 
-        self._classes = classes
-        self._n_classes = n_classes
-        self.gamma_ = gamma
-        self.alpha_ = alpha
-        self.hess_floor_ = hess_floor
-        self.initial_margin_ = z0
-        self.class_balance_ = class_weight / total
+        self._classes = setup.classes
+        self._n_classes = setup.n_classes
+        self._set_focal_attributes(setup)
+        record = self._focal_record()
         best = self._Booster.best_iteration
         self._Booster = embed_initial_margin(
             self._Booster,
             z0,
-            gamma=gamma,
-            alpha=alpha,
-            hess_floor=hess_floor,
-            extra={
-                "classes": _to_builtin(classes),
-                "class_balance": _to_builtin(self.class_balance_),
-                "softmax_hess_factor": softmax_hess_factor(n_classes) if n_classes > 2 else None,
-                "estimator": type(self).__name__,
-            },
+            gamma=setup.gamma,
+            alpha=setup.alpha,
+            hess_floor=setup.hess_floor,
+            extra={k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")},
         )
         self._Booster.best_iteration = best
         return self
 
     # ------------------------------------------------------------ predict
+    def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
+        # the starting margin is inside the booster: raw scores are the full margins
+        return _proba_from_raw(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs))
+
     def predict_proba(  # type: ignore[override]
         self,
         X: Any,
@@ -475,58 +383,29 @@ class FocalLGBMClassifier(LGBMClassifier):
     ) -> Any:
         r"""Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
 
-        The starting margin is inside the booster; ``raw_score=True`` returns the
-        full margins ((n,) binary, (n, K) multiclass), ``pred_leaf`` /
-        ``pred_contrib`` behave as in LightGBM.
+        The booster's focal probabilities (with early stopping, up to
+        ``best_iteration_``), or with ``correct_proba=True`` their posterior
+        estimates (:meth:`predict_posterior`). The starting margin is inside the
+        booster; ``raw_score=True`` returns the full margins ((n,) binary,
+        (n, K) multiclass), ``pred_leaf`` / ``pred_contrib`` behave as in LightGBM.
         """
-        result = super(LGBMClassifier, self).predict(
-            X,
-            raw_score=True if not (pred_leaf or pred_contrib) else raw_score,
-            start_iteration=start_iteration,
-            num_iteration=num_iteration,
-            pred_leaf=pred_leaf,
-            pred_contrib=pred_contrib,
-            validate_features=validate_features,
-            **kwargs,
-        )
+        options = dict(start_iteration=start_iteration, num_iteration=num_iteration,
+                       validate_features=validate_features, **kwargs)  # fmt: skip
         if raw_score or pred_leaf or pred_contrib:
-            return result
-        return _proba_from_raw(result)
+            return super(LGBMClassifier, self).predict(
+                X, raw_score=raw_score, pred_leaf=pred_leaf, pred_contrib=pred_contrib, **options
+            )
+        return self._maybe_corrected(self._focal_proba(X, **options))
 
-    def predict(  # type: ignore[override]
-        self,
-        X: Any,
-        raw_score: bool = False,
-        start_iteration: int = 0,
-        num_iteration: int | None = None,
-        pred_leaf: bool = False,
-        pred_contrib: bool = False,
-        validate_features: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        """Predicted labels from ``classes_`` (``raw_score`` / ``pred_leaf`` / ``pred_contrib`` as in LightGBM)."""
-        result = self.predict_proba(
-            X,
-            raw_score=raw_score,
-            start_iteration=start_iteration,
-            num_iteration=num_iteration,
-            pred_leaf=pred_leaf,
-            pred_contrib=pred_contrib,
-            validate_features=validate_features,
-            **kwargs,
-        )
-        if raw_score or pred_leaf or pred_contrib:
+    def predict(self, X: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Labels from ``classes_``: the argmax of :meth:`predict_proba`.
+
+        Takes :meth:`predict_proba`'s arguments (LightGBM's ``predict``
+        signature); ``raw_score``, ``pred_leaf`` and ``pred_contrib`` return
+        LightGBM's arrays as they are.
+        """
+        options = inspect.signature(self.predict_proba).bind(X, *args, **kwargs).arguments
+        result = self.predict_proba(X, *args, **kwargs)
+        if options.get("raw_score") or options.get("pred_leaf") or options.get("pred_contrib"):
             return result
         return self.classes_[np.argmax(result, axis=1)]
-
-    # ------------------------------------------------------------ repr
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)
-        if "gamma_" not in self.__dict__:
-            return text
-        balance = dict(zip(_to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist()))
-        return (
-            f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={_to_builtin(self.alpha_)!r}, "
-            f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(self.initial_margin_, 6).tolist()!r}, "
-            f"class_balance_={balance!r}"
-        )

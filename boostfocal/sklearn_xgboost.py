@@ -13,7 +13,15 @@ working) whose fit
 * records what it was trained with as fitted attributes (``gamma_``, ``alpha_``,
   ``hess_floor_``, ``initial_margin_``, ``class_balance_``) shown in its repr,
   and in the booster attribute ``"boostfocal"`` (JSON) saved with the native
-  model.
+  model: ``clf.save_model("model.json")`` writes it, and
+  ``FocalXGBClassifier().load_model("model.json")`` restores classes and
+  fitted attributes (``xgboost.Booster(model_file=...).attr("boostfocal")``
+  reads it without boostfocal).
+
+Focal probabilities are under-confident by design. ``predict_posterior(X)``
+maps them to posterior estimates (:func:`boostfocal.focal_to_posterior`), and
+``correct_proba=True`` makes ``predict_proba`` (and so ``predict``) return
+those instead.
 
 Name clash: XGBoost's own ``gamma`` (minimum split loss) and ``alpha`` (L1
 regularisation) are reachable here as ``min_split_loss`` and ``reg_alpha``;
@@ -23,24 +31,14 @@ regularisation) are reachable here as ``min_split_loss`` and ``reg_alpha``;
 from __future__ import annotations
 
 import json
-import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 from xgboost import XGBClassifier
 
-from ._core import DEFAULT_HESS_FLOOR, initial_margin
-from ._validation import (
-    check_binary_alpha,
-    check_gamma,
-    check_hess_floor,
-    check_sample_weight,
-    check_softmax_alpha,
-)
+from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, prepare_fit
 from .xgboost import FocalMetric, FocalObjective, _base_score_from_margin
 
 __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
@@ -48,31 +46,8 @@ __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
 #: Name of the booster attribute (JSON string) holding the focal-loss settings.
 BOOSTER_ATTRIBUTE = "boostfocal"
 
-# Parameters of this class that must never reach the native booster: XGBoost
-# would read ``gamma`` as min_split_loss and ``alpha`` as reg_alpha.
-_FOCAL_PARAMS = ("gamma", "alpha", "hess_floor")
 
-
-def _missing_mask(y: NDArray) -> NDArray[np.bool_]:
-    if y.dtype.kind == "f":
-        return np.isnan(y)
-    if y.dtype == object:
-        return np.asarray((y != y) | np.equal(y, None), dtype=bool)  # NaN != NaN; None
-    return np.zeros(y.shape, dtype=bool)
-
-
-def _to_builtin(value: Any) -> Any:
-    """JSON-friendly version of labels / numbers / arrays."""
-    if isinstance(value, np.ndarray):
-        return [_to_builtin(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_to_builtin(v) for v in value]
-    return value
-
-
-class FocalXGBClassifier(XGBClassifier):
+class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
     r"""XGBoost classifier trained with focal loss (binary or softmax).
 
     .. math::
@@ -97,6 +72,10 @@ class FocalXGBClassifier(XGBClassifier):
         ``alpha``, the L1 penalty, is ``reg_alpha``.)
     hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
         Lower bound of the hessian per unit of sample weight.
+    correct_proba : bool, default=False
+        True: ``predict_proba`` returns posterior estimates instead of the
+        focal probabilities, and ``predict`` (always the argmax of
+        ``predict_proba``) follows them. See :meth:`predict_posterior`.
     **kwargs
         Any ``xgboost.XGBClassifier`` parameter (``n_estimators``,
         ``learning_rate``, ``max_depth``, ``early_stopping_rounds``,
@@ -129,37 +108,25 @@ class FocalXGBClassifier(XGBClassifier):
     >>> clf = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=20).fit(X, y)
     >>> clf.predict_proba(X).shape
     (300, 2)
+    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
+    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
+    True
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: float = 2.0,
-        alpha: float | Sequence[float] | Mapping[Any, float] | None = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.gamma = gamma
-        self.alpha = alpha
-        self.hess_floor = hess_floor
+    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
+
+    # XGBoost's softmax hessian uses the diagonal factor 2 (see boostfocal.xgboost)
+    _softmax_hess_factor = 2.0
 
     # ------------------------------------------------------------ parameters
     def get_xgb_params(self) -> dict[str, Any]:
         params = super().get_xgb_params()
-        for name in _FOCAL_PARAMS:
+        for name in FOCAL_PARAMS:
             params.pop(name, None)
+        # no built-in logloss / mlogloss beside the focal loss on the eval sets, unless asked
+        # for by name in eval_metric (which replaces XGBoost's default metric anyway)
+        params.setdefault("disable_default_eval_metric", True)
         return params
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False  # labels are encoded to one column
-        return tags
-
-    def _more_tags(self) -> dict[str, bool]:
-        tags = super()._more_tags()
-        tags["multilabel"] = False
-        return tags
 
     @property
     def classes_(self) -> np.ndarray:  # type: ignore[override]
@@ -169,49 +136,6 @@ class FocalXGBClassifier(XGBClassifier):
         return classes
 
     # ------------------------------------------------------------ fit
-    def _resolve_alpha(self, classes: np.ndarray) -> float | NDArray[np.float64] | None:
-        alpha = self.alpha
-        n_classes = classes.shape[0]
-        if n_classes == 2:
-            if isinstance(alpha, Mapping) or (
-                alpha is not None and not isinstance(alpha, numbers.Real)
-            ):
-                raise TypeError(
-                    "alpha must be None or a number in [0, 1] (weight of the positive class "
-                    f"{classes[1]!r}) for a binary problem, got {alpha!r}"
-                )
-            return check_binary_alpha(alpha)
-        if isinstance(alpha, Mapping):
-            known = set(classes.tolist())
-            unknown = [k for k in alpha if k not in known]
-            missing = [c for c in classes.tolist() if c not in alpha]
-            if unknown or missing:
-                raise ValueError(
-                    f"alpha as a dict must give one weight per class {classes.tolist()!r}; "
-                    f"unknown labels {unknown!r}, missing labels {missing!r}"
-                )
-            alpha = [alpha[c] for c in classes.tolist()]
-        return check_softmax_alpha(alpha, n_classes)
-
-    def _encode(self, y: ArrayLike, classes: np.ndarray | None, name: str) -> tuple[np.ndarray, np.ndarray]:
-        y_arr = column_or_1d(np.asarray(y) if not hasattr(y, "to_numpy") else y.to_numpy(), warn=True)
-        missing = _missing_mask(y_arr)
-        if np.any(missing):
-            raise ValueError(f"{name} contains NaN or None labels (first at position {int(np.flatnonzero(missing)[0])})")
-        if classes is None:
-            check_classification_targets(y_arr)
-            classes, codes = np.unique(y_arr, return_inverse=True)
-            return classes, codes
-        codes = np.searchsorted(classes, y_arr)
-        codes = np.clip(codes, 0, classes.shape[0] - 1)
-        unknown = classes[codes] != y_arr
-        if np.any(unknown):
-            raise ValueError(
-                f"{name} contains labels not seen in the training y: {y_arr[np.flatnonzero(unknown)[0]]!r} "
-                f"(training classes: {classes.tolist()!r})"
-            )
-        return classes, codes
-
     def _eval_metric_for_fit(self, metric: FocalMetric) -> Any:
         user = self.eval_metric
         if user is None:
@@ -258,10 +182,7 @@ class FocalXGBClassifier(XGBClassifier):
         -------
         self
         """
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        gamma = check_gamma(self.gamma)
-        hess_floor = check_hess_floor(self.hess_floor)
+        setup = prepare_fit(self, y, sample_weight)
         for forbidden in ("objective", "base_score"):
             value = getattr(self, forbidden)
             default = "binary:logistic" if forbidden == "objective" else None
@@ -270,65 +191,58 @@ class FocalXGBClassifier(XGBClassifier):
                     f"{forbidden} is set by {type(self).__name__} (focal loss from its initial margin); "
                     f"leave it at its default, got {forbidden}={value!r}"
                 )
-        classes, codes = self._encode(y, None, "y")
-        n_classes = classes.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                f"y contains 1 class ({classes.tolist()!r}); a classifier needs at least 2 classes"
-            )
-        alpha = self._resolve_alpha(classes)
-        n = codes.shape[0]
-        w = check_sample_weight(sample_weight, n)
-        num_class = None if n_classes == 2 else n_classes
-        class_weight = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
-        total = class_weight.sum()
-        if not total > 0:
-            raise ValueError("sample_weight: all weights are zero, nothing to fit")
-        z0 = initial_margin(codes, gamma=gamma, alpha=alpha, sample_weight=w, num_class=num_class)
-
         encoded_eval = None
         if eval_set is not None:
-            encoded_eval = [(Xv, self._encode(yv, classes, f"eval_set[{i}] y")[1]) for i, (Xv, yv) in enumerate(eval_set)]
+            encoded_eval = [
+                (Xv, encode_labels(yv, setup.classes, f"eval_set[{i}] y")[1]) for i, (Xv, yv) in enumerate(eval_set)
+            ]
 
-        objective = FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor)
-        metric = FocalMetric(gamma=gamma, alpha=alpha)
+        objective = FocalObjective(gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor)
+        metric = FocalMetric(gamma=setup.gamma, alpha=setup.alpha)
         saved = {name: getattr(self, name) for name in ("objective", "base_score", "eval_metric")}
         self.__dict__.pop("_focal_classes", None)
         try:
             self.objective = objective
-            self.base_score = _base_score_from_margin(z0)
+            self.base_score = _base_score_from_margin(setup.initial_margin)
             self.eval_metric = self._eval_metric_for_fit(metric)
-            super().fit(X, codes, sample_weight=w, eval_set=encoded_eval, **fit_params)
+            super().fit(X, setup.codes, sample_weight=setup.sample_weight, eval_set=encoded_eval, **fit_params)
         finally:
             for name, value in saved.items():
                 setattr(self, name, value)
 
-        self._focal_classes = classes
-        self.gamma_ = gamma
-        self.alpha_ = alpha
-        self.hess_floor_ = hess_floor
-        self.initial_margin_ = z0
-        self.class_balance_ = class_weight / total
+        self._focal_classes = setup.classes
+        self._set_focal_attributes(setup)
         self.get_booster().set_attr(**{BOOSTER_ATTRIBUTE: json.dumps(self._focal_record())})
         return self
 
-    def _focal_record(self) -> dict[str, Any]:
-        return {
-            "loss": "focal",
-            "gamma": self.gamma_,
-            "alpha": _to_builtin(self.alpha_),
-            "hess_floor": self.hess_floor_,
-            "initial_margin": _to_builtin(self.initial_margin_),
-            "class_balance": _to_builtin(self.class_balance_),
-            "classes": _to_builtin(self.classes_),
-            "softmax_hess_factor": 2.0 if self.n_classes_ > 2 else None,
-        }
-
     # ------------------------------------------------------------ predict
+    def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray:
+        return super().predict_proba(X, **kwargs)
+
+    def predict_proba(  # type: ignore[override]
+        self,
+        X: ArrayLike,
+        validate_features: bool = True,
+        base_margin: ArrayLike | None = None,
+        iteration_range: tuple[int, int] | None = None,
+    ) -> NDArray:
+        r"""Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
+
+        The booster's focal probabilities (the starting margin included; with
+        early stopping, up to ``best_iteration``), or with
+        ``correct_proba=True`` their posterior estimates
+        (:meth:`predict_posterior`). Arguments as in ``XGBClassifier.predict_proba``.
+        """
+        proba = self._focal_proba(
+            X, validate_features=validate_features, base_margin=base_margin, iteration_range=iteration_range
+        )
+        return self._maybe_corrected(proba)
+
     def predict(self, X: ArrayLike, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
-        """Predict class labels (from ``classes_``); ``output_margin=True`` returns margins."""
+        """Labels from ``classes_``: the argmax of :meth:`predict_proba` (``output_margin=True``: margins)."""
         if kwargs.get("output_margin"):
             return super().predict(X, **kwargs)
+        kwargs.pop("output_margin", None)
         proba = self.predict_proba(X, **kwargs)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -342,29 +256,8 @@ class FocalXGBClassifier(XGBClassifier):
             return
         info = json.loads(record)
         self._focal_classes = np.asarray(info["classes"])
-        self.gamma_ = info["gamma"]
-        self.gamma = info["gamma"]
-        alpha = info["alpha"]
-        self.alpha_ = np.asarray(alpha, dtype=np.float64) if isinstance(alpha, list) else alpha
-        self.hess_floor_ = info["hess_floor"]
-        margin = info["initial_margin"]
-        self.initial_margin_ = np.asarray(margin, dtype=np.float64) if isinstance(margin, list) else margin
-        self.class_balance_ = np.asarray(info["class_balance"], dtype=np.float64)
+        self._restore_focal_attributes(info)
         # XGBoost's load_model sets objective / base_score from the native model;
         # put back the estimator's defaults so that get_params / clone stay valid.
         self.objective = "binary:logistic"
         self.base_score = None
-
-    # ------------------------------------------------------------ repr
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)
-        if "gamma_" not in self.__dict__:
-            return text
-        alpha = _to_builtin(self.alpha_)
-        margin = _to_builtin(self.initial_margin_)
-        balance = dict(zip(_to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist()))
-        return (
-            f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={alpha!r}, "
-            f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(margin, 6).tolist()!r}, "
-            f"class_balance_={balance!r}"
-        )

@@ -200,3 +200,193 @@ def test_correction_improves_brier_and_ece_on_churn(gamma: float, alpha: float |
     brier_raw, brier_fixed = np.mean((p - y_test) ** 2), np.mean((eta - y_test) ** 2)
     assert brier_fixed < brier_raw
     assert _ece(y_test, eta) < _ece(y_test, p)
+
+
+# ---------------------------------------------------------------- the estimators' correct_proba option
+_ESTIMATORS = ["xgboost", "lightgbm"]
+
+
+def _estimator(kind: str, **params: object):
+    """A small, single-threaded, deterministic FocalXGBClassifier / FocalLGBMClassifier."""
+    pytest.importorskip(kind)
+    pytest.importorskip("sklearn")
+    if kind == "xgboost":
+        from boostfocal import FocalXGBClassifier
+
+        return FocalXGBClassifier(**{"n_estimators": 60, "learning_rate": 0.1, "max_depth": 3, "n_jobs": 1, **params})
+    from boostfocal import FocalLGBMClassifier
+
+    base = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 10, "n_jobs": 1,
+            "verbose": -1, "deterministic": True, "force_row_wise": True}  # fmt: skip
+    return FocalLGBMClassifier(**{**base, **params})
+
+
+def _known_posterior(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X, labels drawn from a known softmax posterior (k classes, imbalanced), and that posterior."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    coef = np.array([[0.0, 0.0, 0.0], [1.6, -0.8, 0.0], [-0.6, 1.2, 0.9]])[:k]
+    bias = np.array([0.0, -1.6, -2.0])[:k]
+    eta = softmax(X @ coef.T + bias, axis=1)
+    y = (rng.random(n)[:, None] > np.cumsum(eta, axis=1)).sum(axis=1)
+    return X, y, eta
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [2, 3], ids=["binary", "3-class"])
+def test_estimator_correct_proba_is_exact_identity_at_gamma_zero(kind: str, n_classes: int) -> None:
+    X, y, _ = _known_posterior(600, n_classes, seed=1)
+    plain = _estimator(kind, gamma=0.0, n_estimators=10).fit(X, y)
+    fixed = _estimator(kind, gamma=0.0, n_estimators=10, correct_proba=True).fit(X, y)
+    p = plain.predict_proba(X)
+    assert np.array_equal(fixed.predict_proba(X), p)
+    assert np.array_equal(plain.predict_posterior(X), p)
+    assert np.array_equal(fixed.predict(X), plain.predict(X))
+    if n_classes == 2:  # alpha = 0.5 weighs both classes alike: still the identity
+        half = _estimator(kind, gamma=0.0, alpha=0.5, n_estimators=10).fit(X, y)
+        assert np.array_equal(half.predict_posterior(X), half.predict_proba(X))
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+@pytest.mark.parametrize(
+    ("n_classes", "alpha"),
+    [(2, None), (2, 0.25), (3, None), (3, {0: 0.5, 1: 2.0, 2: 1.0})],
+    ids=["binary", "binary-alpha0.25", "3-class", "3-class-alpha-dict"],
+)
+def test_estimator_corrected_probabilities_are_closer_to_the_known_posterior(kind: str, n_classes: int, alpha) -> None:
+    from sklearn.metrics import log_loss
+
+    X, y, _ = _known_posterior(3000, n_classes, seed=2)
+    X_test, y_test, eta_test = _known_posterior(3000, n_classes, seed=3)
+    clf = _estimator(kind, gamma=2.0, alpha=alpha).fit(X, y)
+    focal = clf.predict_proba(X_test)
+    fixed = clf.predict_posterior(X_test)
+    assert fixed.shape == focal.shape == (len(y_test), n_classes)
+    assert np.all(np.isfinite(fixed)) and np.all((fixed >= 0.0) & (fixed <= 1.0))
+    np.testing.assert_allclose(fixed.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    onehot = np.eye(n_classes)[y_test]
+    brier_focal, brier_fixed = np.mean(np.sum((focal - onehot) ** 2, axis=1)), np.mean(np.sum((fixed - onehot) ** 2, axis=1))
+    assert brier_fixed < brier_focal
+    assert log_loss(y_test, fixed, labels=np.arange(n_classes)) < log_loss(y_test, focal, labels=np.arange(n_classes))
+    # and closer to the true posterior itself
+    assert np.mean(np.abs(fixed - eta_test)) < 0.7 * np.mean(np.abs(focal - eta_test))
+    # the option returns the same thing, and predict follows it
+    on = clone_with(clf, correct_proba=True).fit(X, y)
+    assert np.array_equal(on.predict_proba(X_test), fixed)
+    assert np.array_equal(on.predict(X_test), on.classes_[np.argmax(fixed, axis=1)])
+    # it is focal_to_posterior of the focal probabilities with the fitted gamma_ / alpha_ (classes_ order)
+    weights = None if alpha is None else (np.array([1 - alpha, alpha]) if n_classes == 2 else clf.alpha_)
+    np.testing.assert_allclose(fixed, focal_to_posterior(np.asarray(focal, np.float64), gamma=2.0, alpha=weights), rtol=1e-12)
+
+
+def clone_with(estimator, **params):
+    from sklearn.base import clone
+
+    return clone(estimator).set_params(**params)
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+def test_estimator_binary_predict_unchanged_without_alpha_and_string_labels(kind: str) -> None:
+    X, y, _ = _known_posterior(800, 2, seed=4)
+    labels = np.array(["stay", "churn"])[y]  # y == 1 is 'churn', but classes_ = ['churn', 'stay']
+    off = _estimator(kind, gamma=3.0).fit(X, labels)
+    on = clone_with(off, correct_proba=True).fit(X, labels)
+    assert on.classes_.tolist() == ["churn", "stay"]
+    assert np.array_equal(on.predict(X), off.predict(X))  # the map is increasing and fixes 0.5
+    p_off, p_on = off.predict_proba(X), on.predict_proba(X)
+    # each column moves away from 1/2 (the focal probabilities are under-confident)
+    assert np.all(np.abs(p_on[:, 1] - 0.5) >= np.abs(p_off[:, 1] - 0.5) - 1e-7)
+    assert np.mean(p_on[y == 1, 0]) > np.mean(p_on[y == 0, 0]) + 0.3  # column 0 is 'churn' (y == 1)
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+def test_estimator_correct_proba_never_returns_nan_on_saturated_probabilities(kind: str) -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 2))
+    y = np.digitize(X[:, 0], [-0.3, 0.3])  # separable: the boosted margins grow without bound
+    clf = _estimator(kind, gamma=0.5, alpha=[1.0, 3.0, 0.2], n_estimators=200, learning_rate=1.0,
+                     correct_proba=True).fit(X, y)  # fmt: skip
+    far = np.vstack([X, X * 1e6, np.full((1, 2), 1e300)])
+    p = clf.predict_proba(far)
+    assert np.all(np.isfinite(p)) and np.all((p >= 0.0) & (p <= 1.0))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
+    assert np.mean(clf.predict(X) == y) > 0.95
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+def test_estimator_correct_proba_parameter_clone_pickle_and_grid_search(kind: str) -> None:
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    clf = _estimator(kind, gamma=2.0, correct_proba=True)
+    assert clf.get_params()["correct_proba"] is True
+    assert "correct_proba=True" in repr(clf)
+    assert "correct_proba" not in repr(_estimator(kind))  # default not shown
+    assert clone(clf).get_params() == clf.get_params()
+
+    X, y, _ = _known_posterior(1200, 2, seed=6)
+    clf.fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    assert again.correct_proba is True
+    assert np.array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+    search = GridSearchCV(
+        _estimator(kind, gamma=2.0, n_estimators=30),
+        {"correct_proba": [False, True]},
+        scoring="neg_brier_score",
+        cv=2,
+        n_jobs=1,
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores))
+    assert search.best_params_ == {"correct_proba": True}  # the corrected probabilities are better calibrated
+
+
+@pytest.mark.parametrize("kind", _ESTIMATORS)
+@pytest.mark.parametrize(
+    ("params", "exc", "match"),
+    [({"correct_proba": "yes"}, TypeError, "correct_proba must be True or False"),
+     ({"correct_proba": True, "alpha": 1.0}, ValueError, "positive total weight")],
+    ids=["not-bool", "alpha-1"],
+)  # fmt: skip
+def test_estimator_correct_proba_bad_settings_fail_at_fit(kind: str, params: dict, exc: type, match: str) -> None:
+    X, y, _ = _known_posterior(200, 2, seed=7)
+    with pytest.raises(exc, match=match):
+        _estimator(kind, **params).fit(X, y)
+
+
+def test_xgboost_saved_model_records_correct_proba_and_load_restores_it(tmp_path) -> None:
+    import json
+
+    pytest.importorskip("xgboost")
+    from boostfocal import FocalXGBClassifier
+    from boostfocal.sklearn_xgboost import BOOSTER_ATTRIBUTE
+
+    X, y, _ = _known_posterior(500, 3, seed=8)
+    clf = _estimator("xgboost", gamma=2.0, alpha=[1.0, 2.0, 0.5], correct_proba=True, n_estimators=10).fit(X, y)
+    path = tmp_path / "model.json"
+    clf.save_model(path)
+    assert json.loads(clf.get_booster().attr(BOOSTER_ATTRIBUTE))["correct_proba"] is True
+    loaded = FocalXGBClassifier()
+    loaded.load_model(path)
+    assert loaded.correct_proba is True
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_lightgbm_saved_model_records_correct_proba(tmp_path) -> None:
+    lgb = pytest.importorskip("lightgbm")
+    from boostfocal.lightgbm import focal_metadata
+    from boostfocal.lightgbm import predict_proba as booster_predict_proba
+
+    X, y, _ = _known_posterior(500, 2, seed=9)
+    clf = _estimator("lightgbm", gamma=2.0, alpha=0.3, correct_proba=True, n_estimators=10).fit(X, y)
+    path = tmp_path / "model.txt"
+    clf.booster_.save_model(path)
+    meta = focal_metadata(path)
+    assert meta["correct_proba"] is True and meta["estimator"] == "FocalLGBMClassifier"
+    # the native model predicts focal probabilities; the record says how to correct them
+    focal = booster_predict_proba(lgb.Booster(model_file=path), X)
+    fixed = focal_to_posterior(focal, gamma=meta["gamma"], alpha=meta["alpha"])
+    np.testing.assert_allclose(fixed, clf.predict_proba(X)[:, 1], rtol=1e-12, atol=1e-15)

@@ -44,7 +44,11 @@ def _multi(n=400, k=3, seed=1):
 # ---------------------------------------------------------------- scikit-learn conformance
 # Built with explicit LGBMClassifier parameters only: LightGBM stores **kwargs (e.g. verbose)
 # as attributes, which check_no_attributes_set_in_init rejects for plain LGBMClassifier too.
-@parametrize_with_checks([FocalLGBMClassifier(n_estimators=20, n_jobs=1)])
+# Every check passes (scikit-learn 1.9.1, LightGBM 4.7), also with the probability correction on
+# (predict stays the argmax of predict_proba): no expected failures.
+@parametrize_with_checks(
+    [FocalLGBMClassifier(n_estimators=20, n_jobs=1), FocalLGBMClassifier(n_estimators=20, n_jobs=1, correct_proba=True)]
+)
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -150,6 +154,9 @@ def test_early_stopping_uses_focal_loss_and_best_iteration():
     # predict uses best_iteration_, not the last round trained (len(focal) > best_iteration_)
     assert len(focal) > clf.best_iteration_
     assert np.array_equal(clf.predict_proba(Xv), clf.predict_proba(Xv, num_iteration=clf.best_iteration_))
+    assert np.array_equal(clf.predict(Xv), clf.classes_[np.argmax(clf.predict_proba(Xv), axis=1)])
+    # LightGBM's positional predict arguments: raw_score first
+    assert np.array_equal(clf.predict(Xv, True), clf.predict_proba(Xv, raw_score=True))
     assert np.max(np.abs(clf.predict_proba(Xv, num_iteration=clf.best_iteration_ - 1) - clf.predict_proba(Xv))) > 1e-6
     # average precision is maximised: recorded higher-is-better, computed on probabilities
     from sklearn.metrics import average_precision_score
@@ -269,11 +276,14 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
         ({"alpha": {"x": 1.0}}, "multi", ValueError, "alpha as a dict"),
         ({}, "single", ValueError, "1 class"),
         ({}, "nan", ValueError, "NaN"),
+        ({}, "none", ValueError, "NaN or None"),
+        ({}, "pandas-na", ValueError, "NaN or None"),
+        ({"correct_proba": "yes"}, "binary", TypeError, "correct_proba must be True or False"),
         ({"objective": "binary"}, "binary", ValueError, "objective"),
         ({"metric": "binary_logloss"}, "binary", ValueError, "metric"),
         ({"boosting_type": "rf"}, "binary", ValueError, "rf"),
     ],
-    ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels",
+    ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels", "none-labels", "pandas-na-labels", "correct-proba-str",
          "objective-set", "metric-set", "random-forest"],
 )
 def test_bad_input_fails_at_fit(params, y_kind, exc, match):
@@ -283,6 +293,12 @@ def test_bad_input_fails_at_fit(params, y_kind, exc, match):
     if y_kind == "nan":
         y = y.astype(float)
         y[5] = np.nan
+    if y_kind == "none":
+        y = np.where(y == 1, "a", "b").astype(object)
+        y[5] = None
+    if y_kind == "pandas-na":
+        y = pd.Series(y, dtype="Int64")
+        y[5] = pd.NA
     clf = FocalLGBMClassifier(**params, n_estimators=2, verbose=-1)
     with pytest.raises(exc, match=match):
         clf.fit(X, y)

@@ -24,8 +24,9 @@ def _small(**kwargs) -> FocalXGBClassifier:
     return FocalXGBClassifier(**{"n_estimators": 5, "n_jobs": 1, **kwargs})
 
 
-# Every check passes (scikit-learn 1.9.1, xgboost 3.2): no expected failures.
-@parametrize_with_checks([_small()])
+# Every check passes (scikit-learn 1.9.1, xgboost 3.2), also with the probability
+# correction on (predict stays the argmax of predict_proba): no expected failures.
+@parametrize_with_checks([_small(), _small(alpha=0.3, correct_proba=True)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -133,6 +134,7 @@ def test_early_stopping_on_validation_focal_loss_and_predict_uses_best_iteration
         gamma=2.0, alpha=0.25, n_estimators=300, learning_rate=0.5, max_depth=6, early_stopping_rounds=10, n_jobs=1
     )
     clf.fit(X[:300], y_str[:300], eval_set=[(X[300:], y_str[300:])], verbose=False)
+    assert list(clf.evals_result_["validation_0"]) == ["focal_loss"]  # no built-in logloss beside it
     valid = np.asarray(clf.evals_result_["validation_0"]["focal_loss"])
     assert len(valid) < 300
     assert clf.best_iteration == int(np.argmin(valid))
@@ -142,6 +144,8 @@ def test_early_stopping_on_validation_focal_loss_and_predict_uses_best_iteration
     at_best = clf.predict_proba(X[300:], iteration_range=(0, clf.best_iteration + 1))
     np.testing.assert_array_equal(best, at_best)
     assert np.abs(full - best).max() > 1e-6
+    np.testing.assert_array_equal(clf.predict(X[300:]), clf.classes_[np.argmax(best, axis=1)])
+    np.testing.assert_array_equal(clf.predict(X[300:], output_margin=False), clf.predict(X[300:]))
 
 
 def test_builtin_metrics_can_be_added_and_focal_stays_last():
@@ -183,13 +187,15 @@ def test_grid_search_over_gamma_and_alpha():
         ({}, "single", ValueError, "1 class"),
         ({}, "nan", ValueError, "NaN"),
         ({}, "none", ValueError, "NaN or None"),
+        ({}, "pandas-na", ValueError, "NaN or None"),
+        ({"correct_proba": 1}, "binary", TypeError, "correct_proba must be True or False"),
         ({"objective": "binary:logitraw"}, "binary", ValueError, "objective is set by"),
         ({"base_score": 0.3}, "binary", ValueError, "base_score is set by"),
         ({"eval_metric": len}, "binary", TypeError, "built-in XGBoost metric names"),
     ],
     ids=[
         "gamma-neg", "floor-neg", "alpha-gt1", "alpha-seq-binary", "alpha-len", "alpha-dict-missing",
-        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "objective", "base-score", "callable-metric",
+        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "pandas-na-label", "correct-proba-int", "objective", "base-score", "callable-metric",
     ],
 )  # fmt: skip
 def test_bad_input_raises_before_training(kwargs, y_kind, exc, match):
@@ -202,6 +208,10 @@ def test_bad_input_raises_before_training(kwargs, y_kind, exc, match):
     elif y_kind == "none":
         y = np.where(y == 1, "a", "b").astype(object)
         y[4] = None
+    elif y_kind == "pandas-na":
+        pd = pytest.importorskip("pandas")
+        y = pd.Series(y, dtype="Int64")
+        y[4] = pd.NA
     clf = _small(**kwargs)
     with pytest.raises(exc, match=match):
         clf.fit(X, y, eval_set=[(X, y)])

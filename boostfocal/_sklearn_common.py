@@ -1,0 +1,353 @@
+r"""Logic shared by :class:`~boostfocal.FocalXGBClassifier` and :class:`~boostfocal.FocalLGBMClassifier`.
+
+numpy and scikit-learn only: this module imports neither xgboost nor lightgbm,
+so each estimator module still needs just its own library. It holds what the
+two estimators do the same way:
+
+* label encoding (ints, strings, bools, pandas Series; NaN / None rejected);
+* ``alpha`` resolution (binary number, per-class sequence or ``{label: weight}``
+  dict in ``classes_`` order);
+* the fit set-up: validated ``gamma`` / ``hess_floor`` / ``correct_proba``,
+  sample weights (times ``class_weight`` where the library has one), class
+  balance and the focal-optimal starting margin :func:`boostfocal.initial_margin`;
+* the fitted attributes, the repr suffix and the record of the focal settings
+  saved in the native model;
+* the probability correction (``correct_proba`` / ``predict_posterior``), which
+  maps focal probabilities to posterior estimates with
+  :func:`boostfocal.focal_to_posterior`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._core import DEFAULT_HESS_FLOOR, initial_margin
+from ._validation import check_binary_alpha, check_gamma, check_hess_floor, check_sample_weight, check_softmax_alpha
+from .calibration import focal_to_posterior
+
+__all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labels", "prepare_fit", "resolve_alpha"]
+
+#: Constructor parameters of the estimators that must never reach the native
+#: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
+#: LightGBM's ``alpha`` is its Huber / quantile parameter).
+FOCAL_PARAMS = ("gamma", "alpha", "hess_floor", "correct_proba")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN (float or numpy) is the only value unequal to itself
+    except (TypeError, ValueError):
+        return True  # pandas.NA: its comparisons are ambiguous
+
+
+def missing_label_mask(y: NDArray) -> NDArray[np.bool_]:
+    """True where a label is NaN, None, NaT or ``pandas.NA``."""
+    if y.dtype.kind == "f":
+        return np.isnan(y)
+    if y.dtype.kind in "mM":
+        return np.isnat(y)
+    if y.dtype == object:
+        return np.fromiter((_is_missing(v) for v in y.tolist()), dtype=bool, count=y.shape[0])
+    return np.zeros(y.shape, dtype=bool)
+
+
+def to_builtin(value: Any) -> Any:
+    """JSON-friendly version of labels / numbers / arrays."""
+    if isinstance(value, np.ndarray):
+        return [to_builtin(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [to_builtin(v) for v in value]
+    return value
+
+
+def encode_labels(y: Any, classes: np.ndarray | None, name: str) -> tuple[np.ndarray, NDArray[np.intp]]:
+    """Return ``(classes, codes)``: sorted labels and each sample's index into them.
+
+    With ``classes=None`` the classes are those of ``y`` (training labels);
+    otherwise every label of ``y`` must be one of ``classes`` (eval sets).
+    """
+    y_arr = column_or_1d(y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y), warn=True)
+    missing = missing_label_mask(y_arr)
+    if np.any(missing):
+        raise ValueError(f"{name} contains NaN or None labels (first at position {int(np.flatnonzero(missing)[0])})")
+    if classes is None:
+        check_classification_targets(y_arr)
+        classes, codes = np.unique(y_arr, return_inverse=True)
+        return classes, codes.astype(np.intp)
+    codes = np.clip(np.searchsorted(classes, y_arr), 0, classes.shape[0] - 1)
+    unknown = classes[codes] != y_arr
+    if np.any(unknown):
+        raise ValueError(
+            f"{name} contains labels not seen in the training y: {y_arr[np.flatnonzero(unknown)[0]]!r} "
+            f"(training classes: {classes.tolist()!r})"
+        )
+    return classes, codes.astype(np.intp)
+
+
+def resolve_alpha(alpha: Any, classes: np.ndarray) -> float | NDArray[np.float64] | None:
+    """The validated focal ``alpha`` for these classes (multiclass: per class, ``classes`` order)."""
+    n_classes = classes.shape[0]
+    if n_classes == 2:
+        if isinstance(alpha, Mapping) or (alpha is not None and not isinstance(alpha, numbers.Real)):
+            raise TypeError(
+                "alpha must be None or a number in [0, 1] (weight of the positive class "
+                f"{classes[1]!r}) for a binary problem, got {alpha!r}"
+            )
+        return check_binary_alpha(alpha)
+    if isinstance(alpha, Mapping):
+        known = set(classes.tolist())
+        unknown = [k for k in alpha if k not in known]
+        missing = [c for c in classes.tolist() if c not in alpha]
+        if unknown or missing:
+            raise ValueError(
+                f"alpha as a dict must give one weight per class {classes.tolist()!r}; "
+                f"unknown labels {unknown!r}, missing labels {missing!r}"
+            )
+        alpha = [alpha[c] for c in classes.tolist()]
+    return check_softmax_alpha(alpha, n_classes)
+
+
+def check_correct_proba(value: object) -> bool:
+    """``correct_proba`` must be a bool (numpy bools too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"correct_proba must be True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def _class_weight_factor(class_weight: Any, classes: np.ndarray, codes: NDArray[np.intp]) -> NDArray[np.float64] | None:
+    """Per-sample factor for a scikit-learn style ``class_weight`` (dict by label, or "balanced")."""
+    if class_weight is None:
+        return None
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    if isinstance(class_weight, Mapping):
+        class_weight = {
+            int(np.flatnonzero(classes == k)[0]): v for k, v in class_weight.items() if np.any(classes == k)
+        }
+    return np.asarray(compute_sample_weight(class_weight, codes), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class FocalFitSetup:
+    """Everything an estimator's fit needs before it hands over to the library."""
+
+    gamma: float
+    alpha: float | NDArray[np.float64] | None
+    hess_floor: float
+    correct_proba: bool
+    classes: np.ndarray
+    codes: NDArray[np.intp]
+    sample_weight: NDArray[np.float64] | None  # times the class_weight factor, if any
+    class_balance: NDArray[np.float64]
+    initial_margin: float | NDArray[np.float64]
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.classes.shape[0])
+
+    @property
+    def num_class(self) -> int | None:
+        """None for binary (one margin per sample), the number of classes for softmax."""
+        return None if self.n_classes == 2 else self.n_classes
+
+
+def prepare_fit(
+    estimator: Any, y: Any, sample_weight: ArrayLike | None, *, class_weight: Any = None
+) -> FocalFitSetup:
+    """Validate the focal parameters and labels of ``estimator`` and compute the starting margin.
+
+    Raises before any training: ``y`` None, NaN / None labels, a single class,
+    ``gamma`` < 0, a bad ``alpha`` (type, range, length, dict keys), a negative
+    ``hess_floor``, a non-bool ``correct_proba``, bad or all-zero weights, or a
+    class whose total weight (times alpha) is zero (the starting margin would be
+    infinite, and the posterior of such a class could not be recovered).
+    """
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
+    gamma = check_gamma(estimator.gamma)
+    hess_floor = check_hess_floor(estimator.hess_floor)
+    correct = check_correct_proba(estimator.correct_proba)
+    classes, codes = encode_labels(y, None, "y")
+    n_classes = classes.shape[0]
+    if n_classes < 2:
+        raise ValueError(f"y contains 1 class ({classes.tolist()!r}); a classifier needs at least 2 classes")
+    alpha = resolve_alpha(estimator.alpha, classes)
+    w = check_sample_weight(sample_weight, codes.shape[0])
+    cw = _class_weight_factor(class_weight, classes, codes)
+    if cw is not None:
+        w = cw if w is None else w * cw
+    per_class = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
+    total = per_class.sum()
+    if not total > 0:
+        raise ValueError("sample_weight: all weights are zero, nothing to fit")
+    z0 = initial_margin(codes, gamma=gamma, alpha=alpha, sample_weight=w, num_class=None if n_classes == 2 else n_classes)
+    return FocalFitSetup(gamma, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
+
+
+def _posterior_weights(alpha: Any, n_classes: int) -> NDArray[np.float64] | None:
+    """``alpha`` as per-column class weights for the softmax form of focal_to_posterior (None: equal)."""
+    if alpha is None:
+        return None
+    if n_classes == 2:
+        a = float(alpha)
+        return np.array([1.0 - a, a])
+    arr = np.asarray(alpha, dtype=np.float64)
+    return None if arr.ndim == 0 else arr  # one number for all classes cancels
+
+
+class FocalClassifierMixin:
+    """Shared behaviour of the focal estimators; listed first among the bases.
+
+    Its ``__init__`` takes the focal parameters and hands ``**kwargs`` to the
+    library's classifier (the next base). Subclasses provide ``_focal_proba(X, **kwargs)`` (the booster's focal
+    probabilities, shape (n_samples, n_classes)) and ``_softmax_hess_factor``
+    (the library's softmax hessian factor, for the record). The mixin defines no
+    ``get_params`` (XGBoost's ``get_params`` skips bases without one).
+    """
+
+    _softmax_hess_factor: Any = None
+
+    def __init__(
+        self,
+        *,
+        gamma: float = 2.0,
+        alpha: float | Sequence[float] | Mapping[Any, float] | None = None,
+        hess_floor: float = DEFAULT_HESS_FLOOR,
+        correct_proba: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[call-arg]  # the library's classifier
+        self.gamma = gamma
+        self.alpha = alpha
+        self.hess_floor = hess_floor
+        self.correct_proba = correct_proba
+
+    def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.classifier_tags.multi_label = False  # labels are encoded to one column
+        return tags
+
+    def _more_tags(self) -> dict[str, bool]:  # scikit-learn < 1.6
+        more = getattr(super(), "_more_tags", None)
+        tags = dict(more()) if more is not None else {}
+        tags["multilabel"] = False
+        return tags
+
+    # ------------------------------------------------------------ fitted facts
+    def _set_focal_attributes(self, setup: FocalFitSetup) -> None:
+        self.gamma_ = setup.gamma
+        self.alpha_ = setup.alpha
+        self.hess_floor_ = setup.hess_floor
+        self.initial_margin_ = setup.initial_margin
+        self.class_balance_ = setup.class_balance
+
+    def _restore_focal_attributes(self, record: Mapping[str, Any]) -> None:
+        """Fitted attributes (and gamma / alpha / correct_proba) from a saved record."""
+        self.gamma_ = self.gamma = record["gamma"]
+        alpha = record["alpha"]
+        self.alpha_ = np.asarray(alpha, dtype=np.float64) if isinstance(alpha, list) else alpha
+        self.hess_floor_ = record["hess_floor"]
+        margin = record["initial_margin"]
+        self.initial_margin_ = np.asarray(margin, dtype=np.float64) if isinstance(margin, list) else margin
+        self.class_balance_ = np.asarray(record["class_balance"], dtype=np.float64)
+        if "correct_proba" in record:
+            self.correct_proba = bool(record["correct_proba"])
+
+    def _focal_record(self) -> dict[str, Any]:
+        """JSON-serialisable focal settings stored with the native model."""
+        n_classes = len(self.classes_)  # type: ignore[attr-defined]
+        factor = self._softmax_hess_factor
+        return {
+            "loss": "focal",
+            "gamma": self.gamma_,
+            "alpha": to_builtin(self.alpha_),
+            "hess_floor": self.hess_floor_,
+            "initial_margin": to_builtin(self.initial_margin_),
+            "class_balance": to_builtin(self.class_balance_),
+            "classes": to_builtin(self.classes_),  # type: ignore[attr-defined]
+            "softmax_hess_factor": (factor(n_classes) if callable(factor) else factor) if n_classes > 2 else None,
+            "correct_proba": bool(self.correct_proba),  # type: ignore[attr-defined]
+            "estimator": type(self).__name__,
+        }
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        text = super().__repr__(N_CHAR_MAX)  # type: ignore[misc]
+        if "gamma_" not in self.__dict__:
+            return text
+        balance = dict(zip(to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist()))  # type: ignore[attr-defined]
+        return (
+            f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={to_builtin(self.alpha_)!r}, "
+            f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(self.initial_margin_, 6).tolist()!r}, "
+            f"class_balance_={balance!r}"
+        )
+
+    # ------------------------------------------------------------ probability correction
+    def _posterior_from_focal(self, proba: NDArray) -> NDArray:
+        """Posterior estimates from focal probabilities (n_samples, n_classes), rows summing to 1.
+
+        Exactly the input at ``gamma_ = 0`` with equal class weights; otherwise
+        float64 from :func:`boostfocal.focal_to_posterior` with the fitted
+        ``gamma_`` and ``alpha_``.
+        """
+        check_is_fitted(self, "gamma_")
+        weights = _posterior_weights(self.alpha_, proba.shape[1])
+        if self.gamma_ == 0.0 and (weights is None or np.all(weights == weights[0])):
+            return proba
+        return focal_to_posterior(np.asarray(proba, dtype=np.float64), gamma=self.gamma_, alpha=weights)
+
+    def _maybe_corrected(self, proba: NDArray) -> NDArray:
+        return self._posterior_from_focal(proba) if self.correct_proba else proba  # type: ignore[attr-defined]
+
+    def predict_posterior(self, X: Any, **kwargs: Any) -> NDArray:
+        r"""Posterior class probabilities, whatever ``correct_proba`` says.
+
+        The booster's focal probabilities are pulled towards the middle (that
+        is how focal loss down-weights easy examples) and, with ``alpha``,
+        shifted towards the up-weighted class. This maps them through
+        :func:`boostfocal.focal_to_posterior` with the fitted ``gamma_`` and
+        ``alpha_``, which undoes both: use it for calibrated probabilities
+        (Brier score, log loss, thresholds read as probabilities).
+        ``correct_proba=True`` makes ``predict_proba`` return the same, and
+        ``predict`` (always the argmax of ``predict_proba``) then gives the
+        Bayes decision of the corrected posterior: the same labels for binary
+        problems without ``alpha`` (the map is increasing and fixes 0.5), but
+        without ``alpha``'s shift of the decision threshold otherwise.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        **kwargs
+            ``predict_proba``'s options (e.g. XGBoost's ``iteration_range``,
+            LightGBM's ``num_iteration``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in ``classes_`` order, rows summing to 1, always finite;
+            float64, except at ``gamma_ = 0`` with equal class weights where
+            the map is the identity and the focal probabilities are returned
+            unchanged.
+
+        Notes
+        -----
+        A class with ``alpha`` 0 (binary ``alpha`` 0 or 1) makes the posterior
+        unrecoverable; such settings are rejected at fit already (the starting
+        margin would be infinite).
+        """
+        return self._posterior_from_focal(self._focal_proba(X, **kwargs))
