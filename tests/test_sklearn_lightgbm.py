@@ -276,14 +276,12 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
         ({"alpha": {"x": 1.0}}, "multi", ValueError, "alpha as a dict"),
         ({}, "single", ValueError, "1 class"),
         ({}, "nan", ValueError, "NaN"),
-        ({}, "none", ValueError, "NaN or None"),
-        ({}, "pandas-na", ValueError, "NaN or None"),
         ({"correct_proba": "yes"}, "binary", TypeError, "correct_proba must be True or False"),
         ({"objective": "binary"}, "binary", ValueError, "objective"),
         ({"metric": "binary_logloss"}, "binary", ValueError, "metric"),
         ({"boosting_type": "rf"}, "binary", ValueError, "rf"),
     ],
-    ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels", "none-labels", "pandas-na-labels", "correct-proba-str",
+    ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels", "correct-proba-str",
          "objective-set", "metric-set", "random-forest"],
 )
 def test_bad_input_fails_at_fit(params, y_kind, exc, match):
@@ -293,12 +291,6 @@ def test_bad_input_fails_at_fit(params, y_kind, exc, match):
     if y_kind == "nan":
         y = y.astype(float)
         y[5] = np.nan
-    if y_kind == "none":
-        y = np.where(y == 1, "a", "b").astype(object)
-        y[5] = None
-    if y_kind == "pandas-na":
-        y = pd.Series(y, dtype="Int64")
-        y[5] = pd.NA
     clf = FocalLGBMClassifier(**params, n_estimators=2, verbose=-1)
     with pytest.raises(exc, match=match):
         clf.fit(X, y)

@@ -187,7 +187,6 @@ def test_grid_search_over_gamma_and_alpha():
         ({}, "single", ValueError, "1 class"),
         ({}, "nan", ValueError, "NaN"),
         ({}, "none", ValueError, "NaN or None"),
-        ({}, "pandas-na", ValueError, "NaN or None"),
         ({"correct_proba": 1}, "binary", TypeError, "correct_proba must be True or False"),
         ({"objective": "binary:logitraw"}, "binary", ValueError, "objective is set by"),
         ({"base_score": 0.3}, "binary", ValueError, "base_score is set by"),
@@ -195,7 +194,7 @@ def test_grid_search_over_gamma_and_alpha():
     ],
     ids=[
         "gamma-neg", "floor-neg", "alpha-gt1", "alpha-seq-binary", "alpha-len", "alpha-dict-missing",
-        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "pandas-na-label", "correct-proba-int", "objective", "base-score", "callable-metric",
+        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "correct-proba-int", "objective", "base-score", "callable-metric",
     ],
 )  # fmt: skip
 def test_bad_input_raises_before_training(kwargs, y_kind, exc, match):
@@ -208,10 +207,6 @@ def test_bad_input_raises_before_training(kwargs, y_kind, exc, match):
     elif y_kind == "none":
         y = np.where(y == 1, "a", "b").astype(object)
         y[4] = None
-    elif y_kind == "pandas-na":
-        pd = pytest.importorskip("pandas")
-        y = pd.Series(y, dtype="Int64")
-        y[4] = pd.NA
     clf = _small(**kwargs)
     with pytest.raises(exc, match=match):
         clf.fit(X, y, eval_set=[(X, y)])
