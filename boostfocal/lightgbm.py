@@ -64,16 +64,14 @@ from numpy.typing import ArrayLike, NDArray
 import lightgbm as lgb
 
 from . import _core
+from ._adapter import FocalBase
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike
 from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
-    check_binary_labels,
     check_gamma,
     check_hess_floor,
-    check_sample_weight,
     check_softmax_alpha,
-    check_softmax_labels,
 )
 
 __all__ = [
@@ -88,9 +86,6 @@ __all__ = [
     "focal_metadata",
     "predict_proba",
 ]
-
-# Validated label sets kept per objective / metric object (train + a few eval sets).
-_CACHE_SIZE = 4
 
 # Tag of the JSON record written into the model's parameters section.
 _META_TAG = "boostfocal:"
@@ -119,86 +114,10 @@ def _alpha_repr(alpha: float | NDArray[np.float64] | None) -> Any:
     return alpha.tolist() if isinstance(alpha, np.ndarray) else alpha
 
 
-class _LabelCache:
-    """Validated labels and weights of one dataset, keyed on their content.
+class _FocalBase(FocalBase):
+    """Hyperparameters and cached label validation, plus LightGBM's call conventions."""
 
-    LightGBM hands over the same label / weight arrays every round; comparing
-    them with a private copy (``np.array_equal``, one pass, no allocation) is
-    cheaper than validating again and stays correct if a caller swaps labels
-    (``set_label``) or datasets between rounds.
-    """
-
-    __slots__ = ("y_raw", "w_raw", "key", "y", "w", "alpha")
-
-    def __init__(self, y_raw: NDArray, w_raw: NDArray | None, key: object, y: NDArray, w: NDArray | None,
-                 alpha: float | NDArray[np.float64] | None) -> None:
-        self.y_raw = y_raw
-        self.w_raw = w_raw
-        self.key = key
-        self.y = y
-        self.w = w
-        self.alpha = alpha
-
-    def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
-        if key != self.key or y_raw.shape != self.y_raw.shape:
-            return False
-        if (w_raw is None) != (self.w_raw is None):
-            return False
-        if not np.array_equal(y_raw, self.y_raw):
-            return False
-        return w_raw is None or np.array_equal(w_raw, self.w_raw)
-
-
-class _FocalBase:
-    """Hyperparameters, call-convention dispatch and cached label validation."""
-
-    def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
-        self.gamma = check_gamma(gamma)
-        self.alpha = check_softmax_alpha(alpha, None)  # type only; length checked once K is known
-        self._cache: tuple[_LabelCache, ...] = ()
-
-    # the cache is derived data: never pickled (Dask workers, joblib)
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_cache"] = ()
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def _mode_alpha(self, n_classes: int | None) -> float | NDArray[np.float64] | None:
-        if n_classes is None:
-            if isinstance(self.alpha, np.ndarray):
-                raise ValueError(
-                    "alpha is a per-class sequence but the predictions are 1-D (binary focal loss); "
-                    f"use a float in [0, 1] or set num_class, got alpha={self.alpha.tolist()!r}"
-                )
-            return check_binary_alpha(self.alpha)
-        return check_softmax_alpha(self.alpha, n_classes)
-
-    def _labels_weights(
-        self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray
-    ) -> tuple[NDArray, NDArray | None, float | NDArray[np.float64] | None]:
-        n_classes = z.shape[1] if z.ndim == 2 else None
-        key = (n_classes, z.shape[0])
-        for cache in self._cache:
-            if cache.matches(y_raw, w_raw, key):
-                return cache.y, cache.w, cache.alpha
-        if z.ndim not in (1, 2) or (z.ndim == 2 and z.shape[1] < 2):
-            raise ValueError(
-                "predictions must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
-                f"got {z.shape}"
-            )
-        alpha = self._mode_alpha(n_classes)
-        y = check_binary_labels(y_raw) if n_classes is None else check_softmax_labels(y_raw, n_classes)
-        if y.shape[0] != z.shape[0]:
-            raise ValueError(f"got {y.shape[0]} labels for {z.shape[0]} rows of predictions")
-        w = check_sample_weight(w_raw, y.shape[0])
-        entry = _LabelCache(
-            np.array(y_raw, copy=True), None if w_raw is None else np.array(w_raw, copy=True), key, y, w, alpha
-        )
-        self._cache = (entry, *self._cache[: _CACHE_SIZE - 1])  # one atomic assignment
-        return y, w, alpha
+    _scores = "predictions"
 
     @staticmethod
     def _split_call(first: Any, second: Any, weight: Any) -> tuple[NDArray, NDArray, NDArray | None]:

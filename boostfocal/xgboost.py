@@ -50,16 +50,14 @@ from numpy.typing import ArrayLike, NDArray
 import xgboost as xgb
 
 from . import _core
+from ._adapter import FocalBase
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike, initial_margin
 from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
-    check_binary_labels,
     check_gamma,
     check_hess_floor,
-    check_sample_weight,
     check_softmax_alpha,
-    check_softmax_labels,
 )
 
 __all__ = [
@@ -81,10 +79,6 @@ SOFTMAX_HESS_FACTOR: float = 2.0
 _MAX_BINARY_BASE_MARGIN = 30.0
 
 
-# Validated label sets kept per objective / metric object (train + a few eval sets).
-_CACHE_SIZE = 4
-
-
 def _base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
     """``base_score`` that makes XGBoost start from margin ``z0``.
 
@@ -98,11 +92,6 @@ def _base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[fl
     return [float(v) for v in z]
 
 
-def _validate_alpha_type(alpha: object) -> float | NDArray[np.float64] | None:
-    """Check ``alpha`` before the mode (binary / softmax) is known."""
-    return check_softmax_alpha(alpha, None)
-
-
 def _is_dmatrix(obj: object) -> bool:
     return isinstance(obj, xgb.DMatrix)
 
@@ -111,101 +100,11 @@ def _weights_or_none(w: NDArray) -> NDArray | None:
     return None if w.size == 0 else w
 
 
-class _LabelCache:
-    """Validated labels and weights of one dataset, keyed on their content.
+class _FocalBase(FocalBase):
+    """Shared hyperparameter handling and label validation, plus XGBoost's call conventions."""
 
-    The raw arrays XGBoost hands over (fresh copies every round) are compared
-    with ``np.array_equal`` (one pass, no allocation); only when they differ are
-    labels and weights validated again. This is safe whatever the caller does
-    between rounds (``set_label``, another DMatrix) and skips the multi-pass
-    validation on every round after the first.
-    """
-
-    __slots__ = ("y_raw", "w_raw", "key", "y", "w", "alpha")
-
-    def __init__(
-        self,
-        y_raw: NDArray,
-        w_raw: NDArray | None,
-        key: object,
-        y: NDArray,
-        w: NDArray | None,
-        alpha: float | NDArray[np.float64] | None,
-    ) -> None:
-        self.y_raw = y_raw
-        self.w_raw = w_raw
-        self.key = key
-        self.y = y
-        self.w = w
-        self.alpha = alpha
-
-    def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
-        if key != self.key or y_raw.shape != self.y_raw.shape:
-            return False
-        if (w_raw is None) != (self.w_raw is None):
-            return False
-        if not np.array_equal(y_raw, self.y_raw):
-            return False
-        return w_raw is None or np.array_equal(w_raw, self.w_raw)
-
-
-class _FocalBase:
-    """Shared hyperparameter handling, dispatch and label validation."""
-
-    def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
-        self.gamma = check_gamma(gamma)
-        self.alpha = _validate_alpha_type(alpha)
-        # a few entries: a metric alternates between the train and eval sets every round
-        self._cache: tuple[_LabelCache, ...] = ()
-
-    # -- pickling: the cache is derived data, never shipped (Dask, joblib) --
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_cache"] = ()
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def _mode_alpha(self, n_classes: int | None) -> float | NDArray[np.float64] | None:
-        if n_classes is None:
-            if isinstance(self.alpha, np.ndarray):
-                raise ValueError(
-                    "alpha is a per-class sequence but the margins are 1-D (binary focal loss); "
-                    f"use a float in [0, 1] or set num_class, got alpha={self.alpha.tolist()!r}"
-                )
-            return check_binary_alpha(self.alpha)
-        return check_softmax_alpha(self.alpha, n_classes)
-
-    def _labels_weights(
-        self, y_raw: NDArray, w_raw: NDArray | None, predt: NDArray
-    ) -> tuple[NDArray, NDArray | None, float | NDArray[np.float64] | None]:
-        """Validated labels, weights and alpha for margins ``predt`` (cached on content)."""
-        n_classes = predt.shape[1] if predt.ndim == 2 else None
-        key = (n_classes, predt.shape[0])
-        for cache in self._cache:
-            if cache.matches(y_raw, w_raw, key):
-                return cache.y, cache.w, cache.alpha
-        if predt.ndim not in (1, 2) or (predt.ndim == 2 and predt.shape[1] < 2):
-            raise ValueError(
-                f"margins must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
-                f"got {predt.shape}"
-            )
-        alpha = self._mode_alpha(n_classes)
-        y_arr = np.asarray(y_raw)
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr[:, 0]
-        if n_classes is None:
-            y = check_binary_labels(y_arr)
-        else:
-            y = check_softmax_labels(y_arr, n_classes)
-        if y.shape[0] != predt.shape[0]:
-            raise ValueError(f"got {y.shape[0]} labels for {predt.shape[0]} rows of margins")
-        w = check_sample_weight(w_raw, y.shape[0])
-        w_copy = None if w_raw is None else np.array(w_raw, copy=True)
-        entry = _LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
-        self._cache = (entry, *self._cache[: _CACHE_SIZE - 1])  # one atomic assignment
-        return y, w, alpha
+    _scores = "margins"
+    _squeeze_label_column = True  # XGBClassifier may pass labels of shape (n, 1)
 
     def _margins(self, predt: ArrayLike) -> NDArray[np.floating]:
         z = np.asarray(predt)
