@@ -142,20 +142,8 @@ def _grad_hess_from_u(
     log_q = np.maximum(u, 0.0, out=inv)
     np.negative(log_q, out=log_q)
     log_q -= softplus  # log expit(-u)
-    power, half = _gamma_power(gamma)
-    if power < 0:
-        log_q *= gamma
-        mod = np.exp(log_q, out=log_q)  # q^g = exp(g log q)
-    else:  # q^g = q^k (times sqrt(q) for a half-integer g): exact products, no exp
-        mod = log_q
-        if power == 0:
-            np.sqrt(q, out=mod)
-        else:
-            np.copyto(mod, q)
-            for _ in range(power - 1):
-                mod *= q
-            if half:
-                mod *= np.sqrt(q)
+    log_q *= gamma
+    mod = np.exp(log_q, out=log_q)  # q^g = exp(g log q)
     # dFL/du = q^g (g p_t l - q)
     np.multiply(gamma, p_t, out=grad)
     grad *= log_pt
@@ -171,18 +159,6 @@ def _grad_hess_from_u(
     mod *= p_t  # q^g p_t
     hess *= mod
     return grad, hess, p_t, q
-
-
-def _gamma_power(gamma: float) -> tuple[int, bool]:
-    """``(k, half)`` with ``gamma = k + half / 2`` when gamma is a multiple of 1/2 in (0, 8], else ``(-1, False)``.
-
-    For those gammas ``q^gamma`` is computed by ``k - 1`` products (and one
-    sqrt) instead of ``exp(gamma log q)``: faster, and exactly rounded steps.
-    """
-    twice = 2.0 * gamma
-    if 0.0 < gamma <= 8.0 and twice == int(twice):
-        return int(gamma), int(twice) % 2 == 1
-    return -1, False
 
 
 def _binary_alpha_t(pos: NDArray[np.bool_], alpha: float | None) -> FloatArray | None:
@@ -360,24 +336,11 @@ def _as_column(factor: FloatArray | float | None) -> FloatArray | float | None:
 _NO_WEIGHT = np.empty(0)
 
 
-#: Below this many margins the numba kernels run in the calling thread alone: waking
-#: the other threads would cost more than the work (and a busy core stalls them).
-_SERIAL_BELOW = 32768
-
-
-def _run_threads(kernels: Any, n_threads: int | None, size: int, func: Any, *args: Any) -> None:
-    """Run ``func(*args)`` in at most ``n_threads`` numba threads (None: numba's setting)."""
-    if size < _SERIAL_BELOW:
-        n_threads = 1
-    elif n_threads is None:
-        func(*args)
-        return
-    before = kernels.get_num_threads()
-    kernels.set_num_threads(_fast.resolve_threads(n_threads, _fast.max_threads()))
-    try:
-        func(*args)
-    finally:
-        kernels.set_num_threads(before)
+def _numba_threads(n_threads: int | None) -> int:
+    """Threads for the numba kernels: numba's setting, or ``n_threads`` (joblib style) within its limit."""
+    if n_threads is None:
+        return _fast.default_threads()
+    return _fast.resolve_threads(n_threads, _fast.max_threads())
 
 
 def _binary_grad_hess(
@@ -397,10 +360,9 @@ def _binary_grad_hess(
         return _binary_grad_hess_kernel(pos, z, gamma, alpha, w, hess_scale=hess_scale, hess_floor=hess_floor)
     grad = np.empty(z.shape[0])
     hess = np.empty(z.shape[0])
-    _run_threads(
-        kernels, n_threads, z.size, kernels.binary_grad_hess,
-        pos, z, float(gamma), *_gamma_power(gamma), -1.0 if alpha is None else float(alpha), _NO_WEIGHT if w is None else w,
-        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess,
+    kernels.binary_grad_hess(
+        pos, z, float(gamma), -1.0 if alpha is None else float(alpha), _NO_WEIGHT if w is None else w,
+        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess, _numba_threads(n_threads),
     )  # fmt: skip
     return grad, hess
 
@@ -426,10 +388,9 @@ def _softmax_grad_hess(
         alpha_arr = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (z.shape[1],)).copy()
     grad = np.empty_like(z, dtype=np.float64)  # layout of z (C for XGBoost, F for LightGBM)
     hess = np.empty_like(z, dtype=np.float64)
-    _run_threads(
-        kernels, n_threads, z.size, kernels.softmax_grad_hess,
-        y, z, float(gamma), *_gamma_power(gamma), alpha_arr, _NO_WEIGHT if w is None else w,
-        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess,
+    kernels.softmax_grad_hess(
+        y, z, float(gamma), alpha_arr, _NO_WEIGHT if w is None else w,
+        float(hess_scale), -1.0 if hess_floor is None else float(hess_floor), grad, hess, _numba_threads(n_threads),
     )  # fmt: skip
     return grad, hess
 

@@ -80,6 +80,12 @@ def resolve_threads(n_jobs: int, limit: int) -> int:
     return max(1, min(wanted, limit))
 
 
+def default_threads() -> int:
+    """Threads of the numba backend when no ``n_jobs`` is given: ``numba.get_num_threads()``."""
+    module = _load_numba()
+    return 1 if module is None else module.default_threads()
+
+
 def max_threads() -> int:
     """Largest thread count numba may use (``NUMBA_NUM_THREADS``); 1 without numba."""
     module = _load_numba()

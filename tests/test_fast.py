@@ -160,27 +160,43 @@ def test_requested_numba_without_numba_raises_at_first_call():
 
 
 # ---------------------------------------------------------------- threads
-def test_n_jobs_caps_numba_threads_during_the_call_and_restores_them(monkeypatch):
+def test_n_jobs_caps_the_threads_of_the_numba_backend(monkeypatch):
+    """One block per thread: ``n_jobs`` caps them, None follows numba's setting, small inputs stay serial."""
+    import threading
+
     from boostfocal import _numba
 
-    seen = []
-    original = _numba.binary_grad_hess
+    calls = []
+    original = _numba._binary_block
 
     def spy(*args):
-        seen.append(numba.get_num_threads())
+        calls.append((threading.current_thread().name, args[1].shape[0]))
         return original(*args)
 
-    monkeypatch.setattr(_numba, "binary_grad_hess", spy)
-    z = np.linspace(-5, 5, 100_000)
+    monkeypatch.setattr(_numba, "_binary_block", spy)
+    n = 100_000  # room for at most 3 blocks of >= 32768 margins
+    z = np.linspace(-5, 5, n)
     y = (z > 0).astype(float)
-    before = numba.get_num_threads()
+    expected = {
+        1: 1,
+        -1: min(numba.config.NUMBA_NUM_THREADS, 3),
+        None: min(numba.get_num_threads(), 3),
+        64: min(numba.config.NUMBA_NUM_THREADS, 3),
+    }
     with boostfocal.use_backend("numba"):
-        bf_xgb.focal_objective(gamma=2.0, n_jobs=1)(y, z)
-        bf_xgb.focal_objective(gamma=2.0, n_jobs=-1)(y, z)
-        bf_xgb.focal_objective(gamma=2.0)(y, z)
-        bf_xgb.focal_objective(gamma=2.0, n_jobs=64)(y[:100], z[:100])  # small: serial
-    assert seen == [1, numba.config.NUMBA_NUM_THREADS, before, 1]
-    assert numba.get_num_threads() == before
+        for n_jobs, blocks in expected.items():
+            calls.clear()
+            grad, hess = bf_xgb.focal_objective(gamma=2.0, n_jobs=n_jobs)(y, z)
+            assert len(calls) == blocks, n_jobs
+            assert sum(rows for _, rows in calls) == n
+            assert len({name for name, _ in calls}) == blocks  # each block in its own thread
+        calls.clear()
+        bf_xgb.focal_objective(gamma=2.0, n_jobs=64)(y[:1000], z[:1000])
+        assert len(calls) == 1  # small: the calling thread alone
+    with boostfocal.use_backend("numpy"):
+        ref = bf_xgb.focal_objective(gamma=2.0)(y, z)
+    assert_backends_equal(grad, ref[0], ref[0])  # block boundaries change nothing
+    assert_backends_equal(hess, ref[1], ref[0])
 
 
 @pytest.mark.parametrize("bad", [0, 1.5, True, "2"])
@@ -191,13 +207,14 @@ def test_n_jobs_is_validated(bad):
 
 def test_numba_threads_respect_environment_variable():
     code = (
-        "import numpy as np, numba, boostfocal.xgboost as bx\n"
+        "import numpy as np, boostfocal.xgboost as bx\n"
+        "from boostfocal import _core, _numba\n"
         "bx.focal_objective(gamma=2.0, n_jobs=-1)(np.ones(50000), np.zeros(50000))\n"
-        "print(numba.config.NUMBA_NUM_THREADS)\n"
+        "print(_core._numba_threads(None), _core._numba_threads(-1), _core._numba_threads(8))\n"
     )
     env = dict(os.environ, NUMBA_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "1"
+    assert out.stdout.split() == ["1", "1", "1"]
 
 
 # ---------------------------------------------------------------- memory of one call
