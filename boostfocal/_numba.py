@@ -142,6 +142,20 @@ def _f64_from_bits(typingctx, x):  # pragma: no cover - compiled
     return sig, codegen
 
 
+@intrinsic
+def _bits_from_f64(typingctx, x):  # pragma: no cover - compiled
+    """Reinterpret the bits of a float64 as an int64 (LLVM bitcast)."""
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return sig, codegen
+
+
+_SHIFT = 6755399441055744.0  # 1.5 * 2^52: x + _SHIFT rounds x to an integer, kept in the low bits
+
+
 @njit(**_INLINE)
 def _exp_nonpos(x):  # pragma: no cover - compiled
     """``exp(x)`` for ``x <= 0`` (``-inf`` included), within 1 ulp, branch-free so that LLVM vectorises it.
@@ -151,7 +165,8 @@ def _exp_nonpos(x):  # pragma: no cover - compiled
     that subnormal results are rounded once.
     """
     x = max(x, -746.0)  # exp(-746) rounds to 0
-    kf = math.floor(x * _INV_LN2 + 0.5)
+    t = x * _INV_LN2 + _SHIFT  # k = round(x / ln2) in the low bits of t, no float -> int conversion
+    kf = t - _SHIFT
     r = (x - kf * _LN2_HI) - kf * _LN2_LO
     p = 1.0 / 6227020800.0
     p = p * r + 1.0 / 479001600.0
@@ -167,7 +182,7 @@ def _exp_nonpos(x):  # pragma: no cover - compiled
     p = p * r + 0.5
     p = p * r + 1.0
     p = p * r + 1.0
-    k = np.int64(kf)
+    k = _bits_from_f64(t) - _bits_from_f64(_SHIFT)
     k1 = k >> 1
     k2 = k - k1
     return (p * _f64_from_bits((k1 + 1023) << 52)) * _f64_from_bits((k2 + 1023) << 52)
