@@ -293,12 +293,13 @@ def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  
         s = 0.0
         for k in range(k_classes):
             if k != yi:
-                ek = _exp_nonpos(np.float64(z[i, k]) - m)  # exp(z_k - m)
+                ek = math.exp(np.float64(z[i, k]) - m)  # exp(z_k - m); libm: this loop is scalar
                 grad[i, k] = ek  # scratch: the row of the output
                 s += ek
         u = np.float64(z[i, yi]) - (m + math.log(s))
         g_u, h_u, p_t, q = _grad_hess_u(u, gamma)
         b = h_u + g_u * p_t  # d2FL/dz_k^2 = b r_k^2 - g_u r_k (1 - p_k)
+        inv_s = 1.0 / s  # r_k = e_k / s as a product: within 1 ulp of numpy's division
         wi = w[i] if has_w else 1.0
         if has_alpha:
             f = alpha[yi] * wi if has_w else alpha[yi]
@@ -311,7 +312,7 @@ def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  
                 g = g_u
                 h = h_u
             else:
-                r = grad[i, k] / s
+                r = grad[i, k] * inv_s
                 g = r * (-g_u)  # dFL/dz_k = -g_u r_k
                 h = (1.0 - r * q) * g  # -g_u r_k (1 - p_k), p_k = q r_k
                 if gamma != 0.0:

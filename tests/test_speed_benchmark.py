@@ -33,7 +33,7 @@ def test_speed_benchmark_smoke_writes_its_tables(tmp_path):
         "### Training: multiclass",
     ):
         assert heading in text
-    for row in ("| XGBoost | native |", "| LightGBM | boostfocal focal gamma=2 |", "train XGBoost binary vs native"):
+    for row in ("| XGBoost | native |", "| LightGBM | boostfocal focal gamma=2 |", "train XGBoost binary gamma=2 vs native"):
         assert row in text
     assert (tmp_path / "speed.png").stat().st_size > 1000
     assert "kernel binary" in out.stderr  # progress is printed while it runs
