@@ -41,3 +41,13 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     assert np.isfinite(namespace["search"].best_score_)  # scoring worked on every split
     p = np.asarray(namespace["p"])
     assert np.all((p > 0) & (p < 1))
+
+
+def test_core_example_script_runs():
+    import subprocess
+    import sys
+
+    script = README.parent / "examples" / "focal_values.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
+    assert "clip_hessian floors it at 1e-06" in out
+    assert "nan" not in out.lower()
