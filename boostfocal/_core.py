@@ -32,7 +32,6 @@ Dense Object Detection", ICCV 2017.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray

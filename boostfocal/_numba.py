@@ -1,12 +1,12 @@
 r"""Fused numba kernels for the focal gradient and hessian (optional backend).
 
-Same formulas, same order of floating-point operations as the numpy kernels of
-:mod:`boostfocal._core` (see its module docstring for the notation), written as
-one parallel loop over the rows: no temporary array, the sample factor
-``alpha_t * w``, the hessian factor and the floor ``hess_floor * w`` fused in.
-``exp`` (of non-positive arguments, the only ones needed) and ``log1p`` (on
-[0, 1]) are branch-free polynomial versions within 1-2 ulp, which LLVM
-vectorises (libm's are scalar calls); the results stay within 1e-12 of numpy's.
+The formulas of the numpy kernels of :mod:`boostfocal._core` (see its module
+docstring for the notation), in the same order of operations, written as one
+pass over the rows: no temporary array, the sample factor ``alpha_t * w``, the
+hessian factor and the floor ``hess_floor * w`` fused in. ``exp`` (of
+non-positive arguments, the only ones needed) and ``log1p`` (on [0, 1]) are
+branch-free polynomial versions within 1-2 ulp, which LLVM vectorises (libm's
+are scalar calls); the results stay within 1e-12 of numpy's (``tests/test_fast.py``).
 Compiled lazily (one specialisation per margin dtype / layout, on first use) and
 cached on disk (``cache=True``; numba falls back to a user cache directory when
 the package directory is read-only). The kernels are serial and release the GIL;
@@ -65,8 +65,8 @@ def _get_pool(workers: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
+            # the old pool is not shut down (another thread may be submitting to it); its idle
+            # workers exit when it is garbage-collected
             _pool, _pool_size = ThreadPoolExecutor(workers, thread_name_prefix="boostfocal"), workers
         return _pool
 
