@@ -24,6 +24,7 @@ def test_speed_benchmark_smoke_writes_its_tables(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     text = (tmp_path / "speed.md").read_text()
     for heading in (
+        "## Goals",
         "## Key ratios",
         "### Kernel: binary",
         "### Kernel: softmax",
