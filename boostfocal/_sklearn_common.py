@@ -120,6 +120,17 @@ def resolve_alpha(alpha: Any, classes: np.ndarray) -> float | NDArray[np.float64
     return check_softmax_alpha(alpha, n_classes)
 
 
+def objective_threads(n_jobs: Any) -> int | None:
+    """Kernel threads for the focal objective from the estimator's ``n_jobs``.
+
+    A non-zero integer (negative: joblib style) caps the numba kernel's threads like
+    the booster's; None or 0 (the libraries' "default") leave numba's own setting.
+    """
+    if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        return None
+    return int(n_jobs)
+
+
 def check_correct_proba(value: object) -> bool:
     """``correct_proba`` must be a bool (numpy bools too)."""
     if not isinstance(value, (bool, np.bool_)):

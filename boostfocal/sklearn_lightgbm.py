@@ -42,7 +42,7 @@ import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
-from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, prepare_fit
+from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
 from .lightgbm import FocalMetric, FocalObjective, _softmax_rows, embed_initial_margin, init_score, softmax_hess_factor
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
@@ -325,7 +325,9 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ev_y = tuple(encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
         z0 = setup.initial_margin
 
-        objective = FocalObjective(gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor)
+        objective = FocalObjective(
+            gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs)
+        )
         metrics = self._eval_metrics(FocalMetric(gamma=setup.gamma, alpha=setup.alpha), eval_metric)
         saved_cw = self.class_weight
         self._fit_objective = objective

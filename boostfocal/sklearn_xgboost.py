@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
-from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, prepare_fit
+from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
 from .xgboost import FocalMetric, FocalObjective, _base_score_from_margin
 
 __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
@@ -197,7 +197,9 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
                 (Xv, encode_labels(yv, setup.classes, f"eval_set[{i}] y")[1]) for i, (Xv, yv) in enumerate(eval_set)
             ]
 
-        objective = FocalObjective(gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor)
+        objective = FocalObjective(
+            gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs)
+        )
         metric = FocalMetric(gamma=setup.gamma, alpha=setup.alpha)
         saved = {name: getattr(self, name) for name in ("objective", "base_score", "eval_metric")}
         self.__dict__.pop("_focal_classes", None)

@@ -8,6 +8,8 @@ import pytest
 pd = pytest.importorskip("pandas")
 pytest.importorskip("sklearn")
 
+from boostfocal._sklearn_common import objective_threads  # noqa: E402
+
 
 def _estimator(kind: str, **params: object):
     pytest.importorskip(kind)
@@ -75,3 +77,30 @@ def test_nullable_labels_without_missing_values_work(kind: str) -> None:
     b = _estimator(kind).fit(X, y)
     assert a.classes_.tolist() == [0, 1]
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+@pytest.mark.parametrize("n_jobs, expected", [(None, None), (0, None), (1, 1), (np.int64(2), 2), (-1, -1)])
+def test_objective_threads_follow_the_estimator_n_jobs(n_jobs, expected):
+    assert objective_threads(n_jobs) == expected
+
+
+@pytest.mark.parametrize("module_name", ["sklearn_xgboost", "sklearn_lightgbm"])
+def test_estimator_passes_n_jobs_to_the_focal_objective(module_name, monkeypatch):
+    module = pytest.importorskip(f"boostfocal.{module_name}")
+    seen = []
+    original = module.FocalObjective
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def __init__(self, **kwargs):
+            seen.append(kwargs.get("n_jobs"))
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(module, "FocalObjective", Recording)
+    cls = module.FocalXGBClassifier if module_name == "sklearn_xgboost" else module.FocalLGBMClassifier
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    extra = {"verbose": -1} if module_name == "sklearn_lightgbm" else {}
+    cls(n_estimators=2, n_jobs=1, **extra).fit(X, y)
+    cls(n_estimators=2, **extra).fit(X, y)
+    assert seen == [1, None]
