@@ -44,7 +44,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 import boostfocal
 from boostfocal import FocalLGBMClassifier, FocalXGBClassifier, focal_to_posterior
-from boostfocal import xgboost as bf_xgb
 from boostfocal.datasets import HPC_CLASSES, load_hpc
 
 N_JOBS = 2  # the notebooks are checked on a two-core machine

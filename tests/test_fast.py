@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import boostfocal
-from boostfocal import _fast
 
 numba = pytest.importorskip("numba")
 bf_xgb = pytest.importorskip("boostfocal.xgboost")
