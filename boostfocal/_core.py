@@ -819,6 +819,6 @@ def initial_margin(
         c = int(np.flatnonzero(class_weight <= 0)[0])
         raise ValueError(
             f"initial_margin needs every class with positive total weight (sample_weight x alpha), "
-            f"class {c} has {class_weight[c]!r}: the minimising margin is infinite"
+            f"class {c} has total weight {float(class_weight[c])!r}: the minimising margin is infinite"
         )
     return _softmax_initial_margin(class_weight / class_weight.sum(), g)

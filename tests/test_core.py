@@ -512,3 +512,8 @@ def test_initial_margin_validates_inputs():
         bf.initial_margin([0, 1, 2], alpha=[1.0, 1.0], num_class=3)
     with pytest.raises(ValueError, match="sample_weight"):
         bf.initial_margin([0, 1], sample_weight=[1.0, -1.0])
+
+
+def test_initial_margin_zero_class_weight_message_names_the_class_and_value():
+    with pytest.raises(ValueError, match=r"class 1 has total weight 0\.0: the minimising margin is infinite"):
+        bf.initial_margin([0, 1, 2], gamma=2.0, alpha=[1.0, 0.0, 1.0], num_class=3)
