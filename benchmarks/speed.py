@@ -528,6 +528,13 @@ def bar_chart(ratios: dict[str, float], path: Path) -> None:
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(1.0, color="k", lw=0.8)
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[Patch(color="tab:green", label="<= 1.05 x the reference"),
+                 Patch(color="tab:orange", label="> 1.05 x the reference")],
+        loc="lower right", fontsize=8,
+    )  # fmt: skip
     ax.set_xlabel("time ratio (lower is better; 1 = reference)")
     ax.set_title("boostfocal focal objective: cost relative to the reference")
     for i, v in enumerate(vals):

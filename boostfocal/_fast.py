@@ -2,10 +2,12 @@ r"""Choice of the grad / hess backend: numpy (always there) or numba (optional).
 
 The numpy kernels of :mod:`boostfocal._core` are the reference. When numba is
 installed (``pip install boostfocal[fast]``) the gradient and hessian are
-computed by fused single-pass kernels (:mod:`boostfocal._numba`, one parallel
-loop over the rows, no temporary array) that give the same values to 1e-12
-(relative). Only the gradient / hessian go through the backend; losses and
-metrics are numpy.
+computed by fused single-pass kernels (:mod:`boostfocal._numba`: vectorised
+loops over blocks of rows, one block per thread of a small pool, no temporary
+array) that give the same values to 1e-12, relative to ``|g|`` for the gradient
+and to ``|h| + |g|`` for the hessian (which crosses zero, where a one-ulp
+difference in ``exp`` / ``log`` is relatively larger). Only the gradient /
+hessian go through the backend; losses and metrics are numpy.
 
 The backend is read once from the environment variable ``BOOSTFOCAL_BACKEND``
 (``auto``, ``numpy`` or ``numba``; default ``auto``: numba if it imports) and
@@ -115,7 +117,7 @@ def set_backend(name: str) -> str:
     ----------
     name : {"auto", "numpy", "numba"}
         ``"numpy"``: the pure numpy kernels (always available). ``"numba"``:
-        the fused, parallel numba kernels (an :class:`ImportError` if numba is
+        the fused, multi-threaded numba kernels (an :class:`ImportError` if numba is
         not installed). ``"auto"``: numba if it imports, else numpy. The
         initial value comes from the environment variable
         ``BOOSTFOCAL_BACKEND`` (default ``"auto"``).
@@ -136,8 +138,8 @@ def set_backend(name: str) -> str:
 
     Notes
     -----
-    Both backends give the same gradients and hessians to 1e-12 (relative);
-    the numba one runs in ``numba.get_num_threads()`` threads (environment
+    Both backends give the same gradients and hessians to 1e-12 (relative;
+    see :mod:`boostfocal._fast`); the numba one runs in ``numba.get_num_threads()`` threads (environment
     variable ``NUMBA_NUM_THREADS``), or in ``n_jobs`` threads when the
     objective is given ``n_jobs``.
     """
