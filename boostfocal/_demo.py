@@ -318,6 +318,9 @@ def run_demo(
         "\n* Brier score of posterior estimates: focal probabilities mapped with "
         f"focal_to_posterior(p, gamma={DEMO_GAMMA:g}); class-weighted ones with "
         f"focal_to_posterior(p, gamma=0, alpha=w/(1+w)). recall@P90: best recall at precision >= 0.90."
+        "\n  One split, one untuned setting per loss (gamma, class weight w = negatives / positives):"
+        "\n  a first look, not a verdict. benchmarks/quality.py tunes each loss on a validation split"
+        "\n  and gives bootstrap intervals (results: benchmarks/results/quality.md)."
     )
     for note in skipped:
         print(f"  skipped {note}")
