@@ -80,27 +80,6 @@ AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
 _BLOCK_ROWS = 16384
 
 
-def _signed_terms(u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Return ``p_t, q, log p_t, log q`` for the signed margin ``u`` (all stable)."""
-    e = np.exp(-np.abs(u))  # e = exp(-|u|) in (0, 1]
-    softplus = np.log1p(e)  # log(1 + exp(-|u|))
-    pos = u >= 0
-    log_pt = np.minimum(u, 0.0) - softplus  # log expit(u)
-    log_q = -np.maximum(u, 0.0) - softplus  # log expit(-u)
-    inv = 1.0 / (1.0 + e)
-    e *= inv  # e -> exp(-|u|) / (1 + exp(-|u|)) = expit(-|u|)
-    p_t = np.where(pos, inv, e)  # expit(u)
-    q = np.where(pos, e, inv)  # expit(-u) = 1 - p_t without cancellation
-    return p_t, q, log_pt, log_q
-
-
-def _modulating_factor(log_q: FloatArray, gamma: float) -> FloatArray | float:
-    """``(1 - p_t)^gamma`` as ``exp(gamma * log(1 - p_t))``; exactly 1 at gamma = 0."""
-    if gamma == 0.0:
-        return 1.0
-    return np.exp(gamma * log_q)
-
-
 def _loss_from_u(u: FloatArray, gamma: float) -> FloatArray:
     """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin."""
     log_pt = np.minimum(u, 0.0) - np.log1p(np.exp(-np.abs(u)))  # log expit(u)
