@@ -13,11 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._core import AlphaLike
+from . import _core
+from ._core import DEFAULT_HESS_FLOOR, AlphaLike
+from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
     check_gamma,
+    check_hess_floor,
     check_sample_weight,
     check_softmax_alpha,
     check_softmax_labels,
@@ -128,3 +131,47 @@ class FocalBase:
         entry = LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
         self._cache = (entry, *self._cache[: CACHE_SIZE - 1])  # one atomic assignment
         return y, w, alpha
+
+
+class ObjectiveMixin:
+    """The objective part the adapters share: ``hess_floor`` / ``n_jobs``, repr and the fused kernel call.
+
+    Listed before the adapter's call-convention base; the adapter keeps its own
+    ``__call__`` (its signature is what each library inspects) and provides
+    :meth:`_softmax_hess_scale`, the library's softmax hessian factor.
+    """
+
+    gamma: float
+    alpha: float | NDArray[np.float64] | None
+
+    def __init__(
+        self,
+        *,
+        gamma: float = 2.0,
+        alpha: AlphaLike = None,
+        hess_floor: float = DEFAULT_HESS_FLOOR,
+        n_jobs: int | None = None,
+    ) -> None:
+        super().__init__(gamma=gamma, alpha=alpha)  # type: ignore[call-arg]  # FocalBase
+        self.hess_floor = check_hess_floor(hess_floor)
+        self.n_jobs = check_n_jobs(n_jobs)
+
+    def __repr__(self) -> str:
+        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
+        jobs = "" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}"
+        return f"{type(self).__name__}(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r}{jobs})"
+
+    def _softmax_hess_scale(self, n_classes: int) -> float:  # pragma: no cover - provided by the adapters
+        raise NotImplementedError
+
+    def _grad_hess(
+        self, z: NDArray[np.floating], y_raw: NDArray, w_raw: NDArray | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """One fused kernel call: grad, then hess scaled by the softmax factor and clipped at ``hess_floor * w``."""
+        y, w, alpha = self._labels_weights(y_raw, w_raw, z)  # type: ignore[attr-defined]  # FocalBase
+        if z.ndim == 1:
+            return _core._binary_grad_hess(y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs)
+        return _core._softmax_grad_hess(
+            y, z, self.gamma, alpha, w,
+            hess_scale=self._softmax_hess_scale(z.shape[1]), hess_floor=self.hess_floor, n_threads=self.n_jobs,
+        )  # fmt: skip

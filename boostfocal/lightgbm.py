@@ -64,9 +64,8 @@ from numpy.typing import ArrayLike, NDArray
 import lightgbm as lgb
 
 from . import _core
-from ._adapter import FocalBase
+from ._adapter import FocalBase, ObjectiveMixin
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike
-from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
     check_gamma,
@@ -143,7 +142,7 @@ class _FocalBase(FocalBase):
         return z, y_arr, w_arr
 
 
-class FocalObjective(_FocalBase):
+class FocalObjective(ObjectiveMixin, _FocalBase):
     r"""Focal-loss objective for LightGBM (binary and softmax), on raw scores.
 
     Create it with :func:`focal_objective`. Picklable; holds no dataset beyond a
@@ -179,39 +178,11 @@ class FocalObjective(_FocalBase):
     against a cached copy; the last four datasets are kept).
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: float = 2.0,
-        alpha: AlphaLike = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
-        n_jobs: int | None = None,
-    ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha)
-        self.hess_floor = check_hess_floor(hess_floor)
-        self.n_jobs = check_n_jobs(n_jobs)
-
-    def __repr__(self) -> str:
-        return (
-            f"FocalObjective(gamma={self.gamma!r}, alpha={_alpha_repr(self.alpha)!r}, "
-            f"hess_floor={self.hess_floor!r}"
-            + ("" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}")
-            + ")"
-        )
+    def _softmax_hess_scale(self, n_classes: int) -> float:
+        return softmax_hess_factor(n_classes)  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        z, y_raw, w_raw = self._split_call(y_true, y_pred, weight)
-        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
-        # one fused call: grad, then hess scaled by the softmax factor and clipped to max(h, hess_floor * w)
-        if z.ndim == 1:
-            return _core._binary_grad_hess(
-                y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs  # type: ignore[arg-type]
-            )
-        return _core._softmax_grad_hess(
-            y, z, self.gamma, alpha, w,
-            hess_scale=softmax_hess_factor(z.shape[1]),  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
-            hess_floor=self.hess_floor, n_threads=self.n_jobs,
-        )  # fmt: skip
+        return self._grad_hess(*self._split_call(y_true, y_pred, weight))
 
 
 class FocalMetric(_FocalBase):

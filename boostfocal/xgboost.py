@@ -50,13 +50,11 @@ from numpy.typing import ArrayLike, NDArray
 import xgboost as xgb
 
 from . import _core
-from ._adapter import FocalBase
+from ._adapter import FocalBase, ObjectiveMixin
 from ._core import DEFAULT_HESS_FLOOR, AlphaLike, initial_margin
-from ._fast import check_n_jobs
 from ._validation import (
     check_binary_alpha,
     check_gamma,
-    check_hess_floor,
     check_softmax_alpha,
 )
 
@@ -131,7 +129,7 @@ class _FocalBase(FocalBase):
         return self._margins(second), np.asarray(first), w
 
 
-class FocalObjective(_FocalBase):
+class FocalObjective(ObjectiveMixin, _FocalBase):
     r"""Focal-loss objective for XGBoost (binary and softmax), on raw margins.
 
     Create it with :func:`focal_objective`. Instances are picklable and hold no
@@ -168,38 +166,13 @@ class FocalObjective(_FocalBase):
     pickled).
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: float = 2.0,
-        alpha: AlphaLike = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
-        n_jobs: int | None = None,
-    ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha)
-        self.hess_floor = check_hess_floor(hess_floor)
-        self.n_jobs = check_n_jobs(n_jobs)
-
-    def __repr__(self) -> str:
-        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
-        jobs = "" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}"
-        return f"FocalObjective(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r}{jobs})"
+    def _softmax_hess_scale(self, n_classes: int) -> float:
+        return SOFTMAX_HESS_FACTOR  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
 
     def __call__(
         self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        z, y_raw, w_raw = self._split_call(first, second, sample_weight)
-        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
-        # one fused call: grad, then hess scaled by the softmax factor and clipped to max(h, hess_floor * w)
-        if z.ndim == 1:
-            return _core._binary_grad_hess(
-                y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs  # type: ignore[arg-type]
-            )
-        return _core._softmax_grad_hess(
-            y, z, self.gamma, alpha, w,
-            hess_scale=SOFTMAX_HESS_FACTOR,  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
-            hess_floor=self.hess_floor, n_threads=self.n_jobs,
-        )  # fmt: skip
+        return self._grad_hess(*self._split_call(first, second, sample_weight))
 
 
 class FocalMetric(_FocalBase):
