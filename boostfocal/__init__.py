@@ -17,6 +17,8 @@ from ._core import (
     softmax_focal_loss,
 )
 from ._fast import get_backend, set_backend, use_backend
+from ._link import LINKS
+from ._loss import CURVATURE_FLOOR, FocalLoss
 
 __version__ = "0.1.0"
 
@@ -42,7 +44,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
+    "CURVATURE_FLOOR",
     "DEFAULT_HESS_FLOOR",
+    "FocalLoss",
+    "LINKS",
     "binary_focal_loss",
     "binary_focal_grad_hess",
     "softmax_focal_loss",

@@ -1,9 +1,9 @@
 """Framework-free part of the XGBoost and LightGBM adapters (numpy only).
 
-Hyperparameter checks, pickling rules and the cached validation of labels and
-weights are the same for both libraries; only the call conventions (DMatrix vs
-Dataset) and the softmax hessian factor differ, and those stay in
-:mod:`boostfocal.xgboost` and :mod:`boostfocal.lightgbm`.
+The adapters hold a :class:`boostfocal.FocalLoss`; this module gives them the
+pickling rules, the cached validation of labels and weights and the fused
+kernel call. What differs between the libraries (call conventions aside) is in
+their :class:`~boostfocal._profiles.LibraryProfile`.
 """
 
 from __future__ import annotations
@@ -13,21 +13,27 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _core
-from ._core import DEFAULT_HESS_FLOOR, AlphaLike
 from ._fast import check_n_jobs
-from ._validation import (
-    check_binary_alpha,
-    check_binary_labels,
-    check_gamma,
-    check_hess_floor,
-    check_sample_weight,
-    check_softmax_alpha,
-    check_softmax_labels,
-)
+from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._profiles import LibraryProfile
+from ._validation import check_hess_policy, check_sample_weight
 
 # Validated label sets kept per objective / metric object (train + a few eval sets).
 CACHE_SIZE = 4
+
+
+def resolve_loss(loss: FocalLoss | None, gamma: float, alpha: AlphaLike) -> FocalLoss:
+    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma=gamma, alpha=alpha, link=None)``.
+
+    ``link=None``: one objective serves binary (1-D margins) and softmax boosters.
+    """
+    if loss is None:
+        return FocalLoss(gamma=gamma, alpha=alpha, link=None)
+    if not isinstance(loss, FocalLoss):
+        raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
+    if gamma != 2.0 or alpha is not None:
+        raise TypeError(f"give either loss or gamma / alpha, not both (got loss={loss!r}, gamma={gamma!r})")
+    return loss
 
 
 class LabelCache:
@@ -41,23 +47,25 @@ class LabelCache:
     multi-pass validation on every round after the first.
     """
 
-    __slots__ = ("y_raw", "w_raw", "key", "y", "w", "alpha")
+    __slots__ = ("y_raw", "w_raw", "key", "loss", "y", "w", "cw")
 
     def __init__(
         self,
         y_raw: NDArray,
         w_raw: NDArray | None,
         key: object,
+        loss: FocalLoss,
         y: NDArray,
         w: NDArray | None,
-        alpha: float | NDArray[np.float64] | None,
+        cw: NDArray[np.float64] | None,
     ) -> None:
         self.y_raw = y_raw
         self.w_raw = w_raw
         self.key = key
+        self.loss = loss
         self.y = y
         self.w = w
-        self.alpha = alpha
+        self.cw = cw
 
     def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
         if key != self.key or y_raw.shape != self.y_raw.shape:
@@ -69,22 +77,34 @@ class LabelCache:
         return w_raw is None or np.array_equal(w_raw, self.w_raw)
 
 
-class FocalBase:
-    """Hyperparameters, pickling and cached label validation shared by the adapters.
+Prepared = tuple[FocalLoss, NDArray, "NDArray[np.float64] | None", "NDArray[np.float64] | None"]
 
-    Subclasses set :attr:`_scores` (the word their library uses for the raw
-    scores, in error messages) and :attr:`_squeeze_label_column` (accept
-    labels of shape (n, 1)).
+
+class FocalBase:
+    """The loss, pickling and cached label validation shared by the adapters' objectives and metrics.
+
+    Subclasses set :attr:`_profile` (their library's conventions) and
+    :attr:`_squeeze_label_column` (accept labels of shape (n, 1)).
     """
 
-    _scores = "margins"
+    _profile: LibraryProfile
     _squeeze_label_column = False
 
-    def __init__(self, *, gamma: float, alpha: AlphaLike) -> None:
-        self.gamma = check_gamma(gamma)
-        self.alpha = check_softmax_alpha(alpha, None)  # type only; length checked once K is known
+    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None) -> None:
+        self.loss = resolve_loss(loss, gamma, alpha)
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[LabelCache, ...] = ()
+
+    @property
+    def gamma(self) -> float:
+        """The loss's focusing parameter."""
+        return self.loss.gamma
+
+    @property
+    def alpha(self) -> float | NDArray[np.float64] | None:
+        """The loss's ``alpha``: a float, a per-class array or None."""
+        a = self.loss.alpha
+        return np.asarray(a, dtype=np.float64) if isinstance(a, list) else a
 
     # the cache is derived data: never pickled (Dask workers, joblib)
     def __getstate__(self) -> dict[str, Any]:
@@ -95,83 +115,66 @@ class FocalBase:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
-    def _mode_alpha(self, n_classes: int | None) -> float | NDArray[np.float64] | None:
-        if n_classes is None:
-            if isinstance(self.alpha, np.ndarray):
-                raise ValueError(
-                    f"alpha is a per-class sequence but the {self._scores} are 1-D (binary focal loss); "
-                    f"use a float in [0, 1] or set num_class, got alpha={self.alpha.tolist()!r}"
-                )
-            return check_binary_alpha(self.alpha)
-        return check_softmax_alpha(self.alpha, n_classes)
-
-    def _labels_weights(
-        self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray
-    ) -> tuple[NDArray, NDArray | None, float | NDArray[np.float64] | None]:
-        """Validated labels, weights and alpha for the scores ``z`` (cached on content)."""
-        n_classes = z.shape[1] if z.ndim == 2 else None
-        key = (n_classes, z.shape[0])
+    def _prepared(self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray) -> Prepared:
+        """``(concrete loss, labels, weights, class weights)`` for the scores ``z`` (cached on content)."""
+        key = (z.ndim, z.shape[1] if z.ndim == 2 else None, z.shape[0])
         for cache in self._cache:
             if cache.matches(y_raw, w_raw, key):
-                return cache.y, cache.w, cache.alpha
-        if z.ndim not in (1, 2) or (z.ndim == 2 and z.shape[1] < 2):
-            raise ValueError(
-                f"{self._scores} must have shape (n_samples,) for binary or (n_samples, n_classes) for softmax, "
-                f"got {z.shape}"
-            )
-        alpha = self._mode_alpha(n_classes)
+                return cache.loss, cache.y, cache.w, cache.cw
+        loss = self.loss.for_margin(z, self._profile.scores)
         y_arr = np.asarray(y_raw)
         if self._squeeze_label_column and y_arr.ndim == 2 and y_arr.shape[1] == 1:
             y_arr = y_arr[:, 0]
-        y = check_binary_labels(y_arr) if n_classes is None else check_softmax_labels(y_arr, n_classes)
+        n_classes = loss.num_class
+        cw = loss.class_weights(n_classes)
+        y = loss.check_labels(y_arr, n_classes)
         if y.shape[0] != z.shape[0]:
-            raise ValueError(f"got {y.shape[0]} labels for {z.shape[0]} rows of {self._scores}")
+            raise ValueError(f"got {y.shape[0]} labels for {z.shape[0]} rows of {self._profile.scores}")
         w = check_sample_weight(w_raw, y.shape[0])
         w_copy = None if w_raw is None else np.array(w_raw, copy=True)
-        entry = LabelCache(np.array(y_raw, copy=True), w_copy, key, y, w, alpha)
+        entry = LabelCache(np.array(y_raw, copy=True), w_copy, key, loss, y, w, cw)
         self._cache = (entry, *self._cache[: CACHE_SIZE - 1])  # one atomic assignment
-        return y, w, alpha
+        return loss, y, w, cw
+
+    def _mean_loss(self, z: NDArray[np.floating], y_raw: NDArray, w_raw: NDArray | None) -> float:
+        """Weighted mean focal loss (the metrics' value)."""
+        loss, y, w, cw = self._prepared(y_raw, w_raw, z)
+        return loss.mean_prepared(y, z, w, cw)
 
 
-class ObjectiveMixin:
+class ObjectiveMixin(FocalBase):
     """The objective part the adapters share: ``hess_floor`` / ``n_jobs``, repr and the fused kernel call.
 
-    Listed before the adapter's call-convention base; the adapter keeps its own
-    ``__call__`` (its signature is what each library inspects) and provides
-    :meth:`_softmax_hess_scale`, the library's softmax hessian factor.
+    The adapter keeps its own ``__call__`` (its signature is what each library
+    inspects).
     """
-
-    gamma: float
-    alpha: float | NDArray[np.float64] | None
 
     def __init__(
         self,
         *,
         gamma: float = 2.0,
         alpha: AlphaLike = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
+        loss: FocalLoss | None = None,
+        hess_floor: HessFloor = CURVATURE_FLOOR,
         n_jobs: int | None = None,
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha)  # type: ignore[call-arg]  # FocalBase
-        self.hess_floor = check_hess_floor(hess_floor)
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
+        self._abs_floor, self._curvature = check_hess_policy(hess_floor)
+        self.hess_floor = hess_floor if isinstance(hess_floor, str) else self._abs_floor
         self.n_jobs = check_n_jobs(n_jobs)
 
     def __repr__(self) -> str:
-        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
         jobs = "" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}"
-        return f"{type(self).__name__}(gamma={self.gamma!r}, alpha={alpha!r}, hess_floor={self.hess_floor!r}{jobs})"
-
-    def _softmax_hess_scale(self, n_classes: int) -> float:  # pragma: no cover - provided by the adapters
-        raise NotImplementedError
+        return f"{type(self).__name__}(loss={self.loss!r}, hess_floor={self.hess_floor!r}{jobs})"
 
     def _grad_hess(
         self, z: NDArray[np.floating], y_raw: NDArray, w_raw: NDArray | None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """One fused kernel call: grad, then hess scaled by the softmax factor and clipped at ``hess_floor * w``."""
-        y, w, alpha = self._labels_weights(y_raw, w_raw, z)  # type: ignore[attr-defined]  # FocalBase
-        if z.ndim == 1:
-            return _core._binary_grad_hess(y, z, self.gamma, alpha, w, hess_floor=self.hess_floor, n_threads=self.n_jobs)
-        return _core._softmax_grad_hess(
-            y, z, self.gamma, alpha, w,
-            hess_scale=self._softmax_hess_scale(z.shape[1]), hess_floor=self.hess_floor, n_threads=self.n_jobs,
+        """One fused kernel call: grad, then hess scaled by the library's rule and floored (the hessian policy)."""
+        loss, y, w, cw = self._prepared(y_raw, w_raw, z)
+        assert loss.link is not None
+        scale, curvature = self._profile.hessian_rule(loss.link.name, loss.num_class)
+        return loss.grad_hess_prepared(
+            y, z, w, cw, hess_floor=self._abs_floor, curvature_floor=curvature if self._curvature else False,
+            hess_scale=scale, n_jobs=self.n_jobs,
         )  # fmt: skip

@@ -16,10 +16,12 @@ a small thread pool, the calling thread included.
 
 Conventions of the arguments (no ``None`` inside numba):
 
-* ``alpha``: binary, a float, negative for "no alpha"; softmax, a float64 array
-  of length K (per-class weight) or of length 0 (no alpha);
+* ``cw``: the class-weight vector (``alpha_t = cw[y]``), float64 of length 2
+  (binary) or K (softmax), or of length 0 (no class weights);
 * ``w``: float64 sample weights, or an array of length 0 (no weights);
-* ``hess_floor``: negative for "no clipping";
+* ``hess_floor``: negative for "no absolute floor";
+* ``curvature_floor``: raise the hessian to the focal-weighted cross-entropy
+  curvature ``w a q^gamma c_CE`` (see :mod:`boostfocal._kernels`);
 * ``grad``, ``hess``: float64 outputs of the shape of ``z``, written in full.
 """
 
@@ -28,7 +30,9 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba
 import numpy as np
@@ -90,31 +94,34 @@ def _run(call, n_values: int, n_rows: int, n_threads: int) -> None:
         fut.result()
 
 
-def binary_grad_hess(pos, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess, n_threads):
+def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads):
     """Binary focal grad / hess into ``grad``, ``hess`` (n,), in up to ``n_threads`` threads.
 
-    ``alpha < 0``, ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes).
+    ``cw`` and ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes).
     """
-    a_pos, a_neg = (1.0, 1.0) if alpha < 0.0 else (alpha, 1.0 - alpha)
+    a_pos, a_neg = (1.0, 1.0) if cw.shape[0] == 0 else (float(cw[1]), float(cw[0]))
+    curv = bool(curvature_floor)
     floor = -np.inf if hess_floor < 0.0 else hess_floor
     weighted = w.shape[0] > 0
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        _binary_block(pos[rows], z[rows], gamma, a_pos, a_neg, w_rows, hess_scale, floor, grad[rows], hess[rows])
+        _binary_block(pos[rows], z[rows], gamma, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows])
 
     _run(call, z.shape[0], z.shape[0], n_threads)
 
 
-def softmax_grad_hess(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess, n_threads):
+def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads):
     """Softmax focal grad / hess diagonal into ``grad``, ``hess`` (n, K), in up to ``n_threads`` threads."""
     weighted = w.shape[0] > 0
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        _softmax_block(y[rows], z[rows], gamma, alpha, w_rows, hess_scale, hess_floor, grad[rows], hess[rows])
+        _softmax_block(
+            y[rows], z[rows], gamma, cw, w_rows, hess_scale, hess_floor, bool(curvature_floor), grad[rows], hess[rows]
+        )
 
     _run(call, z.size, z.shape[0], n_threads)
 
@@ -123,15 +130,20 @@ def softmax_grad_hess(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess,
 # Serial, GIL-free kernels over a block of rows; the threads come from the small pool
 # above. numba's own ``parallel=True`` (prange) keeps LLVM from vectorising the row
 # loop, which is where the speed comes from.
-_JIT = {"fastmath": False, "cache": True, "nogil": True, "error_model": "numpy"}
-_INLINE = {"inline": "always", "fastmath": False, "error_model": "numpy"}
+_JIT: dict[str, Any] = {"fastmath": False, "cache": True, "nogil": True, "error_model": "numpy"}
+_INLINE: dict[str, Any] = {"inline": "always", "fastmath": False, "error_model": "numpy"}
 
 _LN2_HI = 6.93147180369123816490e-01  # fdlibm's split of log(2): k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
 _INV_LN2 = 1.44269504088896338700e00
 
 
-@intrinsic
+def _intrinsic(defn: Callable[..., object]) -> Any:
+    """``numba.extending.intrinsic``, typed ``Any``: numba's stubs keep ``typingctx`` in the call signature."""
+    return intrinsic(defn)
+
+
+@_intrinsic
 def _f64_from_bits(typingctx, x):  # pragma: no cover - compiled
     """Reinterpret the bits of an int64 as a float64 (LLVM bitcast)."""
     sig = types.float64(types.int64)
@@ -142,7 +154,7 @@ def _f64_from_bits(typingctx, x):  # pragma: no cover - compiled
     return sig, codegen
 
 
-@intrinsic
+@_intrinsic
 def _bits_from_f64(typingctx, x):  # pragma: no cover - compiled
     """Reinterpret the bits of a float64 as an int64 (LLVM bitcast)."""
     sig = types.int64(types.float64)
@@ -221,7 +233,7 @@ def _log1p_unit(e):  # pragma: no cover - compiled
 
 @njit(**_INLINE)
 def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
-    """``(dFL/du, d2FL/du2, p_t, q)`` for one signed margin, as ``_core._grad_hess_from_u``.
+    """``(dFL/du, d2FL/du2, p_t, q, q^g, q^g p_t)`` for one signed margin, as ``_kernels.grad_hess_from_u``.
 
     Branch-free (selects only) so that the row loop vectorises. At ``gamma = 0``
     the general formulas reduce exactly to ``-q`` and ``p_t q`` (``q^0 = 1``,
@@ -239,24 +251,30 @@ def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
     mod = _exp_nonpos(gamma * log_q)  # q^g = exp(g log q)
     g_u = mod * (gamma * p_t * log_pt - q)  # dFL/du = q^g (g p_t l - q)
     # d2FL/du2 = q^g p_t (q (1 + 2g) + g l (q - g p_t))
-    h_u = mod * p_t * (q * (1.0 + 2.0 * gamma) + gamma * log_pt * (q - gamma * p_t))
-    return g_u, h_u, p_t, q
+    mod_pt = mod * p_t
+    h_u = mod_pt * (q * (1.0 + 2.0 * gamma) + gamma * log_pt * (q - gamma * p_t))
+    return g_u, h_u, p_t, q, mod, mod_pt
 
 
 @njit(**_INLINE)
-def _binary_row(zi, y, wi, gamma, a_pos, a_neg, hess_scale, hess_floor):  # pragma: no cover - compiled
-    """``(grad, hess)`` of one row: ``alpha_t w`` times the derivatives, hess scaled and floored."""
+def _binary_row(zi, y, wi, gamma, a_pos, a_neg, hess_scale, hess_floor, curv):  # pragma: no cover - compiled
+    """``(grad, hess)`` of one row: ``alpha_t w`` times the derivatives, hess scaled and floored.
+
+    ``curv``: apply the curvature floor (a select, so the loop stays branch-free).
+    """
     u = zi if y else -zi  # signed margin, p_t = expit(u)
-    g_u, h_u, _, _ = _grad_hess_u(u, gamma)
+    g_u, h_u, _, q, _, mod_pt = _grad_hess_u(u, gamma)
     f = (a_pos if y else a_neg) * wi  # alpha_t * w
     g = (g_u if y else -g_u) * f  # dFL/dz = sign * dFL/du
     h = h_u * f * hess_scale  # d2FL/dz2 = d2FL/du2
+    c = (mod_pt * q) * f * hess_scale if curv else -np.inf  # focal-weighted CE curvature w a q^g p_t q
+    h = c if h < c else h
     bound = hess_floor * wi
     return g, (bound if h < bound else h)  # max(h, hess_floor * w); -inf * 0 = nan keeps h
 
 
 @njit(**_JIT)
-def _binary_block(pos, z, gamma, a_pos, a_neg, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover
+def _binary_block(pos, z, gamma, a_pos, a_neg, w, hess_scale, hess_floor, curv, grad, hess):  # pragma: no cover
     """One block of rows of the binary focal grad / hess of ``alpha_t w FL`` (see module notes).
 
     Branch-free loops so that LLVM vectorises them: no alpha is ``a_pos = a_neg = 1``,
@@ -268,14 +286,18 @@ def _binary_block(pos, z, gamma, a_pos, a_neg, w, hess_scale, hess_floor, grad, 
     """
     if w.shape[0] == 0:
         for i in range(z.shape[0]):
-            grad[i], hess[i] = _binary_row(np.float64(z[i]), pos[i], 1.0, gamma, a_pos, a_neg, hess_scale, hess_floor)
+            grad[i], hess[i] = _binary_row(
+                np.float64(z[i]), pos[i], 1.0, gamma, a_pos, a_neg, hess_scale, hess_floor, curv
+            )
     else:
         for i in range(z.shape[0]):
-            grad[i], hess[i] = _binary_row(np.float64(z[i]), pos[i], w[i], gamma, a_pos, a_neg, hess_scale, hess_floor)
+            grad[i], hess[i] = _binary_row(
+                np.float64(z[i]), pos[i], w[i], gamma, a_pos, a_neg, hess_scale, hess_floor, curv
+            )
 
 
 @njit(**_JIT)
-def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  # pragma: no cover
+def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, curvature_floor, grad, hess):  # pragma: no cover
     """One block of rows of the softmax focal grad / hess diagonal of ``alpha_y w FL`` ((n, K) arrays)."""
     k_classes = z.shape[1]
     has_w = w.shape[0] > 0
@@ -297,7 +319,7 @@ def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  
                 grad[i, k] = ek  # scratch: the row of the output
                 s += ek
         u = np.float64(z[i, yi]) - (m + math.log(s))
-        g_u, h_u, p_t, q = _grad_hess_u(u, gamma)
+        g_u, h_u, p_t, q, mod, mod_pt = _grad_hess_u(u, gamma)
         b = h_u + g_u * p_t  # d2FL/dz_k^2 = b r_k^2 - g_u r_k (1 - p_k)
         inv_s = 1.0 / s  # r_k = e_k / s as a product: within 1 ulp of numpy's division
         wi = w[i] if has_w else 1.0
@@ -311,17 +333,24 @@ def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, grad, hess):  
             if k == yi:
                 g = g_u
                 h = h_u
+                c = mod_pt * q  # q^g p_t q
             else:
                 r = grad[i, k] * inv_s
                 g = r * (-g_u)  # dFL/dz_k = -g_u r_k
-                h = (1.0 - r * q) * g  # -g_u r_k (1 - p_k), p_k = q r_k
+                p_k = r * q
+                h = (1.0 - p_k) * g  # -g_u r_k (1 - p_k), p_k = q r_k
+                c = (1.0 - p_k) * (p_k * mod)  # q^g p_k (1 - p_k)
                 if gamma != 0.0:
                     h += (r * r) * b
             if scale_f:
                 g *= f
                 h *= f
+                c *= f
             if hess_scale != 1.0:
                 h *= hess_scale
+                c *= hess_scale
+            if curvature_floor and h < c:
+                h = c
             if clip and h < bound:
                 h = bound
             grad[i, k] = g

@@ -30,9 +30,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._core import DEFAULT_HESS_FLOOR, initial_margin
-from ._validation import check_binary_alpha, check_gamma, check_hess_floor, check_sample_weight, check_softmax_alpha
-from .calibration import focal_to_posterior
+from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
+from ._profiles import LibraryProfile, make_record
+from ._validation import check_binary_alpha, check_gamma, check_hess_policy, check_sample_weight, check_softmax_alpha
 
 __all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labels", "prepare_fit", "resolve_alpha"]
 
@@ -155,15 +155,19 @@ def _class_weight_factor(class_weight: Any, classes: np.ndarray, codes: NDArray[
 class FocalFitSetup:
     """Everything an estimator's fit needs before it hands over to the library."""
 
-    gamma: float
+    loss: FocalLoss  # the concrete loss: sigmoid for 2 classes, softmax with num_class otherwise
     alpha: float | NDArray[np.float64] | None
-    hess_floor: float
+    hess_floor: HessFloor
     correct_proba: bool
     classes: np.ndarray
     codes: NDArray[np.intp]
     sample_weight: NDArray[np.float64] | None  # times the class_weight factor, if any
     class_balance: NDArray[np.float64]
     initial_margin: float | NDArray[np.float64]
+
+    @property
+    def gamma(self) -> float:
+        return self.loss.gamma
 
     @property
     def n_classes(self) -> int:
@@ -189,7 +193,8 @@ def prepare_fit(
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
     gamma = check_gamma(estimator.gamma)
-    hess_floor = check_hess_floor(estimator.hess_floor)
+    floor, _ = check_hess_policy(estimator.hess_floor)
+    hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
     correct = check_correct_proba(estimator.correct_proba)
     classes, codes = encode_labels(y, None, "y")
     n_classes = classes.shape[0]
@@ -204,19 +209,12 @@ def prepare_fit(
     total = per_class.sum()
     if not total > 0:
         raise ValueError("sample_weight: all weights are zero, nothing to fit")
-    z0 = initial_margin(codes, gamma=gamma, alpha=alpha, sample_weight=w, num_class=None if n_classes == 2 else n_classes)
-    return FocalFitSetup(gamma, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
-
-
-def _posterior_weights(alpha: Any, n_classes: int) -> NDArray[np.float64] | None:
-    """``alpha`` as per-column class weights for the softmax form of focal_to_posterior (None: equal)."""
-    if alpha is None:
-        return None
     if n_classes == 2:
-        a = float(alpha)
-        return np.array([1.0 - a, a])
-    arr = np.asarray(alpha, dtype=np.float64)
-    return None if arr.ndim == 0 else arr  # one number for all classes cancels
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid")
+    else:
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes)
+    z0 = loss.initial_margin(codes, w)
+    return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
 
 
 class FocalClassifierMixin:
@@ -224,19 +222,19 @@ class FocalClassifierMixin:
 
     Its ``__init__`` takes the focal parameters and hands ``**kwargs`` to the
     library's classifier (the next base). Subclasses provide ``_focal_proba(X, **kwargs)`` (the booster's focal
-    probabilities, shape (n_samples, n_classes)) and ``_softmax_hess_factor``
-    (the library's softmax hessian factor, for the record). The mixin defines no
+    probabilities, shape (n_samples, n_classes)) and ``_profile`` (the library's
+    conventions: softmax hessian factor, for the record). The mixin defines no
     ``get_params`` (XGBoost's ``get_params`` skips bases without one).
     """
 
-    _softmax_hess_factor: Any = None
+    _profile: LibraryProfile
 
     def __init__(
         self,
         *,
         gamma: float = 2.0,
         alpha: float | Sequence[float] | Mapping[Any, float] | None = None,
-        hess_floor: float = DEFAULT_HESS_FLOOR,
+        hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -262,6 +260,7 @@ class FocalClassifierMixin:
 
     # ------------------------------------------------------------ fitted facts
     def _set_focal_attributes(self, setup: FocalFitSetup) -> None:
+        self.loss_ = setup.loss
         self.gamma_ = setup.gamma
         self.alpha_ = setup.alpha
         self.hess_floor_ = setup.hess_floor
@@ -270,6 +269,11 @@ class FocalClassifierMixin:
 
     def _restore_focal_attributes(self, record: Mapping[str, Any]) -> None:
         """Fitted attributes (and gamma / alpha / correct_proba) from a saved record."""
+        loss = FocalLoss.from_dict(record)
+        n_classes = len(record["classes"])
+        if loss.link is None or (loss.link.name == "sigmoid") != (n_classes == 2):
+            loss = loss.with_link("sigmoid") if n_classes == 2 else loss.with_link("softmax", n_classes)
+        self.loss_ = loss
         self.gamma_ = self.gamma = record["gamma"]
         alpha = record["alpha"]
         self.alpha_ = np.asarray(alpha, dtype=np.float64) if isinstance(alpha, list) else alpha
@@ -283,19 +287,16 @@ class FocalClassifierMixin:
     def _focal_record(self) -> dict[str, Any]:
         """JSON-serialisable focal settings stored with the native model."""
         n_classes = len(self.classes_)  # type: ignore[attr-defined]
-        factor = self._softmax_hess_factor
-        return {
-            "loss": "focal",
-            "gamma": self.gamma_,
-            "alpha": to_builtin(self.alpha_),
-            "hess_floor": self.hess_floor_,
-            "initial_margin": to_builtin(self.initial_margin_),
-            "class_balance": to_builtin(self.class_balance_),
-            "classes": to_builtin(self.classes_),  # type: ignore[attr-defined]
-            "softmax_hess_factor": (factor(n_classes) if callable(factor) else factor) if n_classes > 2 else None,
-            "correct_proba": bool(self.correct_proba),  # type: ignore[attr-defined]
-            "estimator": type(self).__name__,
-        }
+        return make_record(
+            self.loss_,
+            hess_floor=self.hess_floor_,
+            initial_margin=to_builtin(self.initial_margin_),
+            class_balance=to_builtin(self.class_balance_),
+            classes=to_builtin(self.classes_),  # type: ignore[attr-defined]
+            softmax_hess_factor=self._profile.softmax_hess_scale(n_classes) if n_classes > 2 else None,
+            correct_proba=bool(self.correct_proba),  # type: ignore[attr-defined]
+            estimator=type(self).__name__,
+        )
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         text = super().__repr__(N_CHAR_MAX)  # type: ignore[misc]
@@ -317,10 +318,15 @@ class FocalClassifierMixin:
         ``gamma_`` and ``alpha_``.
         """
         check_is_fitted(self, "gamma_")
-        weights = _posterior_weights(self.alpha_, proba.shape[1])
+        weights = self.loss_.class_weights(proba.shape[1])
         if self.gamma_ == 0.0 and (weights is None or np.all(weights == weights[0])):
             return proba
-        return focal_to_posterior(np.asarray(proba, dtype=np.float64), gamma=self.gamma_, alpha=weights)
+        # the softmax form with the K class weights; at K = 2 it is the binary formula
+        columns = FocalLoss(
+            gamma=self.gamma_, alpha=None if weights is None else weights.tolist(), link="softmax",
+            num_class=proba.shape[1],
+        )  # fmt: skip
+        return columns.posterior(np.asarray(proba, dtype=np.float64))
 
     def _maybe_corrected(self, proba: NDArray) -> NDArray:
         return self._posterior_from_focal(proba) if self.correct_proba else proba  # type: ignore[attr-defined]

@@ -19,6 +19,8 @@ __all__ = [
     "check_binary_alpha",
     "check_softmax_alpha",
     "check_hess_floor",
+    "check_hess_policy",
+    "check_num_class",
     "check_binary_labels",
     "check_softmax_labels",
     "check_margin",
@@ -48,6 +50,42 @@ def check_hess_floor(hess_floor: object, name: str = "hess_floor") -> float:
     if not np.isfinite(f) or f < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {hess_floor!r}")
     return f
+
+
+#: Absolute floor that backs the curvature floor where ``p (1 - p)`` underflows (margins beyond
+#: about +-37): XGBoost's native ``binary:logistic`` / ``multi:softprob`` use the same ``eps``.
+CURVATURE_MIN_FLOOR = 1e-16
+
+
+def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[float | None, bool]:
+    """Validate a hessian policy; return ``(absolute floor or None, curvature floor?)``.
+
+    ``"curvature"``: the focal-weighted cross-entropy curvature floor (and, where that
+    curvature underflows, ``1e-16 * w``, XGBoost's own ``eps``); a finite number
+    >= 0: the absolute floor ``max(h, hess_floor * w)``; None (where allowed): the
+    exact hessian.
+    """
+    if hess_floor is None and allow_none:
+        return None, False
+    if isinstance(hess_floor, str):
+        if hess_floor == "curvature":
+            return CURVATURE_MIN_FLOOR, True
+        raise ValueError(f"hess_floor must be 'curvature' or a finite number >= 0, got {hess_floor!r}")
+    if not _is_real_scalar(hess_floor):
+        allowed = "None, 'curvature'" if allow_none else "'curvature'"
+        raise TypeError(
+            f"hess_floor must be {allowed} or a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}"
+        )
+    return check_hess_floor(hess_floor), False
+
+
+def check_num_class(num_class: object) -> int | None:
+    """``num_class``: None or an integer >= 2 (not a bool)."""
+    if num_class is None:
+        return None
+    if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 2:
+        raise ValueError(f"num_class must be None (binary) or an integer >= 2, got {num_class!r}")
+    return int(num_class)
 
 
 def check_binary_alpha(alpha: object) -> float | None:

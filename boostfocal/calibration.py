@@ -56,28 +56,11 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._kernels import log_abs_phi_prime
+from ._link import expit
 from ._validation import check_gamma
 
-__all__ = ["focal_to_posterior"]
-
-
-def _log_abs_phi_prime(x: NDArray[np.float64], y: NDArray[np.float64], gamma: float) -> NDArray[np.float64]:
-    r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller.
-
-    ``|phi'(x)| = y^g (1/x + g r)`` with ``r = -log(x) / y`` (``r -> 1`` as ``y -> 0``).
-    Returns +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
-        small_y = y < 0.5
-        safe_y = np.where(y > 0.0, y, 1.0)
-        r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
-        r = np.where(y > 0.0, r, 1.0)
-        inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
-        log_inner = np.log(inner)
-        # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
-        log_mod = gamma * np.log(y) if gamma > 0.0 else np.zeros_like(y)
-    return log_mod + log_inner
+__all__ = ["focal_to_posterior", "posterior_from_weights"]
 
 
 def _check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
@@ -141,11 +124,50 @@ def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
     return arr
 
 
-def _expit_diff(d: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Stable ``1 / (1 + exp(-d))`` for d in [-inf, inf]."""
-    with np.errstate(over="ignore"):
-        e = np.exp(-np.abs(d))
-    return np.where(d >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+def posterior_from_weights(p: ArrayLike, gamma: float, class_weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    r"""Posterior estimates for validated ``gamma`` and a class-weight vector (None: all 1).
+
+    The engine of :func:`focal_to_posterior` and :meth:`boostfocal.FocalLoss.posterior`:
+    binary ``p`` (n,) with ``class_weights = [a_0, a_1]``, softmax ``p`` (n, K) with K weights.
+    Every weight must be > 0 (a class that carries no loss has no recoverable posterior).
+    """
+    prob = _check_probabilities(p)
+    if class_weights is not None:
+        cw = np.asarray(class_weights, dtype=np.float64)
+        if not np.all(np.isfinite(cw)) or np.any(cw <= 0.0):
+            what = "in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the posterior cannot be recovered)"
+            if prob.ndim == 1:
+                raise ValueError(f"alpha must be {what} for binary probabilities, got {float(cw[1])!r}")
+            raise ValueError(
+                "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
+                f"and its posterior cannot be recovered), got {cw.tolist()!r}"
+            )
+    if prob.ndim == 1:
+        a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
+        q = 1.0 - prob
+        if gamma == 0.0 and a0 == a1:
+            return prob  # identity (already a fresh float64 copy)
+        # log(L0') - log(-L1') = log a0 + log|phi'(q)| - log a1 - log|phi'(p)|
+        with np.errstate(invalid="ignore"):
+            d = (np.log(a0) + log_abs_phi_prime(q, prob, gamma)) - (np.log(a1) + log_abs_phi_prime(prob, q, gamma))
+        return expit(d)
+    if class_weights is None:
+        weights = np.ones(prob.shape[1])
+    else:
+        weights = np.asarray(class_weights, dtype=np.float64)
+        if weights.shape != (prob.shape[1],):
+            raise ValueError(f"alpha must have one weight per class ({prob.shape[1]}), got {weights.tolist()!r}")
+    if gamma == 0.0 and np.all(weights == weights[0]):
+        return prob / prob.sum(axis=1, keepdims=True)
+    # log eta_c = -log a_c - log|phi'(p_c)| + const  (log-sum-exp normalisation)
+    log_w = -np.log(weights)[None, :] - log_abs_phi_prime(prob, 1.0 - prob, gamma)
+    top = log_w.max(axis=1, keepdims=True)
+    inf_rows = np.isposinf(top[:, 0])
+    with np.errstate(invalid="ignore", under="ignore"):
+        e = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
+    if np.any(inf_rows):  # a class with p_c = 1 (gamma > 0): all the mass goes there
+        e[inf_rows] = np.isposinf(log_w[inf_rows]).astype(np.float64)
+    return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
 def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike | None = None) -> NDArray[np.float64]:
@@ -227,22 +249,5 @@ def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike |
     prob = _check_probabilities(p)
     if prob.ndim == 1:
         a0, a1 = _binary_weights(alpha)
-        q = 1.0 - prob
-        if g == 0.0 and a0 == a1:
-            return prob  # identity (already a fresh float64 copy)
-        # log(L0') - log(-L1') = log a0 + log|phi'(q)| - log a1 - log|phi'(p)|
-        with np.errstate(invalid="ignore"):
-            d = (np.log(a0) + _log_abs_phi_prime(q, prob, g)) - (np.log(a1) + _log_abs_phi_prime(prob, q, g))
-        return _expit_diff(d)
-    weights = _softmax_weights(alpha, prob.shape[1])
-    if g == 0.0 and np.all(weights == weights[0]):
-        return prob / prob.sum(axis=1, keepdims=True)
-    # log eta_c = -log a_c - log|phi'(p_c)| + const  (log-sum-exp normalisation)
-    log_w = -np.log(weights)[None, :] - _log_abs_phi_prime(prob, 1.0 - prob, g)
-    top = log_w.max(axis=1, keepdims=True)
-    inf_rows = np.isposinf(top[:, 0])
-    with np.errstate(invalid="ignore", under="ignore"):
-        e = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
-    if np.any(inf_rows):  # a class with p_c = 1 (gamma > 0): all the mass goes there
-        e[inf_rows] = np.isposinf(log_w[inf_rows]).astype(np.float64)
-    return e / e.sum(axis=1, keepdims=True)
+        return posterior_from_weights(prob, g, None if alpha is None else np.array([a0, a1]))
+    return posterior_from_weights(prob, g, None if alpha is None else _softmax_weights(alpha, prob.shape[1]))

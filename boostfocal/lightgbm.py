@@ -20,17 +20,23 @@ have shape (n_samples, n_classes) (``num_class`` in the parameters; LightGBM
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``; the objective returns ``max(h, hess_floor * w)`` (``w`` the sample
-weight, 1 when absent). LightGBM refuses to split a node whose hessian sum is
-below ``min_sum_hessian_in_leaf`` (default 1e-3): rows whose hessian sits at the
-floor contribute almost nothing to that sum, so with very confident (or very
-wrong) predictions leaves may stop splitting early. Lower
+``gamma > 0``, and LightGBM divides by a leaf's hessian sum. The default policy
+``hess_floor="curvature"`` returns ``max(h, w a_t (1 - p_t)^gamma c_CE)``: the
+exact hessian, raised where needed to the cross-entropy curvature
+``c_CE = p (1 - p)`` weighted by the row's focal weight. At ``gamma = 0`` that
+*is* the hessian, so the native model is reproduced at any number of rounds
+(LightGBM's multiclass objective has no floor at all); for easy rows the focal
+hessian is larger and nothing changes. ``hess_floor=<number>`` gives the
+absolute floor ``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
+LightGBM refuses to split a node whose hessian sum is below
+``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or very wrong)
+predictions the curvature is small and leaves may stop splitting early. Lower
 ``min_sum_hessian_in_leaf`` (e.g. to 1e-6) if training stalls at gamma >= 2.
 
-For softmax the exact diagonal of the focal hessian is multiplied by
-:data:`SOFTMAX_HESS_FACTOR` ``= K / (K - 1)``, the factor of LightGBM's own
-``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``), so that ``gamma = 0``
-reproduces the native multiclass model.
+For softmax the exact diagonal of the focal hessian (and its floor) is
+multiplied by :func:`softmax_hess_factor` ``= K / (K - 1)``, the factor of
+LightGBM's own ``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``), so
+that ``gamma = 0`` reproduces the native multiclass model.
 
 Starting margin and probabilities
 ---------------------------------
@@ -63,18 +69,16 @@ from numpy.typing import ArrayLike, NDArray
 
 import lightgbm as lgb
 
-from . import _core
-from ._adapter import FocalBase, ObjectiveMixin
-from ._core import DEFAULT_HESS_FLOOR, AlphaLike
-from ._validation import (
-    check_binary_alpha,
-    check_gamma,
-    check_hess_floor,
-    check_softmax_alpha,
-)
+from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
+from ._link import LINKS
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._profiles import LIGHTGBM, RECORD_KEY, make_record
+from ._validation import check_hess_policy
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
+    "CURVATURE_FLOOR",
+    "PROFILE",
     "FocalObjective",
     "FocalMetric",
     "focal_objective",
@@ -86,8 +90,11 @@ __all__ = [
     "predict_proba",
 ]
 
+#: The conventions of LightGBM (softmax hessian factor, record location).
+PROFILE = LIGHTGBM
+
 # Tag of the JSON record written into the model's parameters section.
-_META_TAG = "boostfocal:"
+_META_TAG = RECORD_KEY + ":"
 _DATA_PARAM_RE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
 
 
@@ -102,21 +109,17 @@ def softmax_hess_factor(n_classes: int) -> float:
 
         c_K = \frac{K}{K - 1}
     """
-    return n_classes / (n_classes - 1.0)
+    return PROFILE.softmax_hess_scale(n_classes)
 
 
 def _is_dataset(obj: object) -> bool:
     return isinstance(obj, lgb.Dataset)
 
 
-def _alpha_repr(alpha: float | NDArray[np.float64] | None) -> Any:
-    return alpha.tolist() if isinstance(alpha, np.ndarray) else alpha
-
-
 class _FocalBase(FocalBase):
     """Hyperparameters and cached label validation, plus LightGBM's call conventions."""
 
-    _scores = "predictions"
+    _profile = PROFILE
 
     @staticmethod
     def _split_call(first: Any, second: Any, weight: Any) -> tuple[NDArray, NDArray, NDArray | None]:
@@ -160,7 +163,7 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. Returns the gradient and the
     hessian diagonal of ``w * FL``; for softmax the diagonal is multiplied by
     ``K / (K - 1)`` (:func:`softmax_hess_factor`, LightGBM's convention); then
-    the hessian is clipped below at ``hess_floor * w``, in place.
+    the hessian policy ``hess_floor`` applies (module notes).
 
     Call conventions
     ----------------
@@ -177,9 +180,6 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     only when their content changes (each round costs an O(n) equality test
     against a cached copy; the last four datasets are kept).
     """
-
-    def _softmax_hess_scale(self, n_classes: int) -> float:
-        return softmax_hess_factor(n_classes)  # LightGBM multiclass: K/(K-1) p (1-p) w at gamma = 0
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return self._grad_hess(*self._split_call(y_true, y_pred, weight))
@@ -202,32 +202,27 @@ class FocalMetric(_FocalBase):
     probabilities, so do not mix the two.
     """
 
-    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> None:
-        super().__init__(gamma=gamma, alpha=alpha)
+    def __init__(
+        self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+    ) -> None:
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
         if not isinstance(name, str) or not name or any(c.isspace() for c in name):
             raise TypeError(f"name must be a non-empty string without spaces, got {name!r}")
         self.name = name
 
     def __repr__(self) -> str:
-        return f"FocalMetric(gamma={self.gamma!r}, alpha={_alpha_repr(self.alpha)!r}, name={self.name!r})"
+        return f"FocalMetric(loss={self.loss!r}, name={self.name!r})"
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[str, float, bool]:
-        z, y_raw, w_raw = self._split_call(y_true, y_pred, weight)
-        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
-        if z.ndim == 1:
-            loss = _core._binary_loss_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
-        else:
-            loss = _core._softmax_loss_kernel(y, z, self.gamma, alpha, w)
-        denom = float(y.shape[0]) if w is None else float(w.sum())
-        value = float(loss.sum()) / denom if denom > 0 else 0.0
-        return self.name, value, False
+        return self.name, self._mean_loss(*self._split_call(y_true, y_pred, weight)), False
 
 
 def focal_objective(
     *,
     gamma: float = 2.0,
     alpha: AlphaLike = None,
-    hess_floor: float = DEFAULT_HESS_FLOOR,
+    loss: FocalLoss | None = None,
+    hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
     r"""Focal-loss objective for ``lgb.train``, ``LGBMClassifier`` and ``DaskLGBMClassifier``.
@@ -239,12 +234,15 @@ def focal_objective(
     alpha : float, sequence of float or None, default=None
         Binary: weight of the positive class in [0, 1] (negatives get
         ``1 - alpha``). Softmax: one weight >= 0 per class (length ``num_class``,
-        checked on the first call) or one number for every class. None: no
-        class weighting.
-    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
-        Lower bound of the hessian per unit of sample weight:
-        ``max(h, hess_floor * w)``. See the module notes on
-        ``min_sum_hessian_in_leaf``.
+        checked on the first call). None: no class weighting. A scalar outside
+        [0, 1] is refused here.
+    loss : FocalLoss, optional
+        The loss to train with, instead of ``gamma`` / ``alpha`` (give one or
+        the other). A loss with ``link=None`` serves binary and softmax boosters.
+    hess_floor : "curvature" or float, default="curvature"
+        The hessian policy (module notes): ``"curvature"`` returns
+        ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns
+        ``max(h, f w)``. See the module notes on ``min_sum_hessian_in_leaf``.
     n_jobs : int or None, default=None
         Threads of the numba backend (see :func:`boostfocal.set_backend`):
         None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
@@ -278,15 +276,17 @@ def focal_objective(
     (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
     ``binary`` and ``multiclass`` objectives.
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor, n_jobs=n_jobs)
+    return FocalObjective(gamma=gamma, alpha=alpha, loss=loss, hess_floor=hess_floor, n_jobs=n_jobs)
 
 
-def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:
+def focal_metric(
+    *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha
+    gamma, alpha, loss
         As in :func:`focal_objective`; use the same values to monitor the objective.
     name : str, default="focal_loss"
         Name under which LightGBM records the metric (no spaces).
@@ -303,7 +303,7 @@ def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "fo
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, name=name)
+    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, name=name)
 
 
 def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
@@ -366,9 +366,10 @@ def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
     Returns
     -------
     dict or None
-        ``{"objective": "focal", "gamma": ..., "alpha": ..., "hess_floor": ...,
-        "initial_margin": ..., "num_class": ..., ...}`` (plus any ``extra``
-        entries), or None for a model without the record.
+        The record: :meth:`boostfocal.FocalLoss.to_dict` (``{"loss": "focal",
+        "link": ..., "gamma": ..., "alpha": ..., ...}``; ``FocalLoss.from_dict``
+        rebuilds the loss) plus ``hess_floor``, ``initial_margin`` and any
+        ``extra`` entries; None for a model without the record.
 
     Notes
     -----
@@ -392,9 +393,10 @@ def embed_initial_margin(
     booster: lgb.Booster,
     margin: float | ArrayLike,
     *,
-    gamma: float,
+    gamma: float = 2.0,
     alpha: AlphaLike = None,
-    hess_floor: float = DEFAULT_HESS_FLOOR,
+    loss: FocalLoss | None = None,
+    hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
 ) -> lgb.Booster:
     r"""Return a booster whose raw predictions include the starting margin, with focal settings recorded.
@@ -414,8 +416,9 @@ def embed_initial_margin(
         Not modified: a new booster is returned (``best_iteration`` kept).
     margin : float or array-like of shape (n_classes,)
         The starting margin (:func:`boostfocal.initial_margin`).
-    gamma, alpha, hess_floor
-        The focal settings the booster was trained with (recorded, validated).
+    gamma, alpha, loss, hess_floor
+        The focal settings the booster was trained with (recorded, validated):
+        ``loss`` or ``gamma`` / ``alpha``, as in :func:`focal_objective`.
     extra : mapping, optional
         JSON-serialisable entries added to the record (e.g. class balance).
 
@@ -435,10 +438,11 @@ def embed_initial_margin(
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
     m = _check_margin_vector(margin)
-    g = check_gamma(gamma)
     k = booster.num_model_per_iteration()
-    a = check_binary_alpha(alpha) if k == 1 else check_softmax_alpha(alpha, k)
-    f = check_hess_floor(hess_floor)
+    focal = resolve_loss(loss, gamma, alpha)
+    focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
+    focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
+    floor, _ = check_hess_policy(hess_floor)
     m_arr = np.atleast_1d(np.asarray(m, dtype=np.float64))
     if m_arr.shape[0] != k:
         raise ValueError(f"margin has {m_arr.shape[0]} values but the booster has {k} trees per iteration")
@@ -458,17 +462,13 @@ def embed_initial_margin(
         for leaf in range(n_leaves):
             out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
     text = _shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
-    record: dict[str, Any] = {
-        "objective": "focal",
-        "gamma": g,
-        "alpha": _alpha_repr(a),
-        "hess_floor": f,
-        "initial_margin": m if isinstance(m, float) else m.tolist(),
-        "num_class": k if k > 1 else 1,
-        "initial_margin_embedded": True,
-    }
-    if extra:
-        record.update(dict(extra))
+    record = make_record(
+        focal,
+        hess_floor=hess_floor if isinstance(hess_floor, str) else floor,
+        initial_margin=m if isinstance(m, float) else m.tolist(),
+        initial_margin_embedded=True,
+        **dict(extra or {}),
+    )
     payload = _META_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
     new_text = _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", text, count=1)
     result = lgb.Booster(model_str=new_text)
@@ -504,13 +504,6 @@ def _shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
                 lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
                 break
     return "\n".join(lines)
-
-
-def _softmax_rows(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    e = z - z.max(axis=1, keepdims=True)  # max shift: exp never overflows
-    np.exp(e, out=e)
-    e /= e.sum(axis=1, keepdims=True)
-    return e
 
 
 def predict_proba(
@@ -570,5 +563,5 @@ def predict_proba(
             raise ValueError(f"initial_margin has {m.shape[0]} values but the booster has {k} trees per iteration")
         raw = raw + (m[0] if k == 1 else m)
     if k == 1:
-        return np.exp(-np.logaddexp(0.0, -raw))  # expit(raw), no overflow for any finite raw
-    return _softmax_rows(raw.reshape(raw.shape[0], k))
+        return LINKS["sigmoid"].inverse(raw)
+    return LINKS["softmax"].inverse(raw.reshape(raw.shape[0], k))

@@ -43,7 +43,8 @@ from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
 from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
-from .lightgbm import FocalMetric, FocalObjective, _softmax_rows, embed_initial_margin, init_score, softmax_hess_factor
+from ._link import LINKS
+from .lightgbm import PROFILE, FocalMetric, FocalObjective, embed_initial_margin, init_score
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
 
@@ -55,10 +56,9 @@ def _proba_from_raw(raw: NDArray) -> NDArray[np.float64]:
     """(n, 2) or (n, K) probabilities from raw scores of shape (n,) or (n, K)."""
     z = np.asarray(raw, dtype=np.float64)
     if z.ndim == 1:
-        p = np.exp(-np.logaddexp(0.0, -z))  # expit, overflow-free
-        q = np.exp(-np.logaddexp(0.0, z))  # 1 - p without cancellation
-        return np.column_stack([q, p])
-    return _softmax_rows(z)
+        sigmoid = LINKS["sigmoid"]
+        return np.column_stack([sigmoid.inverse(-z), sigmoid.inverse(z)])  # 1 - p without cancellation
+    return LINKS["softmax"].inverse(z)
 
 
 class _ProbabilityMetric:
@@ -150,8 +150,11 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         weight >= 0 per class, a sequence in ``classes_`` order or a dict
         ``{label: weight}`` covering every class, or one number for all
         classes. None: no class weighting.
-    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
-        Lower bound of the hessian per unit of sample weight.
+    hess_floor : "curvature" or float, default="curvature"
+        The hessian policy of :func:`boostfocal.lightgbm.focal_objective`:
+        ``"curvature"`` raises the exact hessian to the focal-weighted
+        cross-entropy curvature (gamma = 0 is exactly LightGBM's model); a
+        number f >= 0 is the absolute floor ``max(h, f w)``.
     correct_proba : bool, default=False
         True: ``predict_proba`` returns posterior estimates instead of the
         focal probabilities, and ``predict`` (always the argmax of
@@ -194,7 +197,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
     # LightGBM's softmax hessian uses the diagonal factor K / (K - 1) (see boostfocal.lightgbm)
-    _softmax_hess_factor = staticmethod(softmax_hess_factor)
+    _profile = PROFILE
 
     # ------------------------------------------------------------ parameters
     def _process_params(self, stage: str) -> dict[str, Any]:
@@ -325,10 +328,8 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ev_y = tuple(encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
         z0 = setup.initial_margin
 
-        objective = FocalObjective(
-            gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs)
-        )
-        metrics = self._eval_metrics(FocalMetric(gamma=setup.gamma, alpha=setup.alpha), eval_metric)
+        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
         saved_cw = self.class_weight
         self._fit_objective = objective
         try:
@@ -359,8 +360,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         self._Booster = embed_initial_margin(
             self._Booster,
             z0,
-            gamma=setup.gamma,
-            alpha=setup.alpha,
+            loss=setup.loss,
             hess_floor=setup.hess_floor,
             extra={k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")},
         )

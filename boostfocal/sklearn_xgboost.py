@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
 from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
-from .xgboost import FocalMetric, FocalObjective, _base_score_from_margin
+from .xgboost import PROFILE, FocalMetric, FocalObjective, base_score_from_margin
 
 __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
 
@@ -70,8 +70,11 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
         order or a dict ``{label: weight}`` covering every class, or one
         number for all classes. None: no class weighting. (XGBoost's own
         ``alpha``, the L1 penalty, is ``reg_alpha``.)
-    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
-        Lower bound of the hessian per unit of sample weight.
+    hess_floor : "curvature" or float, default="curvature"
+        The hessian policy of :func:`boostfocal.xgboost.focal_objective`:
+        ``"curvature"`` raises the exact hessian to the focal-weighted
+        cross-entropy curvature (gamma = 0 is exactly XGBoost's model); a
+        number f >= 0 is the absolute floor ``max(h, f w)``.
     correct_proba : bool, default=False
         True: ``predict_proba`` returns posterior estimates instead of the
         focal probabilities, and ``predict`` (always the argmax of
@@ -115,8 +118,8 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
 
     # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
-    # XGBoost's softmax hessian uses the diagonal factor 2 (see boostfocal.xgboost)
-    _softmax_hess_factor = 2.0
+    # XGBoost's conventions (softmax hessian rule of the installed version, see boostfocal.xgboost)
+    _profile = PROFILE
 
     # ------------------------------------------------------------ parameters
     def get_xgb_params(self) -> dict[str, Any]:
@@ -197,15 +200,13 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
                 (Xv, encode_labels(yv, setup.classes, f"eval_set[{i}] y")[1]) for i, (Xv, yv) in enumerate(eval_set)
             ]
 
-        objective = FocalObjective(
-            gamma=setup.gamma, alpha=setup.alpha, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs)
-        )
-        metric = FocalMetric(gamma=setup.gamma, alpha=setup.alpha)
+        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        metric = FocalMetric(loss=setup.loss)
         saved = {name: getattr(self, name) for name in ("objective", "base_score", "eval_metric")}
         self.__dict__.pop("_focal_classes", None)
         try:
             self.objective = objective
-            self.base_score = _base_score_from_margin(setup.initial_margin)
+            self.base_score = base_score_from_margin(setup.initial_margin)
             self.eval_metric = self._eval_metric_for_fit(metric)
             super().fit(X, setup.codes, sample_weight=setup.sample_weight, eval_set=encoded_eval, **fit_params)
         finally:

@@ -17,14 +17,24 @@ metric.
 
 Hessian policy
 --------------
-XGBoost treats a negative hessian like zero, and the exact focal hessian is
-negative for badly misclassified samples when ``gamma > 0``. The objective
-returns ``max(h, hess_floor * w)`` (``w`` the sample weight, 1 when absent).
+The exact focal hessian is negative for badly misclassified samples when
+``gamma > 0``. XGBoost's histogram code sums the per-row hessians of a node as
+they are (a node's weight is 0 only when that sum is <= 0 or below
+``min_child_weight``), so negative values would pull leaves the wrong way. The
+default policy ``hess_floor="curvature"`` returns
+``max(h, w a_t (1 - p_t)^gamma c_CE)``: the exact hessian, raised where needed
+to the cross-entropy curvature ``c_CE = p (1 - p)`` weighted by the row's focal
+weight. At ``gamma = 0`` that *is* the hessian, so the native model is
+reproduced at any number of rounds; for easy rows the focal hessian is larger
+and nothing changes. ``hess_floor=<number>`` gives the absolute floor
+``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
 
-For softmax the hessian is the exact diagonal of the focal-loss hessian times
-:data:`SOFTMAX_HESS_FACTOR` = 2, the factor XGBoost's own ``multi:softprob``
-uses (``max(2 p (1 - p) w, eps)`` in xgboost 3.2), so that ``gamma = 0``
-reproduces the native multiclass model.
+For softmax the rule follows the installed XGBoost (:data:`PROFILE`): up to
+3.2 the exact diagonal times :data:`SOFTMAX_HESS_FACTOR` = 2, as
+``multi:softprob``'s ``max(2 p (1 - p) w, eps)``; after 3.2 (XGBoost PR #12537,
+native hessian ``|p - y| w``) the exact diagonal with the floor
+``w a_y q^gamma |p_k - [k = y]|``. Either way ``gamma = 0`` reproduces the
+native multiclass model.
 
 Starting margin and probabilities
 ---------------------------------
@@ -49,45 +59,58 @@ from numpy.typing import ArrayLike, NDArray
 
 import xgboost as xgb
 
-from . import _core
-from ._adapter import FocalBase, ObjectiveMixin
-from ._core import DEFAULT_HESS_FLOOR, AlphaLike, initial_margin
-from ._validation import (
-    check_binary_alpha,
-    check_gamma,
-    check_softmax_alpha,
-)
+from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
+from ._link import expit
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._profiles import xgboost_profile
+from ._validation import check_num_class
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
+    "CURVATURE_FLOOR",
+    "PROFILE",
     "SOFTMAX_HESS_FACTOR",
     "FocalObjective",
     "FocalMetric",
     "focal_objective",
     "focal_metric",
     "focal_params",
+    "base_score_from_margin",
 ]
 
-#: Factor applied to the exact diagonal of the softmax focal hessian, matching
-#: XGBoost 3.2's native ``multi:softprob`` (hessian ``2 p (1 - p) w``).
-SOFTMAX_HESS_FACTOR: float = 2.0
+#: The conventions of the installed XGBoost (softmax hessian rule, record location).
+PROFILE = xgboost_profile(xgb.__version__)
+
+#: Factor applied to the exact diagonal of the softmax focal hessian: 2 up to XGBoost 3.2
+#: (native ``multi:softprob`` hessian ``2 p (1 - p) w``), 1 after (``|p - y| w``, see :data:`PROFILE`).
+SOFTMAX_HESS_FACTOR: float = PROFILE.softmax_hess_scale(2)
 
 # Largest |initial margin| written into a binary ``base_score`` (a probability
 # in float32): expit(+-30) is still strictly inside (0, 1).
 _MAX_BINARY_BASE_MARGIN = 30.0
 
 
-def _base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
-    """``base_score`` that makes XGBoost start from margin ``z0``.
+def base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
+    r"""``base_score`` that makes XGBoost start from margin ``z0``.
 
-    binary:logistic stores a probability and boosts from its logit; xgboost 3.x
-    multi:softprob uses a per-class ``base_score`` as the starting margins.
+    binary:logistic stores a probability and boosts from its logit, so a float
+    margin becomes :math:`\sigma(z_0)` (``z0`` clipped to [-30, 30]); xgboost 3.x
+    multi:softprob uses a per-class ``base_score`` as the starting margins, so an
+    array becomes a list of floats.
+
+    Parameters
+    ----------
+    z0 : float or ndarray of shape (n_classes,)
+        The starting margin (:meth:`boostfocal.FocalLoss.initial_margin`).
+
+    Returns
+    -------
+    float or list of float
     """
-    z = np.asarray(z0, dtype=np.float64)
-    if z.ndim == 0:
-        zc = float(np.clip(z, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
-        return float(1.0 / (1.0 + np.exp(-zc)))
-    return [float(v) for v in z]
+    if isinstance(z0, np.ndarray):
+        return [float(v) for v in z0]
+    zc = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
+    return float(expit(zc))
 
 
 def _is_dmatrix(obj: object) -> bool:
@@ -101,7 +124,7 @@ def _weights_or_none(w: NDArray) -> NDArray | None:
 class _FocalBase(FocalBase):
     """Shared hyperparameter handling and label validation, plus XGBoost's call conventions."""
 
-    _scores = "margins"
+    _profile = PROFILE
     _squeeze_label_column = True  # XGBClassifier may pass labels of shape (n, 1)
 
     def _margins(self, predt: ArrayLike) -> NDArray[np.floating]:
@@ -146,9 +169,10 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     Softmax (margins of shape (n_samples, n_classes), labels in [0, K)):
     ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. The objective returns the
     gradient and the diagonal of the hessian of ``w * FL`` with respect to the
-    margins, the hessian clipped below at ``hess_floor * w``; for softmax the
-    hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2, XGBoost's
-    native convention) before clipping.
+    margins; for softmax the
+    hessian follows XGBoost's native rule (:data:`PROFILE`; up to 3.2 the diagonal
+    times :data:`SOFTMAX_HESS_FACTOR` = 2). ``hess_floor`` is the hessian policy
+    (module notes).
 
     Call conventions
     ----------------
@@ -165,9 +189,6 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     against a cached copy (the last few datasets are kept; the cache is not
     pickled).
     """
-
-    def _softmax_hess_scale(self, n_classes: int) -> float:
-        return SOFTMAX_HESS_FACTOR  # XGBoost's native softmax diagonal: 2 p (1 - p) w at gamma = 0
 
     def __call__(
         self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None
@@ -198,26 +219,19 @@ class FocalMetric(_FocalBase):
         XGBClassifier ``eval_metric`` (the name shown is :attr:`__name__`).
     """
 
-    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> None:
-        super().__init__(gamma=gamma, alpha=alpha)
+    def __init__(
+        self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+    ) -> None:
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         self.__name__ = name
 
     def __repr__(self) -> str:
-        alpha = self.alpha.tolist() if isinstance(self.alpha, np.ndarray) else self.alpha
-        return f"FocalMetric(gamma={self.gamma!r}, alpha={alpha!r}, name={self.__name__!r})"
+        return f"FocalMetric(loss={self.loss!r}, name={self.__name__!r})"
 
     def __call__(self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None) -> Any:
-        z, y_raw, w_raw = self._split_call(first, second, sample_weight)
-        y, w, alpha = self._labels_weights(y_raw, w_raw, z)
-        if z.ndim == 1:
-            loss = _core._binary_loss_kernel(y, z, self.gamma, alpha, w)  # type: ignore[arg-type]
-        else:
-            loss = _core._softmax_loss_kernel(y, z, self.gamma, alpha, w)
-        total = float(loss.sum())
-        denom = float(y.shape[0]) if w is None else float(w.sum())
-        value = total / denom if denom > 0 else 0.0
+        value = self._mean_loss(*self._split_call(first, second, sample_weight))
         if _is_dmatrix(second):
             return self.__name__, value
         return value
@@ -227,7 +241,8 @@ def focal_objective(
     *,
     gamma: float = 2.0,
     alpha: AlphaLike = None,
-    hess_floor: float = DEFAULT_HESS_FLOOR,
+    loss: FocalLoss | None = None,
+    hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
     r"""Focal-loss objective for ``xgb.train(obj=...)``, ``XGBClassifier(objective=...)`` and Dask.
@@ -274,15 +289,17 @@ def focal_objective(
     with ``u`` the signed margin (see :mod:`boostfocal._core`). The softmax
     hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, hess_floor=hess_floor, n_jobs=n_jobs)
+    return FocalObjective(gamma=gamma, alpha=alpha, loss=loss, hess_floor=hess_floor, n_jobs=n_jobs)
 
 
-def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "focal_loss") -> FocalMetric:
+def focal_metric(
+    *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha
+    gamma, alpha, loss
         As in :func:`focal_objective`; use the same values to monitor the
         training objective.
     name : str, default="focal_loss"
@@ -300,7 +317,7 @@ def focal_metric(*, gamma: float = 2.0, alpha: AlphaLike = None, name: str = "fo
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, name=name)
+    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, name=name)
 
 
 def focal_params(
@@ -309,6 +326,7 @@ def focal_params(
     y_true: ArrayLike | xgb.DMatrix,
     gamma: float = 2.0,
     alpha: AlphaLike = None,
+    loss: FocalLoss | None = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
 ) -> dict[str, Any]:
@@ -337,7 +355,7 @@ def focal_params(
     y_true : xgboost.DMatrix or array-like of shape (n_samples,)
         The training DMatrix (labels and weights are read from it) or the
         training labels.
-    gamma, alpha
+    gamma, alpha, loss
         As in :func:`focal_objective`; use the same values.
     sample_weight : array-like of shape (n_samples,), optional
         Training weights when ``y_true`` is an array (ignored -- an error -- with
@@ -356,14 +374,17 @@ def focal_params(
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
     """
-    g = check_gamma(gamma)
+    focal = resolve_loss(loss, gamma, alpha)
     out: dict[str, Any] = dict(params or {})
     if num_class is None and out.get("num_class") is not None:
         num_class = out["num_class"]
+    if num_class is None and focal.num_class is not None:
+        num_class = focal.num_class
     if num_class is not None:
-        if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 2:
-            raise ValueError(f"num_class must be an integer >= 2 (or None for binary), got {num_class!r}")
-        num_class = int(num_class)
+        try:
+            num_class = check_num_class(num_class)
+        except ValueError:
+            raise ValueError(f"num_class must be an integer >= 2 (or None for binary), got {num_class!r}") from None
     if isinstance(y_true, xgb.DMatrix):
         if sample_weight is not None:
             raise TypeError("sample_weight is read from the DMatrix; do not pass it with a DMatrix")
@@ -372,18 +393,16 @@ def focal_params(
     else:
         y = y_true
     if num_class is None:
-        a = check_binary_alpha(alpha)
-        z0 = float(initial_margin(y, gamma=g, alpha=a, sample_weight=sample_weight))
+        if focal.link is not None and focal.link.name == "softmax":
+            raise ValueError("a softmax loss needs num_class (in params, as an argument or in the loss)")
+        z0 = focal.initial_margin(y, sample_weight)
         out["objective"] = "binary:logistic"
         out.pop("num_class", None)
-        out["base_score"] = _base_score_from_margin(z0)
     else:
-        a_soft = check_softmax_alpha(alpha, num_class)
-        z0v = np.asarray(
-            initial_margin(y, gamma=g, alpha=a_soft, sample_weight=sample_weight, num_class=num_class),
-            dtype=np.float64,
-        )
+        if focal.link is not None and focal.link.name == "sigmoid":
+            raise ValueError(f"a sigmoid (binary) loss cannot train num_class={num_class} classes")
+        z0 = focal.with_link("softmax", num_class).initial_margin(y, sample_weight)
         out["objective"] = "multi:softprob"
         out["num_class"] = num_class
-        out["base_score"] = _base_score_from_margin(z0v)
+    out["base_score"] = base_score_from_margin(z0)
     return out

@@ -207,9 +207,9 @@ def test_n_jobs_is_validated(bad):
 def test_numba_threads_respect_environment_variable():
     code = (
         "import numpy as np, boostfocal.xgboost as bx\n"
-        "from boostfocal import _core, _numba\n"
+        "from boostfocal import _kernels, _numba\n"
         "bx.focal_objective(gamma=2.0, n_jobs=-1)(np.ones(50000), np.zeros(50000))\n"
-        "print(_core._numba_threads(None), _core._numba_threads(-1), _core._numba_threads(8))\n"
+        "print(_kernels.numba_threads(None), _kernels.numba_threads(-1), _kernels.numba_threads(8))\n"
     )
     env = dict(os.environ, NUMBA_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

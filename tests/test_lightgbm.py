@@ -224,7 +224,9 @@ def test_extreme_settings_stay_finite():
         assert np.all((proba >= 0) & (proba <= 1))
     for z in (np.array([-1e4, 1e4, -100.0, 100.0]), np.array([-1e4, 1e4, -100.0, 100.0], dtype=np.float32)):
         grad, hess = focal_objective(gamma=5.0)(np.array([1, 0, 1, 0]), z, np.ones(4))
-        assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess)) and np.all(hess >= 1e-6)
+        assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess)) and np.all(hess >= 1e-16)  # curvature policy
+        _, hess_abs = focal_objective(gamma=5.0, hess_floor=1e-6)(np.array([1, 0, 1, 0]), z, np.ones(4))
+        assert np.all(hess_abs >= 1e-6)  # the absolute floor, when asked for
         name, value, higher = focal_metric(gamma=5.0)(np.array([1, 0, 1, 0]), z, None)
         assert np.isfinite(value) and higher is False
     zk = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]])
@@ -300,7 +302,7 @@ def test_embed_save_load_and_probabilities(tmp_path, num_class):
     assert np.array_equal(predict_proba(loaded, X), p)
     meta = focal_metadata(loaded)
     assert meta == focal_metadata(path) == focal_metadata(embedded)
-    assert meta["gamma"] == 2.0 and meta["objective"] == "focal" and meta["note"] == "test"
+    assert meta["gamma"] == 2.0 and meta["loss"] == "focal" and meta["note"] == "test"
     assert np.allclose(meta["initial_margin"], z0, rtol=0, atol=0)
     # a second save keeps the record; pickling too
     path2 = tmp_path / "model2.txt"
@@ -414,11 +416,11 @@ def test_documented_lgbmclassifier_traps_still_hold():
     assert p.shape == (len(yv),) and np.all((p > 0) & (p < 1))
 
 
-def test_binary_alpha_range_checked_on_first_call():
-    X, y, _ = _binary_data(n=100)
-    obj = focal_objective(alpha=1.5)  # valid as a softmax class weight, not as a binary alpha
-    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
-        _count_calls_train({**BASE, "objective": obj}, lgb.Dataset(X, y))
+def test_scalar_alpha_range_checked_at_construction():
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\].*1\.5"):
+        focal_objective(alpha=1.5)  # a scalar alpha is the weight of class 1; per-class weights are a sequence
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\].*1\.5"):
+        focal_metric(alpha=1.5)
 
 
 @pytest.mark.parametrize("num_class", [None, 3], ids=["binary", "softmax3"])

@@ -16,16 +16,26 @@ lgb = pytest.importorskip("lightgbm")
 pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
 
-from distributed import Client, LocalCluster  # noqa: E402
-from lightgbm.dask import DaskLGBMClassifier  # noqa: E402
+from distributed import Client, LocalCluster
+from lightgbm.dask import DaskLGBMClassifier
 
-from boostfocal import initial_margin  # noqa: E402
-from boostfocal.lightgbm import focal_objective, init_score, predict_proba  # noqa: E402
+from boostfocal import initial_margin
+from boostfocal.lightgbm import focal_objective, init_score, predict_proba
 
 pytestmark = pytest.mark.slow  # starts a Dask cluster
 
-KW = dict(n_estimators=15, num_leaves=7, learning_rate=0.3, min_child_samples=5, verbose=-1, deterministic=True,
-          force_row_wise=True, tree_learner="data", random_state=0, min_data_in_bin=1)
+KW = dict(
+    n_estimators=15,
+    num_leaves=7,
+    learning_rate=0.3,
+    min_child_samples=5,
+    verbose=-1,
+    deterministic=True,
+    force_row_wise=True,
+    tree_learner="data",
+    random_state=0,
+    min_data_in_bin=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +69,7 @@ def _persist(client, X, y, w, init):
     arrays, futures = [], []  # the futures must outlive the arrays built on them
     for a in (X, y, w, init):
         parts = []
-        for rows, worker in zip(halves, workers):
+        for rows, worker in zip(halves, workers, strict=True):
             chunk = np.ascontiguousarray(a[rows])
             fut = client.scatter(chunk, workers=[worker], broadcast=False, hash=False)
             futures.append(fut)

@@ -54,8 +54,7 @@ def test_notebook_matches_its_script_and_has_no_outputs(name: str) -> None:
     script = jupytext.read(NOTEBOOK_DIR / f"{name}.py")
     stored = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     assert _sources(stored) == _sources(script), (
-        f"notebooks/{name}.ipynb is out of date: regenerate it with "
-        f"`jupytext --to ipynb notebooks/{name}.py`"
+        f"notebooks/{name}.ipynb is out of date: regenerate it with `jupytext --to ipynb notebooks/{name}.py`"
     )
     for i, cell in enumerate(stored.cells):
         if cell.cell_type == "code":

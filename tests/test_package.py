@@ -39,7 +39,9 @@ def test_import_boostfocal_needs_numpy_only():
 
 
 @pytest.mark.parametrize(
-    "blocked,adapter", [("lightgbm", "boostfocal.xgboost"), ("xgboost", "boostfocal.lightgbm")], ids=["xgb-only", "lgb-only"]
+    "blocked,adapter",
+    [("lightgbm", "boostfocal.xgboost"), ("xgboost", "boostfocal.lightgbm")],
+    ids=["xgb-only", "lgb-only"],
 )
 def test_each_adapter_works_without_the_other_library(blocked, adapter):
     pytest.importorskip(adapter.split(".")[1])

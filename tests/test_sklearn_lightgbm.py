@@ -249,13 +249,13 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
     assert np.array_equal(np.load(tmp_path / "labels.npy"), clf.predict(X).astype(str))
 
     text = repr(clf)
-    for fragment in ("gamma_=1.5", "alpha_=[0.5, 1.0, 2.0]", "hess_floor_=1e-06", "initial_margin_=", "class_balance_="):
+    for fragment in ("gamma_=1.5", "alpha_=[0.5, 1.0, 2.0]", "hess_floor_='curvature'", "initial_margin_=", "class_balance_="):
         assert fragment in text  # alpha_ in classes_ order: high, low, mid
 
     path = tmp_path / "model.txt"
     clf.booster_.save_model(path)
     meta = focal_metadata(lgb.Booster(model_file=path))
-    assert meta["objective"] == "focal" and meta["gamma"] == 1.5
+    assert meta["loss"] == "focal" and meta["gamma"] == 1.5
     assert meta["alpha"] == [0.5, 1.0, 2.0]
     assert meta["classes"] == ["high", "low", "mid"]
     assert meta["class_balance"] == pytest.approx(clf.class_balance_.tolist())

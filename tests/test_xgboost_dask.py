@@ -14,11 +14,11 @@ xgb = pytest.importorskip("xgboost")
 pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
 
-from distributed import Client, LocalCluster  # noqa: E402
-from xgboost import dask as dxgb  # noqa: E402
+from distributed import Client, LocalCluster
+from xgboost import dask as dxgb
 
-from boostfocal import initial_margin  # noqa: E402
-from boostfocal.xgboost import focal_objective, focal_params  # noqa: E402
+from boostfocal import initial_margin
+from boostfocal.xgboost import focal_objective, focal_params
 
 pytestmark = pytest.mark.slow  # starts a Dask cluster (about 8 s)
 

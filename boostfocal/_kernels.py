@@ -1,0 +1,447 @@
+r"""Focal-loss kernels on raw margins: no validation, float64 out, a handful of temporaries.
+
+Everything here works on the signed margin ``u`` of the true class (see
+:mod:`boostfocal._link`): ``p_t = expit(u)``, ``q = 1 - p_t = expit(-u)``,
+``l = log p_t``, and the per-row class weight ``a = alpha_t`` (taken from the
+class-weight vector by the row's label). For every link
+
+.. math::
+
+    FL = -a\,q^\gamma\,l, \qquad
+    \frac{\partial FL}{\partial u} = a\,q^\gamma\,(\gamma\,p_t\,l - q), \qquad
+    \frac{\partial^2 FL}{\partial u^2} = a\,q^\gamma\,p_t\,\bigl(q\,(1 + 2\gamma)
+        + \gamma\,l\,(q - \gamma\,p_t)\bigr).
+
+No term carries a negative power of ``q``, so nothing blows up for ``gamma < 1``
+when ``p_t -> 1``; ``q^gamma`` is computed as ``exp(gamma * log q)`` with
+``log q = log_expit(-u)`` (never ``1 - expit(u)``).
+
+Hessian policy (the ``floor`` arguments)
+----------------------------------------
+The exact hessian of focal loss is negative for badly misclassified rows when
+``gamma > 0``. The kernels return the exact value, optionally raised to
+
+* the *curvature floor* ``w a q^gamma c_CE``: the cross-entropy curvature
+  ``c_CE`` (binary ``p (1 - p)``; softmax entry k ``p_k (1 - p_k)``) weighted by
+  the row's focal weight held constant. At ``gamma = 0`` it *is* the hessian, so
+  cross-entropy curvature is never changed (native parity at any length); where
+  the focal hessian is small or negative it gives the curvature of a focal-weighted
+  log loss. For easy rows the focal hessian is about ``(1 + gamma)^2`` times
+  larger and the floor does nothing. Where ``p (1 - p)`` underflows (margins
+  beyond about +-37) the absolute floor ``1e-16 * w`` (XGBoost's native ``eps``)
+  keeps the hessian positive.
+* an absolute floor ``hess_floor * w`` (the 0.1 policy; 1e-6 by default then).
+
+Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
+Dense Object Detection", ICCV 2017.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _fast
+from ._link import SigmoidLink, SoftmaxLink, expit, log_expit
+
+FloatArray = NDArray[np.float64]
+
+#: Rows per block of the numpy grad / hess kernels: the temporaries of one block
+#: (a few float64 arrays of this length, times K for softmax) stay in the CPU
+#: cache and one call allocates its two outputs plus O(block) scratch, whatever n.
+_BLOCK_ROWS = 16384
+
+
+# --------------------------------------------------------------------------
+# Derivatives in the signed margin u
+# --------------------------------------------------------------------------
+def loss_from_u(u: FloatArray, gamma: float) -> FloatArray:
+    """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin."""
+    log_pt = np.minimum(u, 0.0) - np.log1p(np.exp(-np.abs(u)))  # log expit(u)
+    if gamma == 0.0:
+        return -log_pt
+    log_q = log_pt - u  # log expit(-u) = log expit(u) - u
+    return -np.exp(gamma * log_q) * log_pt
+
+
+def grad_hess_from_u(
+    u: FloatArray, gamma: float, grad: FloatArray | None = None, hess: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray]:
+    """Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t``, ``q = 1 - p_t``, ``q^gamma`` (None at gamma 0), ``q^gamma p_t``.
+
+    ``grad`` / ``hess``, when given, receive the derivatives (in place). The
+    operations are those of the numba kernel, in the same order. The last value
+    times ``q`` is the curvature floor of the true class.
+    """
+    n = u.shape
+    grad = np.empty(n) if grad is None else grad
+    hess = np.empty(n) if hess is None else hess
+    e = np.abs(u)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|u|) in (0, 1]
+    softplus = np.log1p(e)  # log(1 + exp(-|u|))
+    inv = np.add(e, 1.0)
+    np.divide(1.0, inv, out=inv)  # 1 / (1 + e)
+    e *= inv  # e -> expit(-|u|)
+    upos = u >= 0
+    p_t = np.where(upos, inv, e)  # expit(u)
+    np.copyto(e, inv, where=~upos)  # e -> q = expit(-u) = 1 - p_t without cancellation
+    q = e
+    if gamma == 0.0:
+        np.negative(q, out=grad)  # dCE/du = -(1 - p_t)
+        np.multiply(p_t, q, out=hess)  # d2CE/du2 = p_t (1 - p_t)
+        return grad, hess, p_t, q, None, p_t
+    log_pt = np.minimum(u, 0.0)
+    log_pt -= softplus  # log expit(u)
+    log_q = np.maximum(u, 0.0, out=inv)
+    np.negative(log_q, out=log_q)
+    log_q -= softplus  # log expit(-u)
+    log_q *= gamma
+    mod = np.exp(log_q, out=log_q)  # q^g = exp(g log q)
+    # dFL/du = q^g (g p_t l - q)
+    np.multiply(gamma, p_t, out=grad)
+    grad *= log_pt
+    grad -= q
+    grad *= mod
+    # d2FL/du2 = q^g p_t (q (1 + 2g) + g l (q - g p_t))
+    t = np.multiply(gamma, p_t, out=softplus)
+    np.subtract(q, t, out=t)  # q - g p_t
+    log_pt *= gamma
+    t *= log_pt  # g l (q - g p_t)
+    np.multiply(q, 1.0 + 2.0 * gamma, out=hess)
+    hess += t
+    mod_pt = np.multiply(mod, p_t)  # q^g p_t
+    hess *= mod_pt
+    return grad, hess, p_t, q, mod, mod_pt
+
+
+# --------------------------------------------------------------------------
+# Per-row factors
+# --------------------------------------------------------------------------
+def row_factor(labels: NDArray, class_weights: FloatArray | None, w: FloatArray | None) -> FloatArray | None:
+    """``alpha_t * w`` per row (None when both are absent): ``alpha_t = class_weights[y]``."""
+    if class_weights is None:
+        return w
+    if labels.dtype == np.bool_:
+        a = np.where(labels, class_weights[1], class_weights[0])  # one select, no index array
+    else:
+        a = class_weights[labels]
+    return a if w is None else a * w
+
+
+def _scale(arrays: tuple[FloatArray, ...], factor: FloatArray | None) -> None:
+    if factor is None:
+        return
+    for arr in arrays:
+        arr *= factor if arr.ndim == 1 else factor[:, None]
+
+
+def _floor(
+    hess: FloatArray,
+    curv: FloatArray | None,
+    w: FloatArray | None,
+    hess_scale: float,
+    hess_floor: float | None,
+) -> None:
+    """In place: ``hess *= hess_scale``, then ``max(hess, hess_scale * curv)``, then ``max(hess, hess_floor * w)``."""
+    if hess_scale != 1.0:
+        hess *= hess_scale
+    if curv is not None:
+        if hess_scale != 1.0:
+            curv *= hess_scale
+        np.maximum(hess, curv, out=hess)
+    if hess_floor is None:
+        return
+    if w is None:
+        np.maximum(hess, hess_floor, out=hess)
+    else:
+        bound = np.multiply(hess_floor, w)
+        np.maximum(hess, bound if hess.ndim == 1 else bound[:, None], out=hess)
+
+
+# --------------------------------------------------------------------------
+# Sigmoid link (binary)
+# --------------------------------------------------------------------------
+def binary_loss(
+    pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: float, cw: FloatArray | None, w: FloatArray | None
+) -> FloatArray:
+    """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1)."""
+    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), gamma)
+    _scale((loss,), row_factor(pos, cw, w))
+    return loss
+
+
+def _binary_grad_hess_numpy(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: float,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    hess_scale: float,
+    hess_floor: float | None,
+    curvature_floor: bool,
+) -> tuple[FloatArray, FloatArray]:
+    """numpy binary kernel, block by block (:data:`_BLOCK_ROWS` rows): two outputs and a few block temporaries."""
+    n = pos.shape[0]
+    grad = np.empty(n)
+    hess = np.empty(n)
+    for start in range(0, n, _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        p, g, h = pos[rows], grad[rows], hess[rows]
+        u = SigmoidLink.signed_margin(p, z[rows])
+        _, _, _, q, _, mod_pt = grad_hess_from_u(u, gamma, g, h)
+        np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
+        wb = None if w is None else w[rows]
+        factor = row_factor(p, cw, wb)
+        curv = None
+        if curvature_floor:
+            curv = np.multiply(mod_pt, q, out=u)  # q^g p_t q: focal-weighted CE curvature
+            _scale((curv,), factor)
+        _scale((g, h), factor)
+        _floor(h, curv, wb, hess_scale, hess_floor)
+    return grad, hess
+
+
+# --------------------------------------------------------------------------
+# Softmax link
+# --------------------------------------------------------------------------
+def softmax_loss(
+    y: NDArray[np.intp], z: NDArray[np.floating], gamma: float, cw: FloatArray | None, w: FloatArray | None
+) -> FloatArray:
+    """Per-row ``alpha_y w FL`` for integer labels ``y``."""
+    u, _ = SoftmaxLink.signed_margin(y, z)
+    loss = loss_from_u(u, gamma)
+    _scale((loss,), row_factor(y, cw, w))
+    return loss
+
+
+def _softmax_grad_hess_numpy(
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: float,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    hess_scale: float,
+    hess_floor: float | None,
+    curvature_floor: bool | str,
+) -> tuple[FloatArray, FloatArray]:
+    """numpy softmax kernel, block by block; the outputs have the memory layout of ``z``.
+
+    ``curvature_floor``: False, True (``q^g p_k (1 - p_k)``) or ``"abs_residual"``
+    (``q^g |p_k - [k = y]|``, XGBoost's native rule after 3.2).
+    """
+    grad = np.empty_like(z, dtype=np.float64)
+    hess = np.empty_like(z, dtype=np.float64)
+    block = max(256, _BLOCK_ROWS // z.shape[1])  # about _BLOCK_ROWS margins per block
+    for start in range(0, z.shape[0], block):
+        rows = slice(start, start + block)
+        wb = None if w is None else w[rows]
+        g, h, curv = _softmax_block(y[rows], z[rows], gamma, row_factor(y[rows], cw, wb), curvature_floor)
+        _floor(h, curv, wb, hess_scale, hess_floor)
+        grad[rows] = g
+        hess[rows] = h
+    return grad, hess
+
+
+def _softmax_block(
+    y: NDArray[np.intp], z: NDArray[np.floating], gamma: float, factor: FloatArray | None, curvature_floor: bool | str
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    u, r = SoftmaxLink.signed_margin(y, z)
+    rows = np.arange(z.shape[0])
+    # g_u = dFL/du, h_u = d2FL/du2 (binary formulas in u); they give the true-class entries.
+    g_u, h_u, p_t, q, mod, mod_pt = grad_hess_from_u(u, gamma)
+    # Other classes k != y (r_k = p_k / q, p_k = q r_k):
+    #   dFL/dz_k     = -g_u r_k
+    #   d2FL/dz_k^2  = b r_k^2 - g_u r_k (1 - p_k),  b = h_u + g_u p_t
+    #                = a q^g p_t g (2q + l (q + (1 - g) p_t))   (0 at gamma = 0)
+    grad = r * (-g_u)[:, None]
+    p_k = r * q[:, None]
+    hess = np.subtract(1.0, p_k)  # 1 - p_k
+    curv = None
+    if curvature_floor == "abs_residual":
+        # q^g |p_k - [k = y]|: q^g p_k off the true class, q^g q on it
+        curv = p_k.copy() if mod is None else p_k * mod[:, None]
+        curv[rows, y] = q if mod is None else mod * q
+    elif curvature_floor:
+        # q^g p_k (1 - p_k) off the true class, q^g p_t q on it (q^g = 1 at gamma = 0)
+        curv = p_k if mod is None else p_k * mod[:, None]
+        curv *= hess
+        curv[rows, y] = mod_pt * q
+    hess *= grad  # -g_u r_k (1 - p_k)
+    if gamma != 0.0:
+        r *= r
+        r *= (h_u + g_u * p_t)[:, None]
+        hess += r
+    grad[rows, y] = g_u
+    hess[rows, y] = h_u
+    _scale((grad, hess) if curv is None else (grad, hess, curv), factor)
+    return grad, hess, curv
+
+
+# --------------------------------------------------------------------------
+# Backend dispatch: numba (fused, threaded) when active, else the numpy kernels.
+# --------------------------------------------------------------------------
+_NO_WEIGHT = np.empty(0)
+
+
+def numba_threads(n_threads: int | None) -> int:
+    """Threads for the numba kernels: numba's setting, or ``n_threads`` (joblib style) within its limit."""
+    if n_threads is None:
+        return _fast.default_threads()
+    return _fast.resolve_threads(n_threads, _fast.max_threads())
+
+
+def binary_grad_hess(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: float,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
+    curvature_floor: bool = False,
+    n_threads: int | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`)."""
+    kernels = _fast.numba_kernels()
+    if kernels is None:
+        return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
+    grad = np.empty(z.shape[0])
+    hess = np.empty(z.shape[0])
+    kernels.binary_grad_hess(
+        pos, z, float(gamma), _NO_WEIGHT if cw is None else cw, _NO_WEIGHT if w is None else w, float(hess_scale),
+        -1.0 if hess_floor is None else float(hess_floor), bool(curvature_floor), grad, hess, numba_threads(n_threads),
+    )  # fmt: skip
+    return grad, hess
+
+
+def softmax_grad_hess(
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: float,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    *,
+    hess_scale: float = 1.0,
+    hess_floor: float | None = None,
+    curvature_floor: bool | str = False,
+    n_threads: int | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``: numpy)."""
+    kernels = _fast.numba_kernels()
+    if kernels is None or curvature_floor == "abs_residual":
+        return _softmax_grad_hess_numpy(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
+    grad = np.empty_like(z, dtype=np.float64)  # layout of z (C for XGBoost, F for LightGBM)
+    hess = np.empty_like(z, dtype=np.float64)
+    kernels.softmax_grad_hess(
+        y, z, float(gamma), _NO_WEIGHT if cw is None else cw, _NO_WEIGHT if w is None else w, float(hess_scale),
+        -1.0 if hess_floor is None else float(hess_floor), bool(curvature_floor), grad, hess, numba_threads(n_threads),
+    )  # fmt: skip
+    return grad, hess
+
+
+# --------------------------------------------------------------------------
+# phi(p) = -(1 - p)^gamma log p, the focal loss of the true class as a function of its probability
+# --------------------------------------------------------------------------
+def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: float) -> FloatArray:
+    r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller without cancellation.
+
+    .. math::
+
+        -\phi'(x) = (1 - x)^\gamma \left(\frac{1}{x} + \gamma\,r\right), \qquad r = \frac{-\log x}{1 - x}
+
+    (``r -> 1`` as ``x -> 1``). +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
+    Used by the starting margin (softmax) and by the posterior correction.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
+        small_y = y < 0.5
+        safe_y = np.where(y > 0.0, y, 1.0)
+        r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
+        r = np.where(y > 0.0, r, 1.0)
+        inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
+        log_inner = np.log(inner)
+        # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
+        log_mod = gamma * np.log(y) if gamma > 0.0 else np.zeros_like(y)
+    return np.asarray(log_mod + log_inner, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------
+# Optimal constant margin
+# --------------------------------------------------------------------------
+def _invert_phi_prime(target: FloatArray, gamma: float) -> FloatArray:
+    """Solve ``phi'(expit(t)) = target`` (target < 0) for the logit t by bisection.
+
+    ``phi'`` increases from -inf (p -> 0) to 0 (p -> 1) because focal loss is
+    convex in p, so the solution is unique; compared in log space,
+    ``phi'(p) < target`` is ``log|phi'(p)| > log(-target)``.
+    """
+    log_target = np.log(-target)
+    lo = np.full(target.shape, -60.0)
+    hi = np.full(target.shape, 60.0)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        too_low = log_abs_phi_prime(expit(mid), expit(-mid), gamma) > log_target
+        lo = np.where(too_low, mid, lo)
+        hi = np.where(too_low, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: float) -> float:
+    w0, w1 = class_weights
+    u = np.array([z, -z])  # signed margins of a positive and of a negative
+    g_u = grad_hess_from_u(u, gamma)[0]
+    return float(w1 * g_u[0] - w0 * g_u[1])
+
+
+def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: float) -> float:
+    w0, w1 = class_weights
+    loss = loss_from_u(np.array([z, -z]), gamma)
+    return float(w1 * loss[0] + w0 * loss[1])
+
+
+def binary_initial_margin(class_weights: tuple[float, float], gamma: float) -> float:
+    """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z (``w0, w1 > 0``)."""
+    grid = np.linspace(-40.0, 40.0, 4001)
+    u = np.concatenate([grid, -grid])
+    g_u = grad_hess_from_u(u, gamma)[0]
+    w0, w1 = class_weights
+    total = w1 * g_u[: grid.size] - w0 * g_u[grid.size :]
+    roots = []
+    for i in np.flatnonzero((total[:-1] < 0) & (total[1:] >= 0)):
+        lo, hi = grid[i], grid[i + 1]
+        for _ in range(200):  # bisection to machine precision
+            mid = 0.5 * (lo + hi)
+            if _binary_mean_grad(mid, class_weights, gamma) < 0:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(mid)):
+                break
+        roots.append(0.5 * (lo + hi))
+    if not roots:  # cannot happen for w0, w1 > 0 (total goes from < 0 to > 0), kept as a guard
+        raise ArithmeticError("initial_margin found no stationary point in [-40, 40]")
+    losses = [_binary_mean_loss(r, class_weights, gamma) for r in roots]
+    return float(roots[int(np.argmin(losses))])
+
+
+def softmax_initial_margin(class_weights: FloatArray, gamma: float) -> FloatArray:
+    r"""Minimise ``sum_c W_c phi(pi_c)`` over the simplex; return ``log pi`` (mean-centred).
+
+    Stationarity: ``W_c phi'(pi_c) = mu`` for all c, with mu < 0 chosen so that
+    ``sum_c pi_c(mu) = 1`` (sum decreasing in -mu, found by bisection on log(-mu)).
+    """
+    log_lo, log_hi = -60.0, 60.0  # bracket of log(-mu)
+    for _ in range(200):
+        log_mid = 0.5 * (log_lo + log_hi)
+        logit = _invert_phi_prime(-np.exp(log_mid) / class_weights, gamma)
+        total = np.sum(expit(logit))
+        if total > 1.0:  # probabilities too large: mu must be more negative
+            log_lo = log_mid
+        else:
+            log_hi = log_mid
+    logit = _invert_phi_prime(-np.exp(0.5 * (log_lo + log_hi)) / class_weights, gamma)
+    log_pi = log_expit(logit)
+    log_pi -= np.log(np.sum(np.exp(log_pi)))  # renormalise the last rounding away
+    return np.asarray(log_pi - log_pi.mean(), dtype=np.float64)

@@ -1,0 +1,546 @@
+r"""``FocalLoss``: one immutable description of a focal loss, consumed by every layer.
+
+Adapters, metrics, estimators, calibration and the records stored in saved
+models all hold a :class:`FocalLoss` (composition, as scikit-learn's estimators
+hold a loss object) instead of passing ``gamma`` / ``alpha`` along and guessing
+the link. A loss is its link (:mod:`boostfocal._link`), its focusing parameter
+``gamma`` and its class weights, kept as one per-class vector (a binary scalar
+``alpha`` becomes ``[1 - alpha, alpha]``), so that kernels, starting margin,
+calibration and records use one rule.
+
+The loss
+--------
+With the signed margin ``u`` of the true class (``p_t = \sigma(u)``, see the
+link module) and ``a_y`` the weight of the row's class:
+
+.. math::
+
+    FL(z, y) = -w\,a_y\,(1 - p_t)^\gamma \log p_t
+
+Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
+Dense Object Detection", ICCV 2017.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _kernels
+from ._link import Link, get_link, link_for_margin
+from ._validation import (
+    check_binary_alpha,
+    check_binary_labels,
+    check_gamma,
+    check_hess_policy,
+    check_num_class,
+    check_sample_weight,
+    check_softmax_alpha,
+    check_softmax_labels,
+)
+
+__all__ = ["FocalLoss", "HessFloor", "CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR"]
+
+FloatArray = NDArray[np.float64]
+AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
+#: A hessian policy: None (exact), ``"curvature"`` or an absolute floor per unit of weight.
+HessFloor = float | str | None
+
+#: The objectives' default hessian policy: ``max(h, w a_t (1 - p_t)^gamma c_CE)``, the exact
+#: focal hessian raised to the cross-entropy curvature weighted by the row's focal weight
+#: (see :mod:`boostfocal._kernels`). Cross-entropy curvature is never changed by it.
+CURVATURE_FLOOR = "curvature"
+
+#: Absolute floor of :func:`boostfocal.clip_hessian` (and the objectives' policy before 0.2):
+#: ``max(h, 1e-6 * w)``.
+DEFAULT_HESS_FLOOR: float = 1e-6
+
+_RECORD_FORMAT = 1
+
+# Kernels per link name: (per-row loss, grad / hess). A new link is one entry here.
+_LossKernel = Callable[..., FloatArray]
+_GradKernel = Callable[..., tuple[FloatArray, FloatArray]]
+_KERNELS: dict[str, tuple[_LossKernel, _GradKernel]] = {
+    "sigmoid": (_kernels.binary_loss, _kernels.binary_grad_hess),
+    "softmax": (_kernels.softmax_loss, _kernels.softmax_grad_hess),
+}
+
+
+class FocalLoss:
+    r"""Focal loss on raw margins: link, focusing parameter and class weights, validated once.
+
+    .. math::
+
+        FL(z, y) = -w\,a_y\,(1 - p_t)^\gamma \log p_t, \qquad
+        p_t = \sigma(u) = \begin{cases} \sigma(z) \text{ or } 1 - \sigma(z) & \text{sigmoid} \\
+            \mathrm{softmax}(z)_y & \text{softmax} \end{cases}
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, finite and >= 0; 0 gives (class-weighted) cross-entropy.
+    alpha : float, sequence of float or None, default=None
+        Class weights. ``sigmoid``: the weight of class 1 in [0, 1], class 0 gets
+        ``1 - alpha`` (stored as the vector ``[1 - alpha, alpha]``). ``softmax``:
+        one weight >= 0 per class (a sequence of length K), or one number >= 0 for
+        every class. None: every class weighs 1.
+    link : {"sigmoid", "softmax"} or None, default="sigmoid"
+        ``"sigmoid"``: binary, margins of shape (n_samples,), labels in {0, 1}.
+        ``"softmax"``: K >= 2 classes, margins (n_samples, K), labels in [0, K).
+        None: chosen from the margins on each call (1-D sigmoid, 2-D softmax); that
+        is what ``focal_objective(gamma=..., alpha=...)`` builds, one object for
+        both kinds of booster. A scalar ``alpha`` must then lie in [0, 1].
+    num_class : int or None, default=None
+        Number of classes K >= 2 for ``softmax`` when known (checked against
+        ``alpha`` and the margins); None: taken from the margins.
+
+    Notes
+    -----
+    Immutable, hashable, picklable and comparable (equal when link, gamma,
+    class weights and ``num_class`` are equal). :meth:`to_dict` /
+    :meth:`from_dict` give the one record format both libraries store in their
+    models.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boostfocal import FocalLoss
+    >>> loss = FocalLoss(gamma=2.0, alpha=0.25)
+    >>> loss.class_weights().tolist()
+    [0.75, 0.25]
+    >>> g, h = loss.grad_hess(np.array([0, 1]), np.array([0.5, -0.5]), hess_floor="curvature")
+    >>> bool(np.all(h > 0))
+    True
+    """
+
+    __slots__ = ("_gamma", "_alpha", "_link", "_num_class")
+
+    _gamma: float
+    _alpha: float | FloatArray | None
+    _link: Link | None
+    _num_class: int | None
+
+    def __init__(
+        self,
+        *,
+        gamma: float = 2.0,
+        alpha: AlphaLike = None,
+        link: str | None = "sigmoid",
+        num_class: int | None = None,
+    ) -> None:
+        link_obj = None if link is None else get_link(link)
+        k = check_num_class(num_class)
+        if link_obj is not None and link_obj.name == "sigmoid" and k is not None and k != 2:
+            raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
+        if link_obj is not None and link_obj.name == "sigmoid":
+            k = None
+        a: float | FloatArray | None
+        if link_obj is not None and link_obj.name == "softmax":
+            a = check_softmax_alpha(alpha, k)
+        elif link_obj is None and not _is_scalar(alpha):
+            a = check_softmax_alpha(alpha, k)  # a sequence: softmax weights (length checked once K is known)
+        else:
+            a = check_binary_alpha(alpha)
+        if link_obj is not None and link_obj.name == "sigmoid" and a is not None:
+            a = np.array([1.0 - float(a), float(a)])  # type: ignore[arg-type]
+        if isinstance(a, np.ndarray):
+            a.setflags(write=False)
+        object.__setattr__(self, "_gamma", check_gamma(gamma))
+        object.__setattr__(self, "_alpha", a)
+        object.__setattr__(self, "_link", link_obj)
+        object.__setattr__(self, "_num_class", k)
+
+    # ------------------------------------------------------------------ immutability, equality, pickling
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"FocalLoss is immutable; build a new one (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"FocalLoss is immutable (cannot delete {name!r})")
+
+    def _key(self) -> tuple[object, ...]:
+        a = self._alpha
+        return (
+            None if self._link is None else self._link.name,
+            self._gamma,
+            tuple(a.tolist()) if isinstance(a, np.ndarray) else a,
+            self._num_class,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FocalLoss):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple[Callable[..., FocalLoss], tuple[dict[str, Any]]]:
+        return FocalLoss.from_dict, (self.to_dict(),)
+
+    def __repr__(self) -> str:
+        parts = [f"gamma={self._gamma!r}", f"alpha={self.alpha!r}"]
+        parts.append(f"link={None if self._link is None else self._link.name!r}")
+        if self._num_class is not None:
+            parts.append(f"num_class={self._num_class!r}")
+        return f"FocalLoss({', '.join(parts)})"
+
+    # ------------------------------------------------------------------ description
+    @property
+    def gamma(self) -> float:
+        """The focusing parameter."""
+        return self._gamma
+
+    @property
+    def alpha(self) -> float | list[float] | None:
+        """``alpha`` as it would be passed in again (sigmoid: the weight of class 1)."""
+        a = self._alpha
+        if isinstance(a, np.ndarray):
+            if self._link is not None and self._link.name == "sigmoid":
+                return float(a[1])
+            return [float(v) for v in a]
+        return a
+
+    @property
+    def link(self) -> Link | None:
+        """The link, or None when it is chosen from the margins."""
+        return self._link
+
+    @property
+    def num_class(self) -> int | None:
+        """K for a softmax loss that knows it, else None."""
+        return self._num_class
+
+    def class_weights(self, n_classes: int | None = None) -> FloatArray | None:
+        """The per-class weight vector ``a`` (``alpha_t = a[y]``), or None when every class weighs 1.
+
+        Sigmoid: ``[1 - alpha, alpha]``; softmax: the K weights (a scalar ``alpha``
+        repeated ``n_classes`` times). ``n_classes`` is needed for a softmax scalar
+        and is checked against a sequence.
+        """
+        a = self._alpha
+        if a is None:
+            return None
+        if isinstance(a, np.ndarray):
+            if n_classes is not None and a.shape[0] != n_classes:
+                raise ValueError(
+                    f"alpha must have one weight per class: length {n_classes} expected, got length {a.shape[0]} "
+                    f"({a.tolist()!r})"
+                )
+            return a
+        if n_classes is None:
+            if self._link is None:  # no link given: a scalar alpha is the binary weight of class 1
+                return np.array([1.0 - a, a])
+            raise ValueError("a softmax loss with a scalar alpha needs the number of classes")
+        return np.full(n_classes, a)
+
+    def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
+        """The same loss with its link fixed (``num_class`` for softmax)."""
+        return FocalLoss(gamma=self._gamma, alpha=self.alpha, link=link, num_class=num_class)
+
+    def for_margin(self, margin: NDArray, scores: str = "margins") -> FocalLoss:
+        """The concrete loss for a margin array: this one when the link is set, else the one its shape implies.
+
+        Raises
+        ------
+        ValueError
+            If the margins do not fit the link, or a per-class ``alpha`` meets 1-D margins.
+        """
+        if self._link is not None:
+            self._link.check_shape(margin)
+            return self
+        link = link_for_margin(margin, scores)
+        if link.name == "sigmoid":
+            if isinstance(self._alpha, np.ndarray):
+                raise ValueError(
+                    f"alpha is a per-class sequence but the {scores} are 1-D (binary focal loss); "
+                    f"use a float in [0, 1] or set num_class, got alpha={self._alpha.tolist()!r}"
+                )
+            return FocalLoss(gamma=self._gamma, alpha=self._alpha, link="sigmoid")
+        k = int(margin.shape[1])
+        return FocalLoss(gamma=self._gamma, alpha=self.alpha, link="softmax", num_class=k)
+
+    # ------------------------------------------------------------------ validation of one call
+    def _concrete(self, margin: ArrayLike) -> tuple[FocalLoss, NDArray[np.floating]]:
+        z = np.asarray(margin)
+        loss = self.for_margin(z) if self._link is None else self
+        assert loss._link is not None
+        return loss, z
+
+    def check_labels(self, y_true: ArrayLike, n_classes: int | None = None) -> NDArray:
+        """Validated labels: bool (sigmoid) or integer indices in [0, K) (softmax)."""
+        if self._link is None or self._link.name == "sigmoid":
+            return check_binary_labels(y_true)
+        k = n_classes if n_classes is not None else self._num_class
+        if k is None:
+            raise ValueError("softmax labels need the number of classes")
+        return check_softmax_labels(y_true, k)
+
+    def prepare(
+        self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[FocalLoss, NDArray, NDArray[np.floating], FloatArray | None, FloatArray | None]:
+        """Validate one call: ``(concrete loss, labels, margins, sample weights, class weights)``."""
+        loss, z = self._concrete(margin)
+        link = loss._link
+        assert link is not None
+        if link.name == "softmax":
+            link.check_shape(z)
+            n_classes = int(z.shape[1])
+            if loss._num_class is not None and loss._num_class != n_classes:
+                raise ValueError(f"margin has {n_classes} columns but the loss has num_class={loss._num_class}")
+            cw = loss.class_weights(n_classes)
+            y = check_softmax_labels(y_true, n_classes)
+            z = link.check_margin(z, y.shape[0])
+        else:
+            cw = loss.class_weights()
+            y = check_binary_labels(y_true)
+            z = link.check_margin(z, y.shape[0])
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return loss, y, z, w, cw
+
+    # ------------------------------------------------------------------ the loss and its derivatives
+    def loss(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> FloatArray:
+        r"""Per-sample focal loss :math:`w\,a_y\,(1 - p_t)^\gamma (-\log p_t)`, shape (n_samples,), float64.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Labels in {0, 1} (sigmoid) or in [0, K) (softmax).
+        margin : array-like of shape (n_samples,) or (n_samples, K)
+            Raw margins, finite; float32 or float64.
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite weights >= 0.
+        """
+        loss, y, z, w, cw = self.prepare(y_true, margin, sample_weight)
+        return loss.loss_prepared(y, z, w, cw)
+
+    def loss_prepared(self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None) -> FloatArray:
+        """Per-sample loss of already validated input (the adapters' per-round path)."""
+        assert self._link is not None
+        return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w)
+
+    def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
+        loss, y, z, w, cw = self.prepare(y_true, margin, sample_weight)
+        return loss.mean_prepared(y, z, w, cw)
+
+    def mean_prepared(self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None) -> float:
+        """Weighted mean of already validated input."""
+        total = float(self.loss_prepared(y, z, w, cw).sum())
+        denom = float(y.shape[0]) if w is None else float(w.sum())
+        return total / denom if denom > 0 else 0.0
+
+    def grad_hess(
+        self,
+        y_true: ArrayLike,
+        margin: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        hess_floor: HessFloor = None,
+        hess_scale: float = 1.0,
+        n_jobs: int | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        r"""Exact gradient and hessian diagonal of ``w FL`` with respect to the margins, then the hessian policy.
+
+        In the signed margin (``q = 1 - p_t``, ``l = \log p_t``, ``a = a_y``):
+
+        .. math::
+
+            \frac{\partial FL}{\partial u} = a\,q^\gamma(\gamma\,p_t\,l - q), \qquad
+            \frac{\partial^2 FL}{\partial u^2} = a\,q^\gamma p_t\bigl(q(1 + 2\gamma) + \gamma\,l\,(q - \gamma\,p_t)\bigr)
+
+        (sigmoid: ``dz = s du``, ``s = 2y - 1``; softmax: the other classes follow
+        from ``r_k = p_k / q``, see :func:`boostfocal.softmax_focal_grad_hess`).
+
+        Parameters
+        ----------
+        y_true, margin, sample_weight
+            As in :meth:`loss`.
+        hess_floor : None, "curvature" or float, default=None
+            None: the exact hessian (negative for badly misclassified rows when
+            gamma > 0). ``"curvature"``: ``max(h, w a q^\gamma c_CE, 10^{-16} w)`` with
+            the cross-entropy curvature ``c_CE`` (``p (1 - p)``, softmax ``p_k (1 - p_k)``),
+            which leaves cross-entropy untouched (gamma = 0) wherever it does not underflow. A number f >= 0:
+            ``max(h, f w)``.
+        hess_scale : float, default=1.0
+            Factor applied to the hessian (and to the curvature floor) before the
+            absolute floor: the library's softmax factor (2 for XGBoost,
+            ``K / (K - 1)`` for LightGBM).
+        n_jobs : int or None
+            Threads of the numba backend (None: numba's setting).
+
+        Returns
+        -------
+        grad, hess : ndarray of the shape of ``margin``, float64
+        """
+        loss, y, z, w, cw = self.prepare(y_true, margin, sample_weight)
+        floor, curvature = check_hess_policy(hess_floor, allow_none=True)
+        if not (isinstance(hess_scale, numbers.Real) and np.isfinite(hess_scale) and hess_scale > 0):
+            raise ValueError(f"hess_scale must be a finite number > 0, got {hess_scale!r}")
+        return loss.grad_hess_prepared(
+            y, z, w, cw, hess_floor=floor, curvature_floor=curvature, hess_scale=float(hess_scale), n_jobs=n_jobs
+        )
+
+    def grad_hess_prepared(
+        self,
+        y: NDArray,
+        z: NDArray[np.floating],
+        w: FloatArray | None,
+        cw: FloatArray | None,
+        *,
+        hess_floor: float | None,
+        curvature_floor: bool | str,
+        hess_scale: float = 1.0,
+        n_jobs: int | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Gradient / floored hessian of already validated input (the adapters' per-round path)."""
+        assert self._link is not None
+        return _KERNELS[self._link.name][1](
+            y, z, self._gamma, cw, w,
+            hess_scale=hess_scale, hess_floor=hess_floor, curvature_floor=curvature_floor, n_threads=n_jobs,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ starting margin
+    def initial_margin(
+        self, y_true: ArrayLike, sample_weight: ArrayLike | None = None, *, num_class: int | None = None
+    ) -> float | FloatArray:
+        r"""Constant margin minimising the weighted mean loss (the booster's starting point).
+
+        Sigmoid: :math:`z^* = \arg\min_z W_1 FL(z, 1) + W_0 FL(z, 0)`, ``W_c`` the
+        total weight (sample weight times ``a_c``) of class c (``log(W_1 / W_0)`` at
+        gamma = 0). Softmax: the vector ``z*`` (mean 0) with ``W_c \phi'(\pi_c) = \mu``
+        for every class, :math:`\phi(p) = -(1 - p)^\gamma \log p` (convex in p).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+        num_class : int, optional
+            K for a softmax loss that does not know it (a loss without link: None
+            means sigmoid).
+
+        Returns
+        -------
+        float (sigmoid) or ndarray of shape (K,) (softmax)
+
+        Raises
+        ------
+        ValueError
+            If a class has zero total weight: the minimiser is then infinite.
+        """
+        k = check_num_class(num_class) if num_class is not None else self._num_class
+        if self._link is None:
+            concrete = self.with_link("sigmoid") if k is None else self.with_link("softmax", k)
+            return concrete.initial_margin(y_true, sample_weight)
+        if self._link.name == "sigmoid":
+            if k is not None:
+                raise ValueError(f"num_class={k} was given for a sigmoid (binary) loss")
+            cw = self.class_weights()
+            pos = check_binary_labels(y_true)
+            w = check_sample_weight(sample_weight, pos.shape[0])
+            w_arr = np.ones(pos.shape[0]) if w is None else w
+            w1 = float(np.sum(w_arr[pos])) * (1.0 if cw is None else float(cw[1]))
+            w0 = float(np.sum(w_arr[~pos])) * (1.0 if cw is None else float(cw[0]))
+            if w1 <= 0 or w0 <= 0:
+                raise ValueError(
+                    "initial_margin needs both classes with positive total weight (sample_weight x alpha_t), "
+                    f"got weight {w0!r} for class 0 and {w1!r} for class 1: the minimising margin is infinite"
+                )
+            total = w0 + w1  # the minimiser depends on the class weights only through their ratio
+            return _kernels.binary_initial_margin((w0 / total, w1 / total), self._gamma)
+        if k is None:
+            raise ValueError("initial_margin of a softmax loss needs num_class")
+        cwk = self.class_weights(k)
+        y = check_softmax_labels(y_true, k)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        class_weight = np.bincount(y, weights=w, minlength=k).astype(np.float64)
+        if cwk is not None:
+            class_weight *= cwk
+        if np.any(class_weight <= 0):
+            c = int(np.flatnonzero(class_weight <= 0)[0])
+            raise ValueError(
+                f"initial_margin needs every class with positive total weight (sample_weight x alpha), "
+                f"class {c} has total weight {float(class_weight[c])!r}: the minimising margin is infinite"
+            )
+        return _kernels.softmax_initial_margin(class_weight / class_weight.sum(), self._gamma)
+
+    # ------------------------------------------------------------------ probabilities
+    def proba(self, margin: ArrayLike) -> FloatArray:
+        r"""Probabilities from margins: :math:`\sigma(z)` (n,) or :math:`\mathrm{softmax}(z)` (n, K)."""
+        loss, z = self._concrete(margin)
+        assert loss._link is not None
+        return loss._link.inverse(loss._link.check_margin(z))
+
+    def posterior(self, proba: ArrayLike) -> FloatArray:
+        r"""Posterior estimates from this loss's probabilities (:func:`boostfocal.focal_to_posterior`).
+
+        Sigmoid, ``p`` the probability of class 1:
+        :math:`\eta = a_0|\phi'(1-p)| / (a_0|\phi'(1-p)| + a_1|\phi'(p)|)`; softmax:
+        :math:`\eta_c \propto 1 / (a_c|\phi'(p_c)|)`.
+        """
+        from .calibration import posterior_from_weights
+
+        p = np.asarray(proba)
+        if self._link is not None and self._link.name == "sigmoid" and p.ndim != 1:
+            raise ValueError(f"proba must have shape (n_samples,) for the sigmoid link, got {p.shape}")
+        if self._link is not None and self._link.name == "softmax" and p.ndim != 2:
+            raise ValueError(f"proba must have shape (n_samples, n_classes) for the softmax link, got {p.shape}")
+        if p.ndim == 1 and isinstance(self._alpha, np.ndarray) and self._link is None:
+            raise ValueError(f"proba is 1-D (binary) but alpha is a per-class sequence {self._alpha.tolist()!r}")
+        cw = self.class_weights(None if p.ndim != 2 else p.shape[1])
+        return posterior_from_weights(p, self._gamma, cw)
+
+    # ------------------------------------------------------------------ records
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-serialisable record of this loss (what both libraries store in their models).
+
+        ``{"loss": "focal", "format": 1, "link": ..., "gamma": ..., "alpha": ...,
+        "class_weights": ..., "num_class": ...}``; ``class_weights`` is derived
+        (the vector the kernels use) and ignored by :meth:`from_dict`.
+        """
+        cw = self._alpha if isinstance(self._alpha, np.ndarray) else None
+        if cw is None and self._alpha is not None and self._num_class is not None:
+            cw = np.full(self._num_class, self._alpha)
+        return {
+            "loss": "focal",
+            "format": _RECORD_FORMAT,
+            "link": None if self._link is None else self._link.name,
+            "gamma": self._gamma,
+            "alpha": self.alpha,
+            "class_weights": None if cw is None else [float(v) for v in cw],
+            "num_class": self._num_class,
+        }
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> FocalLoss:
+        """Rebuild a loss from :meth:`to_dict` (extra keys of a model record are ignored).
+
+        Also reads the records of boostfocal 0.1 (``{"objective": "focal", "num_class": 1, ...}``
+        from LightGBM models, ``{"loss": "focal", "classes": [...], ...}`` from the estimators).
+        """
+        if not isinstance(record, Mapping):
+            raise TypeError(f"record must be a mapping, got {type(record).__name__}")
+        kind = record.get("loss", record.get("objective"))
+        if kind != "focal":
+            raise ValueError(f"not a focal-loss record: 'loss' is {kind!r}")
+        if "format" in record:
+            if record["format"] != _RECORD_FORMAT:
+                raise ValueError(f"unknown focal-loss record format {record['format']!r}")
+            return cls(
+                gamma=record["gamma"], alpha=record.get("alpha"), link=record.get("link"),
+                num_class=record.get("num_class"),
+            )  # fmt: skip
+        # 0.1 records: the number of classes says the link
+        k = record.get("num_class")
+        if k is None and "classes" in record:
+            k = len(record["classes"])
+        if k is None or int(k) <= 2:
+            return cls(gamma=record["gamma"], alpha=record.get("alpha"), link="sigmoid")
+        return cls(gamma=record["gamma"], alpha=record.get("alpha"), link="softmax", num_class=int(k))
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool))

@@ -1,0 +1,104 @@
+r"""What differs between XGBoost and LightGBM, in one place (numpy only: no library is imported here).
+
+A :class:`LibraryProfile` says, for one library,
+
+* the word it uses for raw scores (in error messages);
+* its native softmax hessian rule, which the focal objective follows so that
+  ``gamma = 0`` reproduces the native multiclass model: the factor applied to the
+  exact focal diagonal (``hess_scale``) and the curvature the default hessian floor
+  uses (see :mod:`boostfocal._kernels`);
+* where the focal record (:meth:`boostfocal.FocalLoss.to_dict` plus the fit's
+  facts) is stored in a saved model.
+
+Native softmax hessians
+-----------------------
+============================  ==============================  =====================
+library                       native diagonal hessian         focal objective
+============================  ==============================  =====================
+XGBoost <= 3.2                ``max(2 p_k (1 - p_k) w, eps)``  ``2 x exact``, floor ``2 w a q^g p_k (1 - p_k)``
+XGBoost > 3.2 (PR #12537)     ``|p_k - [k = y]| w``           ``exact``, floor ``w a q^g |p_k - [k = y]|``
+LightGBM 4.x                  ``K/(K-1) p_k (1 - p_k) w``     ``K/(K-1) x exact``, floor likewise
+============================  ==============================  =====================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._loss import FocalLoss
+
+__all__ = ["LibraryProfile", "LIGHTGBM", "xgboost_profile", "make_record", "read_record", "RECORD_KEY"]
+
+#: Key (XGBoost booster attribute) / tag (LightGBM model text) of the focal record.
+RECORD_KEY = "boostfocal"
+
+
+@dataclass(frozen=True)
+class LibraryProfile:
+    """The per-library conventions the adapters and estimators read (one instance per library)."""
+
+    name: str
+    #: The library's word for raw scores, in error messages.
+    scores: str
+    #: ``"2p(1-p)"``, ``"|p-y|"`` or ``"K/(K-1)p(1-p)"``: the native softmax hessian.
+    softmax_rule: str
+    #: Where the focal record lives in a saved model.
+    record_location: str
+
+    def softmax_hess_scale(self, n_classes: int) -> float:
+        """The factor applied to the exact focal hessian diagonal for ``n_classes`` classes."""
+        if self.softmax_rule == "2p(1-p)":
+            return 2.0
+        if self.softmax_rule == "K/(K-1)p(1-p)":
+            return n_classes / (n_classes - 1.0)
+        return 1.0
+
+    @property
+    def softmax_curvature(self) -> bool | str:
+        """The curvature of the default floor for softmax: cross-entropy's, or ``"abs_residual"``."""
+        return "abs_residual" if self.softmax_rule == "|p-y|" else True
+
+    def hessian_rule(self, link: str, n_classes: int | None) -> tuple[float, bool | str]:
+        """``(hess_scale, curvature floor kind)`` of the focal objective for a link (sigmoid: 1, CE curvature)."""
+        if link == "softmax":
+            assert n_classes is not None
+            return self.softmax_hess_scale(n_classes), self.softmax_curvature
+        return 1.0, True
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def xgboost_profile(version: str) -> LibraryProfile:
+    """The XGBoost profile for an installed version (the softmax rule changed after 3.2)."""
+    rule = "|p-y|" if _version_tuple(version) >= (3, 3) else "2p(1-p)"
+    return LibraryProfile(
+        name=f"xgboost {version}", scores="margins", softmax_rule=rule,
+        record_location=f"booster attribute {RECORD_KEY!r} (JSON)",
+    )  # fmt: skip
+
+
+LIGHTGBM = LibraryProfile(
+    name="lightgbm",
+    scores="predictions",
+    softmax_rule="K/(K-1)p(1-p)",
+    record_location="the '[data: boostfocal:{...}]' parameter line of the model text",
+)
+
+
+def make_record(loss: FocalLoss, **facts: Any) -> dict[str, Any]:
+    """The record saved with a model: ``loss.to_dict()`` plus the facts of the fit (JSON values)."""
+    record = loss.to_dict()
+    for key in facts:
+        if key in record:
+            raise ValueError(f"record fact {key!r} would overwrite a loss field")
+    record.update(facts)
+    return record
+
+
+def read_record(record: dict[str, Any]) -> tuple[FocalLoss, dict[str, Any]]:
+    """``(loss, record)`` from a saved record (this format or boostfocal 0.1's)."""
+    return FocalLoss.from_dict(record), record
