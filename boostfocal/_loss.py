@@ -251,6 +251,13 @@ class FocalLoss:
         """
         if self._link is not None:
             self._link.check_shape(margin)
+            if self._link.name != "softmax":
+                return self
+            k = int(margin.shape[1])
+            if self._num_class is None:
+                return FocalLoss(gamma=self._gamma, alpha=self.alpha, link="softmax", num_class=k)
+            if self._num_class != k:
+                raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class}")
             return self
         link = link_for_margin(margin, scores)
         if link.name == "sigmoid":

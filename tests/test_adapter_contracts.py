@@ -1,0 +1,181 @@
+"""Contracts both library adapters keep, parametrised over XGBoost and LightGBM (issue 12).
+
+Each library is described once in ``LIBRARIES`` (how to train natively and with the
+focal objective, how to read raw margins); every test runs for both.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from boostfocal import FocalLoss
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+from sklearn.datasets import make_classification  # noqa: E402
+
+import boostfocal.lightgbm as bl  # noqa: E402
+import boostfocal.xgboost as bx  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    module: Any
+
+    def call(self, obj: Any, y: np.ndarray, z: np.ndarray, w: np.ndarray | None = None) -> Any:
+        """The sklearn-style call of an objective or metric (labels, scores, weights)."""
+        if self.name == "xgboost":
+            return obj(y, z, sample_weight=w)
+        return obj(y, z, w)
+
+    def native_and_focal(self, X: np.ndarray, y: np.ndarray, k: int, rounds: int) -> tuple[np.ndarray, np.ndarray]:
+        """Raw margins of the native model and of ``focal_objective(gamma=0)`` at default settings."""
+        if self.name == "xgboost":
+            d = xgb.DMatrix(X, label=y)
+            params = {"max_depth": 3, "eta": 0.3, "nthread": 1, **({"num_class": k} if k > 2 else {})}
+            params = bx.focal_params(params, y_true=d, gamma=0.0)
+            native = xgb.train(params, d, rounds)
+            focal = xgb.train(params, d, rounds, obj=bx.focal_objective(gamma=0.0))
+            return native.predict(d, output_margin=True), focal.predict(d, output_margin=True)
+        params = {"num_leaves": 7, "learning_rate": 0.3, "verbose": -1, "num_threads": 1, "deterministic": True}
+        params["boost_from_average"] = False  # a callable objective boosts from 0: start the native one there too
+        params.update({"objective": "multiclass", "num_class": k} if k > 2 else {"objective": "binary"})
+        native = lgb.train(params, lgb.Dataset(X, y), rounds)
+        focal = lgb.train({**params, "objective": bl.focal_objective(gamma=0.0)}, lgb.Dataset(X, y), rounds)
+        return native.predict(X, raw_score=True), focal.predict(X, raw_score=True)
+
+    def softmax_rule(self) -> str:
+        return self.module.PROFILE.softmax_rule
+
+
+LIBRARIES = [Library("xgboost", bx), Library("lightgbm", bl)]
+LIB_IDS = [lib.name for lib in LIBRARIES]
+
+
+def _scores(k: int, n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    if k == 2:
+        return rng.integers(0, 2, n).astype(float), rng.standard_normal(n) * 3
+    return rng.integers(0, k, n).astype(float), rng.standard_normal((n, k)) * 3
+
+
+# ---------------------------------------------------------------- native parity at any length
+@pytest.mark.parametrize("k", [2, 4], ids=["binary", "softmax4"])
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_gamma_zero_equals_the_native_objective_after_300_rounds(lib, k):
+    """Default settings (hess_floor='curvature'): cross-entropy curvature is never changed by the floor."""
+    X, y = make_classification(
+        n_samples=600, n_features=6, n_informative=5, n_redundant=0, n_classes=k, class_sep=3.0, random_state=0
+    )
+    native, focal = lib.native_and_focal(X, y, k, rounds=300)
+    diff = float(np.max(np.abs(native - focal)))
+    assert np.max(np.abs(native)) > 5.0  # a separable set: confidently fitted rows, where a floor would bite
+    assert diff < 1e-4, f"{lib.name} (softmax rule {lib.softmax_rule()!r}): max |raw score difference| {diff}"
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_absolute_floor_of_0_1_is_still_available(lib):
+    """hess_floor=1e-6 is the 0.1 policy ``max(h, 1e-6 w)`` (it differs from the default only where it binds)."""
+    y, z = _scores(2)
+    z[:5] = 30.0  # confidently fitted rows: p (1 - p) ~ 1e-13 < 1e-6
+    y[:5] = 1.0
+    _, h_default = lib.call(lib.module.focal_objective(gamma=0.0), y, z)
+    _, h_abs = lib.call(lib.module.focal_objective(gamma=0.0, hess_floor=1e-6), y, z)
+    np.testing.assert_array_equal(h_abs, np.maximum(h_default, 1e-6))
+    assert np.all(h_default[:5] < 1e-12)
+
+
+# ---------------------------------------------------------------- one loss, two spellings
+@pytest.mark.parametrize("k", [2, 3], ids=["binary", "softmax3"])
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_loss_argument_equals_gamma_alpha(lib, k):
+    alpha = 0.25 if k == 2 else [0.5, 1.0, 2.0]
+    y, z = _scores(k)
+    w = np.random.default_rng(1).random(len(y)) + 0.5
+    by_params = lib.call(lib.module.focal_objective(gamma=2.0, alpha=alpha), y, z, w)
+    link = "sigmoid" if k == 2 else "softmax"
+    by_loss = lib.call(lib.module.focal_objective(loss=FocalLoss(gamma=2.0, alpha=alpha, link=link)), y, z, w)
+    for a, b in zip(by_params, by_loss, strict=True):
+        np.testing.assert_array_equal(a, b)
+    m1 = lib.call(lib.module.focal_metric(gamma=2.0, alpha=alpha), y, z, w)
+    m2 = lib.call(lib.module.focal_metric(loss=FocalLoss(gamma=2.0, alpha=alpha, link=link)), y, z, w)
+    assert m1 == m2
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_metric_is_the_weighted_mean_loss_and_lower_is_better(lib):
+    y, z = _scores(2)
+    w = np.random.default_rng(2).random(len(y))
+    loss = FocalLoss(gamma=2.0, alpha=0.25)
+    out = lib.call(lib.module.focal_metric(loss=loss), y, z, w)
+    value = out if lib.name == "xgboost" else out[1]
+    assert value == pytest.approx(loss.mean(y, z, w), rel=1e-12)
+    if lib.name == "lightgbm":
+        assert out[2] is False  # is_higher_better
+    better = lib.call(lib.module.focal_metric(loss=loss), y, np.where(y == 1, 5.0, -5.0), w)
+    assert (better if lib.name == "xgboost" else better[1]) < value
+
+
+# ---------------------------------------------------------------- objects
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_objective_and_metric_pickle_with_their_loss(lib):
+    y, z = _scores(3)
+    obj = lib.module.focal_objective(loss=FocalLoss(gamma=1.5, alpha=[1.0, 2.0, 3.0], link="softmax"), n_jobs=1)
+    metric = lib.module.focal_metric(gamma=1.5, alpha=[1.0, 2.0, 3.0])
+    g, h = lib.call(obj, y, z)  # fills the label cache, which is not pickled
+    obj2 = pickle.loads(pickle.dumps(obj))
+    assert obj2.loss == obj.loss and obj2.hess_floor == obj.hess_floor and obj2._cache == ()
+    for a, b in zip(lib.call(obj2, y, z), (g, h), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert lib.call(pickle.loads(pickle.dumps(metric)), y, z) == lib.call(metric, y, z)
+    assert "FocalLoss(gamma=1.5" in repr(obj)
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_label_cache_follows_changed_labels_and_weights(lib):
+    obj = lib.module.focal_objective(gamma=2.0, alpha=0.25)
+    y, z = _scores(2)
+    g1, _ = lib.call(obj, y, z)
+    y2 = 1.0 - y
+    g2, _ = lib.call(obj, y2, z)
+    np.testing.assert_array_equal(g2, lib.call(lib.module.focal_objective(gamma=2.0, alpha=0.25), y2, z)[0])
+    assert not np.array_equal(g1, g2)
+    w = np.full(len(y), 2.0)
+    g3, _ = lib.call(obj, y2, z, w)
+    np.testing.assert_allclose(g3, 2.0 * g2, rtol=1e-15)
+    bad = y2.copy()
+    bad[0] = 2.0
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        lib.call(obj, bad, z)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"gamma": -1.0}, ValueError, "gamma must be a finite number >= 0"),
+        ({"alpha": 1.5}, ValueError, r"alpha must be in \[0, 1\].*1\.5"),
+        ({"alpha": -0.1}, ValueError, r"alpha must be in \[0, 1\]"),
+        ({"hess_floor": "clip"}, ValueError, "hess_floor must be 'curvature' or a finite number >= 0, got 'clip'"),
+        ({"hess_floor": -1e-6}, ValueError, "hess_floor must be a finite number >= 0"),
+        ({"loss": 2.0}, TypeError, "loss must be a boostfocal.FocalLoss"),
+        ({"loss": FocalLoss(gamma=1.0), "gamma": 3.0}, TypeError, "either loss or gamma / alpha"),
+    ],
+)
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_bad_parameters_fail_at_construction(lib, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        lib.module.focal_objective(**kwargs)
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_a_loss_with_a_fixed_link_refuses_other_margins(lib):
+    y, z = _scores(3)
+    obj = lib.module.focal_objective(loss=FocalLoss(gamma=2.0, link="sigmoid"))
+    with pytest.raises(ValueError, match=r"margin must have shape \(n_samples,\) for binary focal loss"):
+        lib.call(obj, y, z)

@@ -1,0 +1,288 @@
+"""Contracts every FocalLoss configuration keeps, under both backends (in the manner of sklearn's test_loss.py).
+
+A new loss variant inherits every test here by being listed in ``LOSS_INSTANCES``.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import mpmath
+import numpy as np
+import pytest
+
+import boostfocal
+from boostfocal import FocalLoss
+
+mpmath.mp.dps = 50
+
+K = 4
+LOSS_INSTANCES = [
+    FocalLoss(gamma=0.0),
+    FocalLoss(gamma=0.0, alpha=0.25),
+    FocalLoss(gamma=0.5),
+    FocalLoss(gamma=2.0, alpha=0.25),
+    FocalLoss(gamma=5.0, alpha=0.9),
+    FocalLoss(gamma=0.0, link="softmax", num_class=K),
+    FocalLoss(gamma=0.7, link="softmax", num_class=K),
+    FocalLoss(gamma=2.0, alpha=[0.5, 1.0, 2.0, 0.25], link="softmax", num_class=K),
+    FocalLoss(gamma=3.0, alpha=1.5, link="softmax", num_class=K),
+]
+IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
+
+
+# ``backend`` (numpy, and numba when installed) comes from conftest.py.
+
+
+def is_softmax(loss: FocalLoss) -> bool:
+    return loss.link is not None and loss.link.name == "softmax"
+
+
+def sample(loss: FocalLoss, n: int = 40, scale: float = 3.0, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    if is_softmax(loss):
+        return rng.integers(0, K, n), rng.standard_normal((n, K)) * scale
+    return rng.integers(0, 2, n), rng.standard_normal(n) * scale
+
+
+def fd(f, z: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """4th-order central difference of f, one margin column at a time (shifting every logit leaves softmax unchanged).
+
+    ``f`` maps margins to per-row values of the shape of ``z`` (or (n,) for a 1-D ``z``).
+    """
+    if z.ndim == 1:
+        return (-f(z + 2 * h) + 8 * f(z + h) - 8 * f(z - h) + f(z - 2 * h)) / (12 * h)
+    out = np.empty_like(z)
+    for k in range(z.shape[1]):
+        e = np.zeros_like(z)
+        e[:, k] = h
+        out[:, k] = (-f(z + 2 * e)[:, k] + 8 * f(z + e)[:, k] - 8 * f(z - e)[:, k] + f(z - 2 * e)[:, k]) / (12 * h)
+    return out
+
+
+def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
+    """Slow, obviously right oracle: -a_y (1 - p_t)^gamma log p_t in 50 digits."""
+    g = mpmath.mpf(loss.gamma)
+    cw = loss.class_weights(K if is_softmax(loss) else None)
+    a = mpmath.mpf(1) if cw is None else mpmath.mpf(float(cw[y]))
+    if is_softmax(loss):
+        zs = [mpmath.mpf(float(v)) for v in z]
+        p_t = mpmath.exp(zs[y]) / mpmath.fsum(mpmath.exp(v) for v in zs)
+    else:
+        p = 1 / (1 + mpmath.exp(-mpmath.mpf(float(z))))
+        p_t = p if y == 1 else 1 - p
+    return -a * (1 - p_t) ** g * mpmath.log(p_t)
+
+
+# ---------------------------------------------------------------- values and derivatives
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_loss_matches_the_mpmath_oracle(loss):
+    y, z = sample(loss, n=12, scale=6.0)
+    got = loss.loss(y, z)
+    ref = np.array([float(mp_loss(loss, int(yi), zi)) for yi, zi in zip(y, z, strict=True)])
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_gradient_is_the_derivative_of_the_loss(loss, backend):
+    y, z = sample(loss)
+    grad, _ = loss.grad_hess(y, z)
+    if is_softmax(loss):
+        num = fd(lambda m: np.repeat(loss.loss(y, m)[:, None], K, axis=1), z)
+    else:
+        num = fd(lambda m: loss.loss(y, m), z)
+    np.testing.assert_allclose(grad, num, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_hessian_is_the_derivative_of_the_gradient(loss, backend):
+    y, z = sample(loss)
+    _, hess = loss.grad_hess(y, z)  # exact (hess_floor=None)
+    num = fd(lambda m: loss.grad_hess(y, m)[0], z)
+    np.testing.assert_allclose(hess, num, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_ratio_to_cross_entropy_is_the_modulating_factor(loss):
+    """FL / CE = (1 - p_t)^gamma, with the same class weights."""
+    y, z = sample(loss, scale=2.0)
+    ce = FocalLoss(gamma=0.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
+    p = loss.proba(z)
+    p_t = p[np.arange(len(y)), y] if is_softmax(loss) else np.where(y == 1, p, 1 - p)
+    np.testing.assert_allclose(loss.loss(y, z) / ce.loss(y, z), (1 - p_t) ** loss.gamma, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_gamma_zero_gives_weighted_residual_and_ce_curvature(loss):
+    ce = FocalLoss(gamma=0.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
+    y, z = sample(loss)
+    grad, hess = ce.grad_hess(y, z)
+    p = ce.proba(z)
+    cw = ce.class_weights(K if is_softmax(loss) else None)
+    a = np.ones(len(y)) if cw is None else cw[y]
+    if is_softmax(loss):
+        onehot = np.eye(K)[y]
+        np.testing.assert_allclose(grad, a[:, None] * (p - onehot), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(hess, a[:, None] * p * (1 - p), rtol=1e-10, atol=1e-15)
+    else:
+        np.testing.assert_allclose(grad, a * (p - y), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(hess, a * p * (1 - p), rtol=1e-10, atol=1e-15)
+
+
+# ---------------------------------------------------------------- extremes and dtypes
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_finite_at_extreme_margins(loss, dtype, backend):
+    edges = np.array([-1e4, -745.0, -100.0, -37.0, 0.0, 37.0, 100.0, 745.0, 1e4])
+    if is_softmax(loss):
+        z = np.stack([np.roll(np.resize(edges, K), i) for i in range(len(edges))]).astype(dtype)
+        y = np.arange(len(edges)) % K
+    else:
+        z = np.concatenate([edges, edges]).astype(dtype)
+        y = np.repeat([0, 1], len(edges))
+    for value in (loss.loss(y, z), *loss.grad_hess(y, z), *loss.grad_hess(y, z, hess_floor="curvature")):
+        assert np.all(np.isfinite(value))
+    _, h = loss.grad_hess(y, z, hess_floor="curvature")
+    assert np.all(h > 0)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_float32_margins_give_the_float64_results(loss, backend):
+    y, z = sample(loss)
+    z32 = z.astype(np.float32)
+    for a, b in zip(loss.grad_hess(y, z32), loss.grad_hess(y, z32.astype(np.float64)), strict=True):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loss.loss(y, z32), loss.loss(y, z32.astype(np.float64)))
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_inputs_are_never_written(loss):
+    y, z = sample(loss)
+    z0, y0 = z.copy(), y.copy()
+    loss.grad_hess(y, z, hess_floor="curvature")
+    loss.loss(y, z)
+    np.testing.assert_array_equal(z, z0)
+    np.testing.assert_array_equal(y, y0)
+
+
+# ---------------------------------------------------------------- weights
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_integer_weights_equal_repeated_rows(loss, backend):
+    y, z = sample(loss, n=30)
+    w = np.random.default_rng(3).integers(0, 4, len(y)).astype(float)
+    rep = np.repeat(np.arange(len(y)), w.astype(int))
+    assert loss.mean(y, z, w) == pytest.approx(loss.mean(y[rep], z[rep]), rel=1e-12)
+    for policy in (None, "curvature", 1e-3):
+        g_w, h_w = loss.grad_hess(y, z, w, hess_floor=policy)
+        g_r, h_r = loss.grad_hess(y[rep], z[rep], hess_floor=policy)
+        sum_g = np.zeros_like(g_w)
+        sum_h = np.zeros_like(h_w)
+        np.add.at(sum_g, rep, g_r)
+        np.add.at(sum_h, rep, h_r)
+        np.testing.assert_allclose(g_w, sum_g, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(h_w[w > 0], sum_h[w > 0], rtol=1e-12, atol=1e-15)
+        assert np.all(h_w[w == 0] == 0)  # a row of weight 0 has no curvature, whatever the floor
+
+
+# ---------------------------------------------------------------- hessian policy
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_curvature_floor_keeps_cross_entropy_and_raises_only_where_needed(loss, backend):
+    y, z = sample(loss, n=400, scale=6.0)
+    _, exact = loss.grad_hess(y, z)
+    _, floored = loss.grad_hess(y, z, hess_floor="curvature")
+    assert np.all(floored >= exact) and np.all(floored > 0)
+    if loss.gamma == 0.0:
+        np.testing.assert_array_equal(floored, exact)  # cross-entropy curvature untouched, to the bit
+    else:
+        assert np.any(exact < 0)  # the sample reaches the region where the exact hessian is negative
+        easy = exact > floored * 0.999
+        assert np.mean(easy) > 0.3  # the floor leaves most rows alone
+
+
+# ---------------------------------------------------------------- starting margin and posterior
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_mean_gradient_is_zero_at_the_initial_margin(loss):
+    y, _ = sample(loss, n=200)
+    w = np.random.default_rng(5).random(len(y)) + 0.1
+    z0 = loss.initial_margin(y, w)
+    z = np.tile(z0, (len(y), 1)) if is_softmax(loss) else np.full(len(y), z0)
+    grad, _ = loss.grad_hess(y, z, w)
+    assert np.all(np.abs(grad.sum(axis=0)) <= 1e-9 * w.sum())
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_posterior_inverts_the_focal_minimiser(loss):
+    """The focal-optimal probability for posterior eta maps back to eta."""
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        if is_softmax(loss):
+            eta = rng.dirichlet(np.ones(K))
+            z0 = loss.initial_margin(np.arange(K), eta)
+            back = loss.posterior(loss.proba(z0[None, :]))[0]
+        else:
+            e = rng.uniform(0.02, 0.98)
+            eta = np.array(e)
+            z0 = loss.initial_margin(np.array([1, 0]), np.array([e, 1 - e]))
+            back = loss.posterior(loss.proba(np.array([z0])))[0]
+        np.testing.assert_allclose(back, eta, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------- the object itself
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_record_pickle_equality_and_immutability(loss):
+    again = FocalLoss.from_dict(loss.to_dict())
+    assert again == loss and hash(again) == hash(loss)
+    assert pickle.loads(pickle.dumps(loss)) == loss
+    import json
+
+    assert FocalLoss.from_dict(json.loads(json.dumps(loss.to_dict()))) == loss
+    with pytest.raises(AttributeError, match="immutable"):
+        loss.gamma = 1.0  # type: ignore[misc]
+    other = FocalLoss(gamma=loss.gamma + 1.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
+    assert other != loss
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+def test_wrappers_and_the_loss_agree_to_the_bit(loss):
+    y, z = sample(loss)
+    if is_softmax(loss):
+        kw = {"gamma": loss.gamma, "alpha": loss.alpha}
+        pairs = [
+            (boostfocal.softmax_focal_loss(y, z, **kw), loss.loss(y, z)),
+            *zip(boostfocal.softmax_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
+        ]
+    else:
+        kw = {"gamma": loss.gamma, "alpha": loss.alpha}
+        pairs = [
+            (boostfocal.binary_focal_loss(y, z, **kw), loss.loss(y, z)),
+            *zip(boostfocal.binary_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
+        ]
+    for a, b in pairs:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"gamma": -1.0}, ValueError, r"gamma must be a finite number >= 0, got -1.0"),
+        ({"alpha": 1.5}, ValueError, r"alpha must be in \[0, 1\].*1\.5"),
+        ({"alpha": 1.5, "link": None}, ValueError, r"alpha must be in \[0, 1\].*1\.5"),
+        ({"alpha": [1.0, -1.0], "link": "softmax"}, ValueError, "alpha must hold finite weights >= 0"),
+        ({"alpha": [1.0, 2.0], "link": "softmax", "num_class": 3}, ValueError, "one weight per class"),
+        ({"link": "probit"}, ValueError, r"link must be one of \['sigmoid', 'softmax'\], got 'probit'"),
+        ({"link": "softmax", "num_class": 1}, ValueError, "num_class must be None .* integer >= 2, got 1"),
+        ({"link": "sigmoid", "num_class": 3}, ValueError, "num_class must be None or 2 for the sigmoid link"),
+    ],
+)
+def test_bad_parameters_are_refused_at_construction(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        FocalLoss(**kwargs)
+
+
+def test_bad_hessian_policy_is_refused_before_any_work():
+    loss = FocalLoss(gamma=2.0)
+    with pytest.raises(ValueError, match="hess_floor must be 'curvature' or a finite number >= 0, got 'clip'"):
+        loss.grad_hess([0, 1], [0.0, 1.0], hess_floor="clip")
+    with pytest.raises(ValueError, match="hess_floor must be a finite number >= 0, got -1"):
+        loss.grad_hess([0, 1], [0.0, 1.0], hess_floor=-1)
