@@ -63,7 +63,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import xgboost as xgb
 from scipy.special import expit
 
@@ -87,8 +86,15 @@ DATASETS: dict[str, dict[str, Any]] = {
 }
 
 METHOD_ORDER = (
-    "log loss", "class-weighted log loss", "boostfocal focal", "LightGBM log loss", "LightGBM class-weighted",
-    "LightGBM boostfocal focal", "CatBoost log loss", "CatBoost Focal", "imbalance-xgboost focal",
+    "log loss",
+    "class-weighted log loss",
+    "boostfocal focal",
+    "LightGBM log loss",
+    "LightGBM class-weighted",
+    "LightGBM boostfocal focal",
+    "CatBoost log loss",
+    "CatBoost Focal",
+    "imbalance-xgboost focal",
 )
 METRICS = ("ap", "roc_auc", "recall_at_p", "brier")
 
@@ -197,15 +203,21 @@ def split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 # ---------------------------------------------------------------- models
 def _tree_params(n_jobs: int, seed: int) -> dict[str, Any]:
     return {
-        "max_depth": MAX_DEPTH, "eta": LEARNING_RATE, "reg_lambda": 1.0, "tree_method": "hist",
-        "nthread": n_jobs, "seed": seed, "max_cat_to_onehot": 1, "verbosity": 0,
+        "max_depth": MAX_DEPTH,
+        "eta": LEARNING_RATE,
+        "reg_lambda": 1.0,
+        "tree_method": "hist",
+        "nthread": n_jobs,
+        "seed": seed,
+        "max_cat_to_onehot": 1,
+        "verbosity": 0,
     }
 
 
 class Runner:
     """Fits every method on one data set's fixed splits."""
 
-    def __init__(self, X, y, idx, *, multiclass: bool, n_jobs: int, seed: int, max_rounds: int, patience: int):  # type: ignore[no-untyped-def]
+    def __init__(self, X, y, idx, *, multiclass: bool, n_jobs: int, seed: int, max_rounds: int, patience: int):
         self.tr, self.va, self.te = idx
         self.X, self.y = X, y
         self.multiclass = multiclass
@@ -219,20 +231,26 @@ class Runner:
         self.pos_weight = counts[0] / counts[1] if not multiclass else None
 
     # --- XGBoost helpers
-    def _dm(self, X, y=None, w=None):  # type: ignore[no-untyped-def]
+    def _dm(self, X, y=None, w=None):
         return xgb.DMatrix(X, label=y, weight=w, enable_categorical=True, nthread=self.n_jobs)
 
-    def _train(self, params, w_tr=None, w_va=None, obj=None, metric=None):  # type: ignore[no-untyped-def]
+    def _train(self, params, w_tr=None, w_va=None, obj=None, metric=None):
         dtr = self._dm(self.X_tr, self.y_tr, w_tr)
         dva = self._dm(self.X_va, self.y_va, w_va)
         booster = xgb.train(
-            params, dtr, self.max_rounds, evals=[(dva, "valid")], obj=obj, custom_metric=metric,
-            early_stopping_rounds=self.patience, verbose_eval=False,
+            params,
+            dtr,
+            self.max_rounds,
+            evals=[(dva, "valid")],
+            obj=obj,
+            custom_metric=metric,
+            early_stopping_rounds=self.patience,
+            verbose_eval=False,
         )
         rng = (0, booster.best_iteration + 1)
         return booster, rng
 
-    def _predict(self, booster, X, rng, margin=False):  # type: ignore[no-untyped-def]
+    def _predict(self, booster, X, rng, margin=False):
         return booster.predict(self._dm(X), iteration_range=rng, output_margin=margin).astype(np.float64)
 
     def _native_params(self) -> dict[str, Any]:
@@ -243,7 +261,7 @@ class Runner:
             p.update(objective="binary:logistic", eval_metric="logloss")
         return p
 
-    def log_loss(self, t: float | None = None):  # type: ignore[no-untyped-def]
+    def log_loss(self, t: float | None = None):
         """Native log loss; with ``t``, class weights ``w^t`` (binary) / balanced^t (multiclass)."""
         if t is None:
             w_tr = w_va = None
@@ -262,10 +280,12 @@ class Runner:
         booster, rng = self._train(self._native_params(), w_tr, w_va)
         return config, self._predict(booster, self.X_va, rng), self._predict(booster, self.X_te, rng), to_post, rng[1]
 
-    def focal(self, gamma: float, alpha: Any):  # type: ignore[no-untyped-def]
+    def focal(self, gamma: float, alpha: Any):
         base = _tree_params(self.n_jobs, self.seed)
         base["disable_default_eval_metric"] = 1
-        params = focal_params(base, y_true=self.y_tr, gamma=gamma, alpha=alpha, num_class=self.k if self.multiclass else None)
+        params = focal_params(
+            base, y_true=self.y_tr, gamma=gamma, alpha=alpha, num_class=self.k if self.multiclass else None
+        )
         booster, rng = self._train(
             params, obj=focal_objective(gamma=gamma, alpha=alpha), metric=focal_metric(gamma=gamma, alpha=alpha)
         )
@@ -277,7 +297,7 @@ class Runner:
         config = f"gamma={gamma:g}, alpha={a_txt}"
         return config, self._predict(booster, self.X_va, rng), self._predict(booster, self.X_te, rng), to_post, rng[1]
 
-    def imxgb_focal(self, gamma: float):  # type: ignore[no-untyped-def]
+    def imxgb_focal(self, gamma: float):
         from imxgboost.focal_loss import Focal_Binary_Loss
 
         params = _tree_params(self.n_jobs, self.seed)  # as imbalance-xgboost: no objective, margins out
@@ -293,11 +313,17 @@ class Runner:
     # --- LightGBM (same depth, learning rate, L2 penalty, rounds and patience)
     def _lgb_params(self) -> dict[str, Any]:
         return {
-            "max_depth": MAX_DEPTH, "num_leaves": 2**MAX_DEPTH, "learning_rate": LEARNING_RATE, "reg_lambda": 1.0,
-            "num_threads": self.n_jobs, "seed": self.seed, "verbose": -1, "deterministic": True,
+            "max_depth": MAX_DEPTH,
+            "num_leaves": 2**MAX_DEPTH,
+            "learning_rate": LEARNING_RATE,
+            "reg_lambda": 1.0,
+            "num_threads": self.n_jobs,
+            "seed": self.seed,
+            "verbose": -1,
+            "deterministic": True,
         }
 
-    def _lgb_train(self, params, w_tr=None, w_va=None, z0=None, feval=None):  # type: ignore[no-untyped-def]
+    def _lgb_train(self, params, w_tr=None, w_va=None, z0=None, feval=None):
         import lightgbm as lgb
 
         init_tr = init_va = None
@@ -308,12 +334,16 @@ class Runner:
         dtr = lgb.Dataset(self.X_tr, self.y_tr, weight=w_tr, init_score=init_tr)
         dva = lgb.Dataset(self.X_va, self.y_va, weight=w_va, init_score=init_va, reference=dtr)
         booster = lgb.train(
-            params, dtr, num_boost_round=self.max_rounds, valid_sets=[dva], feval=feval,
+            params,
+            dtr,
+            num_boost_round=self.max_rounds,
+            valid_sets=[dva],
+            feval=feval,
             callbacks=[lgb.early_stopping(self.patience, verbose=False)],
         )
         return booster, booster.best_iteration or self.max_rounds
 
-    def lgb_log_loss(self, t: float | None = None):  # type: ignore[no-untyped-def]
+    def lgb_log_loss(self, t: float | None = None):
         params = self._lgb_params()
         if self.multiclass:
             params.update(objective="multiclass", num_class=self.k, metric="multi_logloss")
@@ -338,7 +368,7 @@ class Runner:
         te = booster.predict(self.X_te, num_iteration=best).astype(np.float64)
         return config, va, te, to_post, best
 
-    def lgb_focal(self, gamma: float, alpha: Any):  # type: ignore[no-untyped-def]
+    def lgb_focal(self, gamma: float, alpha: Any):
         from boostfocal import initial_margin
         from boostfocal.lightgbm import embed_initial_margin
         from boostfocal.lightgbm import focal_metric as lgb_focal_metric
@@ -358,16 +388,16 @@ class Runner:
         to_post = lambda p: focal_to_posterior(p, gamma=gamma, alpha=alpha)  # noqa: E731
         return f"gamma={gamma:g}, alpha={a_txt}", va, te, to_post, best
 
-    def catboost_logloss(self):  # type: ignore[no-untyped-def]
+    def catboost_logloss(self):
         return self.catboost_focal(None, None)
 
-    def catboost_focal(self, gamma: float | None, alpha: float | None):  # type: ignore[no-untyped-def]
+    def catboost_focal(self, gamma: float | None, alpha: float | None):
         """CatBoost's built-in Focal loss; with gamma None, its Logloss."""
         from catboost import CatBoostClassifier, Pool
 
         cats = [c for c in self.X.columns if str(self.X[c].dtype) == "category"]
 
-        def pool(X, y=None):  # type: ignore[no-untyped-def]
+        def pool(X, y=None):
             Xc = X.copy()
             for c in cats:
                 Xc[c] = Xc[c].astype(str)
@@ -376,8 +406,13 @@ class Runner:
         clf = CatBoostClassifier(
             loss_function="Logloss" if gamma is None else f"Focal:focal_alpha={alpha};focal_gamma={gamma}",
             iterations=self.max_rounds,
-            learning_rate=LEARNING_RATE, depth=MAX_DEPTH, thread_count=self.n_jobs, random_seed=self.seed,
-            early_stopping_rounds=self.patience, verbose=False, allow_writing_files=False,
+            learning_rate=LEARNING_RATE,
+            depth=MAX_DEPTH,
+            thread_count=self.n_jobs,
+            random_seed=self.seed,
+            early_stopping_rounds=self.patience,
+            verbose=False,
+            allow_writing_files=False,
         )
         clf.fit(pool(self.X_tr, self.y_tr), eval_set=pool(self.X_va, self.y_va), use_best_model=True)
         va = clf.predict_proba(pool(self.X_va))[:, 1]
@@ -389,7 +424,7 @@ class Runner:
         return f"gamma={gamma:g}, alpha={alpha:g}", va, te, to_post, rounds
 
 
-def tune(runner: Runner, method: str, configs: list[tuple], fit, log) -> MethodResult:  # type: ignore[no-untyped-def]
+def tune(runner: Runner, method: str, configs: list[tuple], fit, log) -> MethodResult:
     """Fit every config, keep the one with the best validation AP."""
     best = None
     t0 = time.perf_counter()
@@ -413,7 +448,7 @@ def tune(runner: Runner, method: str, configs: list[tuple], fit, log) -> MethodR
     return MethodResult(method, config, p_te, posterior, ap, len(configs), seconds, rounds, raw_brier)
 
 
-def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, log) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, log) -> dict[str, Any]:
     spec = DATASETS[name]
     t0 = time.perf_counter()
     X, y_series = getattr(datasets, spec["loader"])()
@@ -424,8 +459,14 @@ def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, 
         X, y = X.iloc[keep].reset_index(drop=True), y[keep]
     idx = split(y, seed)
     runner = Runner(
-        X, y, idx, multiclass=multiclass, n_jobs=n_jobs, seed=seed,
-        max_rounds=30 if smoke else MAX_ROUNDS, patience=5 if smoke else PATIENCE,
+        X,
+        y,
+        idx,
+        multiclass=multiclass,
+        n_jobs=n_jobs,
+        seed=seed,
+        max_rounds=30 if smoke else MAX_ROUNDS,
+        patience=5 if smoke else PATIENCE,
     )
     gammas = (1.0, 2.0) if smoke else GAMMAS
     exps = (0.5, 1.0) if smoke else WEIGHT_EXPONENTS
@@ -453,7 +494,13 @@ def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, 
         if importlib.util.find_spec("catboost") is not None:
             results.append(tune(runner, "CatBoost log loss", [()], runner.catboost_logloss, log))
             results.append(
-                tune(runner, "CatBoost Focal", [(g, a) for g in gammas for a in CATBOOST_ALPHAS], runner.catboost_focal, log)
+                tune(
+                    runner,
+                    "CatBoost Focal",
+                    [(g, a) for g in gammas for a in CATBOOST_ALPHAS],
+                    runner.catboost_focal,
+                    log,
+                )
             )
         else:
             skipped.append("CatBoost Focal: catboost not installed (pip install catboost)")
@@ -474,14 +521,20 @@ def run_dataset(name: str, *, smoke: bool, n_boot: int, n_jobs: int, seed: int, 
         for m in METRICS:
             r.boot[m] = np.concatenate(boot[m])
             point[m] = float(est[m][0])
-            r.intervals[m] = tuple(np.nanpercentile(r.boot[m], [2.5, 97.5]).tolist())  # type: ignore[assignment]
+            r.intervals[m] = tuple(np.nanpercentile(r.boot[m], [2.5, 97.5]).tolist())
         r.estimates = point
     log(f"[{name}] done in {time.perf_counter() - t0:.0f} s")
     return {
-        "name": name, "title": spec["title"], "precision": spec["precision"], "n": len(y),
-        "n_test": len(runner.y_te), "positive_rate": float(np.mean(y == (y.max() if not multiclass else 0))),
-        "class_shares": np.bincount(y).astype(float) / len(y), "multiclass": multiclass,
-        "results": results, "skipped": skipped,
+        "name": name,
+        "title": spec["title"],
+        "precision": spec["precision"],
+        "n": len(y),
+        "n_test": len(runner.y_te),
+        "positive_rate": float(np.mean(y == (y.max() if not multiclass else 0))),
+        "class_shares": np.bincount(y).astype(float) / len(y),
+        "multiclass": multiclass,
+        "results": results,
+        "skipped": skipped,
     }
 
 
@@ -530,7 +583,8 @@ def write_markdown(
         f"Generated by `python benchmarks/quality.py{' --smoke' if smoke else ''} --n-jobs {n_jobs}` "
         f"in {elapsed / 60:.1f} min on "
         f"{platform.machine()} ({platform.python_version()}); "
-        + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + ".",
         "",
         "Setup: stratified 60/20/20 train/validation/test split (seed 0); XGBoost depth 4, learning rate 0.1, "
         "reg_lambda 1, at most 400 rounds, early stopping (patience 30) on each method's own validation loss; "
@@ -612,26 +666,44 @@ def plot(all_ds: list[dict[str, Any]], path: Path) -> None:
     colours = dict(
         zip(
             METHOD_ORDER,
-            ("tab:grey", "tab:orange", "tab:blue", "silver", "navajowhite", "tab:cyan", "tab:olive", "tab:green",
-             "tab:purple"),
+            (
+                "tab:grey",
+                "tab:orange",
+                "tab:blue",
+                "silver",
+                "navajowhite",
+                "tab:cyan",
+                "tab:olive",
+                "tab:green",
+                "tab:purple",
+            ),
+            strict=True,
         )
     )
     short = dict(
         zip(
             METHOD_ORDER,
-            ("XGB logloss", "XGB weighted", "XGB focal", "LGB logloss", "LGB weighted", "LGB focal",
-             "CB logloss", "CB Focal", "imb-xgb"),
+            (
+                "XGB logloss",
+                "XGB weighted",
+                "XGB focal",
+                "LGB logloss",
+                "LGB weighted",
+                "LGB focal",
+                "CB logloss",
+                "CB Focal",
+                "imb-xgb",
+            ),
+            strict=True,
         )
     )
-    for ax, ds in zip(axes[0], all_ds):
+    for ax, ds in zip(axes[0], all_ds, strict=True):
         rs = ds["results"]
         x = np.arange(len(rs))
         for i, r in enumerate(rs):  # points with intervals: no bars on a truncated axis
             lo, hi = r.intervals["ap"]
             est = r.estimates["ap"]
-            ax.errorbar(
-                i, est, yerr=[[est - lo], [hi - est]], fmt="o", color=colours.get(r.method, "k"), capsize=4
-            )
+            ax.errorbar(i, est, yerr=[[est - lo], [hi - est]], fmt="o", color=colours.get(r.method, "k"), capsize=4)
         ax.set_xticks(x, [short.get(r.method, r.method) for r in rs], fontsize=8, rotation=30)
         ax.set_xlim(-0.6, len(rs) - 0.4)
         ax.set_title(ds["title"], fontsize=10)
@@ -674,14 +746,24 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    all_ds = [run_dataset(n, smoke=args.smoke, n_boot=n_boot, n_jobs=args.n_jobs, seed=args.seed, log=log) for n in names]
+    all_ds = [
+        run_dataset(n, smoke=args.smoke, n_boot=n_boot, n_jobs=args.n_jobs, seed=args.seed, log=log) for n in names
+    ]
     elapsed = time.perf_counter() - t0
     png = out_dir / "quality_ap.png"
     plot(all_ds, png)
     md = out_dir / "quality.md"
     write_markdown(all_ds, md, smoke=args.smoke, n_boot=n_boot, elapsed=elapsed, png=png.name, n_jobs=args.n_jobs)
     summary = {
-        ds["name"]: {r.method: {"config": r.config, "raw_brier": r.raw_brier, **r.estimates, **{f"{m}_ci": r.intervals[m] for m in METRICS}} for r in ds["results"]}
+        ds["name"]: {
+            r.method: {
+                "config": r.config,
+                "raw_brier": r.raw_brier,
+                **r.estimates,
+                **{f"{m}_ci": r.intervals[m] for m in METRICS},
+            }
+            for r in ds["results"]
+        }
         for ds in all_ds
     }
     (out_dir / "quality.json").write_text(json.dumps(summary, indent=1))

@@ -205,10 +205,10 @@ def kernel_tables(cfg: Config, backends: list[str], ratios: dict[str, float]) ->
             ratio = med_ms(ts) / base
             binary.rows.append([np.dtype(dtype).name, name, f"{med_ms(ts):.1f}", f"{ratio:.2f}"])
             if name.startswith("boostfocal"):
-                ratios[f"kernel binary {np.dtype(dtype).name} {name[len('boostfocal focal '):]}"] = ratio
+                ratios[f"kernel binary {np.dtype(dtype).name} {name[len('boostfocal focal ') :]}"] = ratio
                 if dtype == np.float32:
                     binary.rows[-1][-1] += f" ({med_ms(ts) / base64:.2f} vs float64 math)"
-                    ratios[f"kernel binary float32 {name[len('boostfocal focal '):]} vs float64-math log loss"] = (
+                    ratios[f"kernel binary float32 {name[len('boostfocal focal ') :]} vs float64-math log loss"] = (
                         med_ms(ts) / base64
                     )
     binary.notes.append(
@@ -324,8 +324,11 @@ def goals_table(ratios: dict[str, float]) -> Table:
         keys = [k for k in ratios if k.startswith(f"kernel binary {dtype}") and k.endswith("numba")]
         row(f"binary kernel {dtype} (numba, gamma 2 / 1.5) <= 1.0 x numpy log loss", [ratios[k] for k in keys], 1.0)
     keys = [k for k in ratios if k.startswith("kernel binary float32") and k.endswith("numba vs float64-math log loss")]
-    row("binary kernel float32 (numba, gamma 2 / 1.5) <= 1.0 x numpy log loss computed in float64",
-        [ratios[k] for k in keys], 1.0)
+    row(
+        "binary kernel float32 (numba, gamma 2 / 1.5) <= 1.0 x numpy log loss computed in float64",
+        [ratios[k] for k in keys],
+        1.0,
+    )
     keys = [k for k in ratios if k.startswith("kernel softmax") and k.endswith("numba")]
     row("softmax kernel (numba, float32 / float64) <= 1.5 x numpy softmax CE", [ratios[k] for k in keys], 1.5)
     for ref, limit in (("native", 1.15), ("numpy custom", 1.05)):
@@ -334,8 +337,12 @@ def goals_table(ratios: dict[str, float]) -> Table:
         row(f"training, gamma 2, vs {ref} <= {limit} ({names})", [ratios[k] for k in keys], limit, "{:.3f}")
     if OBJECTIVE_EXTRA:
         names = ", ".join(OBJECTIVE_EXTRA)
-        row(f"objective's own extra time vs numpy custom objective, share of the fit <= 5 % ({names})",
-            [100 * v for v in OBJECTIVE_EXTRA.values()], 5.0, "{:.1f} %")
+        row(
+            f"objective's own extra time vs numpy custom objective, share of the fit <= 5 % ({names})",
+            [100 * v for v in OBJECTIVE_EXTRA.values()],
+            5.0,
+            "{:.1f} %",
+        )
     row("memory of one call <= 2 outputs + 1 n-buffer (3.00)", list(MEMORY.values()), 3.0)
     if STARTUP:
         row("cold start (first binary call, empty cache) < 3 s", [STARTUP["cold"]], 3.0)
@@ -405,7 +412,8 @@ def training_tables(cfg: Config, threads: int, ratios: dict[str, float]) -> list
         log(f"training data {task}: {rows:,} x {feats}")
         x, y = make_data(rows, feats, k, seed=2)
         table = Table(
-            f"Training: {task}, {rows:,} x {feats}" + ("" if k is None else f", K = {k}")
+            f"Training: {task}, {rows:,} x {feats}"
+            + ("" if k is None else f", K = {k}")
             + f", {rounds} rounds, {threads} threads (median of {cfg.train_repeats}, s)",
             ["library", "objective", "s / fit", "objective s / fit", "vs native", "vs numpy custom"],
         )
@@ -420,8 +428,10 @@ def training_tables(cfg: Config, threads: int, ratios: dict[str, float]) -> list
             native_p = {**base, "objective": "multi:softprob", "num_class": k}
             custom_p = {**base, "num_class": k, "disable_default_eval_metric": 1}
             logloss = DMatrixObjective(numpy_softmax_ce, softmax=True, factor=2.0)
-        objs = {"numpy log loss custom" if k is None else "numpy softmax CE custom": logloss,
-                "boostfocal focal gamma=2": bf_xgb.focal_objective(gamma=2.0, n_jobs=threads)}
+        objs = {
+            "numpy log loss custom" if k is None else "numpy softmax CE custom": logloss,
+            "boostfocal focal gamma=2": bf_xgb.focal_objective(gamma=2.0, n_jobs=threads),
+        }
         if k is None:  # gamma = 0 grows the same trees as log loss: the pure cost of the objective
             objs["boostfocal focal gamma=0"] = bf_xgb.focal_objective(gamma=0.0, n_jobs=threads)
         if k is None:
@@ -432,15 +442,15 @@ def training_tables(cfg: Config, threads: int, ratios: dict[str, float]) -> list
             except ImportError:
                 table.notes.append("imbalance-xgboost is not installed: its peer row is missing.")
         timers = {name: Timed(o) for name, o in objs.items()}
-        cands = {"native": lambda: xgb.train({**native_p, "base_score": 0.5} if k is None else native_p,
-                                              dtrain, rounds)}
+        native_xgb = {**native_p, "base_score": 0.5} if k is None else native_p
+        cands = {"native": lambda p=native_xgb, d=dtrain, r=rounds: xgb.train(p, d, r)}
         for name, t in timers.items():
-            cands[name] = lambda t=t: xgb.train(custom_p, dtrain, rounds, obj=t)
+            cands[name] = lambda t=t, p=custom_p, d=dtrain, r=rounds: xgb.train(p, d, r, obj=t)
         log(f"XGBoost {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
         xgb.train(native_p, dtrain, 1)  # untimed: builds the histogram index of the DMatrix
         times = interleaved(cands, cfg.train_repeats, warmup=0)
         _fill(table, "XGBoost", times, timers, cfg.train_repeats, ratios, task)
-        del dtrain
+        del dtrain, cands  # the candidates hold the DMatrix too
         # ---- LightGBM
         lbase = {"num_leaves": 31, "learning_rate": 0.1, "num_threads": threads, "max_bin": 255, "verbosity": -1}
         dset = lgb.Dataset(x, label=y, params={"max_bin": 255, "verbosity": -1}, free_raw_data=False)
@@ -459,9 +469,9 @@ def training_tables(cfg: Config, threads: int, ratios: dict[str, float]) -> list
         }
         if k is None:
             timers["boostfocal focal gamma=0"] = Timed(bf_lgb.focal_objective(gamma=0.0, n_jobs=threads))
-        cands = {"native": lambda: lgb.train(native_l, dset, rounds)}
+        cands = {"native": lambda p=native_l, d=dset, r=rounds: lgb.train(p, d, r)}
         for name, t in timers.items():
-            cands[name] = lambda t=t: lgb.train({**custom_l, "objective": t}, dset, rounds)
+            cands[name] = lambda t=t, p=custom_l, d=dset, r=rounds: lgb.train({**p, "objective": t}, d, r)
         log(f"LightGBM {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
         lgb.train(native_l, dset, 1)  # untimed warm-up
         times = interleaved(cands, cfg.train_repeats, warmup=0)
@@ -531,10 +541,13 @@ def bar_chart(ratios: dict[str, float], path: Path) -> None:
     from matplotlib.patches import Patch
 
     ax.legend(
-        handles=[Patch(color="tab:green", label="<= 1.05 x the reference"),
-                 Patch(color="tab:orange", label="> 1.05 x the reference")],
-        loc="lower right", fontsize=8,
-    )  # fmt: skip
+        handles=[
+            Patch(color="tab:green", label="<= 1.05 x the reference"),
+            Patch(color="tab:orange", label="> 1.05 x the reference"),
+        ],
+        loc="lower right",
+        fontsize=8,
+    )
     ax.set_xlabel("time ratio (lower is better; 1 = reference)")
     ax.set_title("boostfocal focal objective: cost relative to the reference")
     for i, v in enumerate(vals):
@@ -557,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     try:
-        import numba  # noqa: F401
+        import numba
 
         backends = ["numpy", "numba"]
     except ImportError:

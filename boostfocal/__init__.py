@@ -43,6 +43,7 @@ def __getattr__(name: str) -> object:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
+
 __all__ = [
     "CURVATURE_FLOOR",
     "DEFAULT_HESS_FLOOR",

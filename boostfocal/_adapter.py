@@ -74,7 +74,7 @@ class LabelCache:
             return False
         if not np.array_equal(y_raw, self.y_raw):
             return False
-        return w_raw is None or np.array_equal(w_raw, self.w_raw)
+        return w_raw is None or (self.w_raw is not None and np.array_equal(w_raw, self.w_raw))
 
 
 Prepared = tuple[FocalLoss, NDArray, "NDArray[np.float64] | None", "NDArray[np.float64] | None"]

@@ -224,7 +224,8 @@ def clip_hessian(
     The exact focal hessian is negative for badly misclassified samples; Newton
     boosters (XGBoost, LightGBM) need positive curvature: XGBoost sums the
     per-row hessians of a node as they are (negative ones included) and LightGBM
-    divides by the sum, so a negative sum gives a leaf that steps the wrong way. When ``hess`` already carries sample weights,
+    divides by the sum, so a negative sum gives a leaf that steps the wrong way. When
+    ``hess`` already carries sample weights,
     pass the same ``sample_weight`` so that the floor scales with them: a row
     of weight ``w`` then behaves like ``w`` copies of an unweighted row, and a
     row of weight 0 keeps hessian 0.

@@ -25,7 +25,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def _lgb_common(n_estimators: int, n_jobs: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _fit_xgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):  # type: ignore[no-untyped-def]
+def _fit_xgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):
     from xgboost import XGBClassifier
 
     clf = XGBClassifier(objective="binary:logistic", scale_pos_weight=weight, **_xgb_common(n_estimators, n_jobs, seed))
@@ -145,15 +146,16 @@ def _fit_xgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_job
     return clf.predict_proba(X_te)[:, 1]
 
 
-def _fit_lgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):  # type: ignore[no-untyped-def]
+def _fit_lgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):
     from lightgbm import LGBMClassifier
 
     clf = LGBMClassifier(objective="binary", scale_pos_weight=weight, **_lgb_common(n_estimators, n_jobs, seed))
     clf.fit(X_tr, y_tr)
-    return clf.predict_proba(X_te)[:, 1]
+    # typed as dense, sparse or a list of sparse matrices; probabilities are dense
+    return cast(np.ndarray, clf.predict_proba(X_te))[:, 1]
 
 
-def _fit_xgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):  # type: ignore[no-untyped-def]
+def _fit_xgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):
     from .sklearn_xgboost import FocalXGBClassifier
 
     clf = FocalXGBClassifier(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA, **_xgb_common(n_estimators, n_jobs, seed))
@@ -161,7 +163,7 @@ def _fit_xgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: in
     return clf.predict_proba(X_te)[:, 1]
 
 
-def _fit_lgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):  # type: ignore[no-untyped-def]
+def _fit_lgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):
     """FocalLGBMClassifier when this version has it, else lgb.train with the LightGBM adapter."""
     if _available("boostfocal.sklearn_lightgbm"):
         from .sklearn_lightgbm import FocalLGBMClassifier
@@ -214,10 +216,14 @@ def format_table(results: Sequence[Result]) -> str:
         rows.append([fmt.format(values[key]) for key, _, fmt in _COLUMNS])
     headers = [title for _, title, _ in _COLUMNS]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))]
+    lines = [
+        "  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    ]
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
-        lines.append("  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+        )
     return "\n".join(lines)
 
 
@@ -234,7 +240,10 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
     for r in results:
         prec, rec, _ = precision_recall_curve(y_true, r.proba)
         ax.plot(
-            rec, prec, linestyle=styles.get(r.loss, ":"), color=colours.get(r.library, None),
+            rec,
+            prec,
+            linestyle=styles.get(r.loss, ":"),
+            color=colours.get(r.library, None),
             label=f"{r.library} {r.loss} (AP {r.metrics['ap']:.3f})",
         )
     ax.axhline(y_true.mean(), color="grey", linewidth=0.8, label=f"no skill ({y_true.mean():.4f})")
@@ -251,7 +260,12 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
 
 # ---------------------------------------------------------------- main
 def run_demo(
-    *, out: str = DEFAULT_OUT, quick: bool = False, dataset: str = "auto", seed: int = 0, n_jobs: int = 1,
+    *,
+    out: str = DEFAULT_OUT,
+    quick: bool = False,
+    dataset: str = "auto",
+    seed: int = 0,
+    n_jobs: int = 1,
     n_estimators: int | None = None,
 ) -> list[Result]:
     from sklearn.model_selection import train_test_split
@@ -283,19 +297,21 @@ def run_demo(
         if not _available(library.lower()):
             skipped.append(f"{library}: not installed (pip install {library.lower()})")
             continue
-        plan.append((library, "log loss", lambda f=native: f(X_tr, y_tr, X_te, weight=1.0, **kw), lambda p: p))
+        plan.append((library, "log loss", partial(native, X_tr, y_tr, X_te, weight=1.0, **kw), lambda p: p))
         plan.append(
             (
-                library, "class-weighted log loss",
-                lambda f=native: f(X_tr, y_tr, X_te, weight=weight, **kw),
+                library,
+                "class-weighted log loss",
+                partial(native, X_tr, y_tr, X_te, weight=weight, **kw),
                 lambda p: focal_to_posterior(p, gamma=0.0, alpha=w_alpha),
             )
         )
         if _available(focal_module):
             plan.append(
                 (
-                    library, focal_name,
-                    lambda f=focal: f(X_tr, y_tr, X_te, **kw),
+                    library,
+                    focal_name,
+                    partial(focal, X_tr, y_tr, X_te, **kw),
                     lambda p: focal_to_posterior(p, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA),
                 )
             )
@@ -345,12 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=DEFAULT_OUT, help=f"PNG path for the PR curves (default: ./{DEFAULT_OUT})")
     demo.add_argument("--quick", action="store_true", help="stratified subsample and fewer rounds (seconds)")
     demo.add_argument(
-        "--dataset", choices=("auto", "fraud", "churn"), default="auto",
+        "--dataset",
+        choices=("auto", "fraud", "churn"),
+        default="auto",
         help="auto: credit-card fraud when installed, else Telco churn (default: auto)",
     )
     demo.add_argument("--seed", type=int, default=0, help="split and model seed (default: 0)")
     demo.add_argument(
-        "--n-jobs", type=int, default=1,
+        "--n-jobs",
+        type=int,
+        default=1,
         help="threads per model (default: 1; the whole demo takes about 25-45 s on 2 cores, and more "
         "threads slow it down badly when other processes share the cores)",
     )
@@ -367,10 +387,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"--n-estimators must be >= 1, got {args.n_estimators}")
         try:
             run_demo(
-                out=args.out, quick=args.quick, dataset=args.dataset, seed=args.seed, n_jobs=args.n_jobs,
+                out=args.out,
+                quick=args.quick,
+                dataset=args.dataset,
+                seed=args.seed,
+                n_jobs=args.n_jobs,
                 n_estimators=args.n_estimators,
             )
         except ImportError as exc:
-            print(f"error: {exc}\nInstall the demo requirements with: pip install \"boostfocal[examples]\"", file=sys.stderr)
+            print(
+                f'error: {exc}\nInstall the demo requirements with: pip install "boostfocal[examples]"', file=sys.stderr
+            )
             return 1
     return 0

@@ -146,7 +146,7 @@ class FocalLoss:
         else:
             a = check_binary_alpha(alpha)
         if link_obj is not None and link_obj.name == "sigmoid" and a is not None:
-            a = np.array([1.0 - float(a), float(a)])  # type: ignore[arg-type]
+            a = np.array([1.0 - float(a), float(a)])
         if isinstance(a, np.ndarray):
             a.setflags(write=False)
         object.__setattr__(self, "_gamma", check_gamma(gamma))
@@ -299,7 +299,7 @@ class FocalLoss:
             if loss._num_class is not None and loss._num_class != n_classes:
                 raise ValueError(f"margin has {n_classes} columns but the loss has num_class={loss._num_class}")
             cw = loss.class_weights(n_classes)
-            y = check_softmax_labels(y_true, n_classes)
+            y: NDArray = check_softmax_labels(y_true, n_classes)
             z = link.check_margin(z, y.shape[0])
         else:
             cw = loss.class_weights()
@@ -324,7 +324,9 @@ class FocalLoss:
         loss, y, z, w, cw = self.prepare(y_true, margin, sample_weight)
         return loss.loss_prepared(y, z, w, cw)
 
-    def loss_prepared(self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None) -> FloatArray:
+    def loss_prepared(
+        self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None
+    ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
         assert self._link is not None
         return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w)
@@ -357,7 +359,8 @@ class FocalLoss:
         .. math::
 
             \frac{\partial FL}{\partial u} = a\,q^\gamma(\gamma\,p_t\,l - q), \qquad
-            \frac{\partial^2 FL}{\partial u^2} = a\,q^\gamma p_t\bigl(q(1 + 2\gamma) + \gamma\,l\,(q - \gamma\,p_t)\bigr)
+            \frac{\partial^2 FL}{\partial u^2}
+                = a\,q^\gamma p_t\bigl(q(1 + 2\gamma) + \gamma\,l\,(q - \gamma\,p_t)\bigr)
 
         (sigmoid: ``dz = s du``, ``s = 2y - 1``; softmax: the other classes follow
         from ``r_k = p_k / q``, see :func:`boostfocal.softmax_focal_grad_hess`).
@@ -491,14 +494,9 @@ class FocalLoss:
         from .calibration import posterior_from_weights
 
         p = np.asarray(proba)
-        if self._link is not None and self._link.name == "sigmoid" and p.ndim != 1:
-            raise ValueError(f"proba must have shape (n_samples,) for the sigmoid link, got {p.shape}")
-        if self._link is not None and self._link.name == "softmax" and p.ndim != 2:
-            raise ValueError(f"proba must have shape (n_samples, n_classes) for the softmax link, got {p.shape}")
-        if p.ndim == 1 and isinstance(self._alpha, np.ndarray) and self._link is None:
-            raise ValueError(f"proba is 1-D (binary) but alpha is a per-class sequence {self._alpha.tolist()!r}")
-        cw = self.class_weights(None if p.ndim != 2 else p.shape[1])
-        return posterior_from_weights(p, self._gamma, cw)
+        loss = self.for_margin(p, "proba")  # the same shapes as the margins
+        assert loss.link is not None
+        return posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class))
 
     # ------------------------------------------------------------------ records
     def to_dict(self) -> dict[str, Any]:

@@ -19,11 +19,10 @@ two estimators do the same way:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import numbers
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -179,9 +178,7 @@ class FocalFitSetup:
         return None if self.n_classes == 2 else self.n_classes
 
 
-def prepare_fit(
-    estimator: Any, y: Any, sample_weight: ArrayLike | None, *, class_weight: Any = None
-) -> FocalFitSetup:
+def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, class_weight: Any = None) -> FocalFitSetup:
     """Validate the focal parameters and labels of ``estimator`` and compute the starting margin.
 
     Raises before any training: ``y`` None, NaN / None labels, a single class,
@@ -238,7 +235,7 @@ class FocalClassifierMixin:
         correct_proba: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[call-arg]  # the library's classifier
+        super().__init__(**kwargs)  # the library's classifier
         self.gamma = gamma
         self.alpha = alpha
         self.hess_floor = hess_floor
@@ -247,7 +244,7 @@ class FocalClassifierMixin:
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()  # type: ignore[misc]
         tags.classifier_tags.multi_label = False  # labels are encoded to one column
         return tags
@@ -294,15 +291,15 @@ class FocalClassifierMixin:
             class_balance=to_builtin(self.class_balance_),
             classes=to_builtin(self.classes_),  # type: ignore[attr-defined]
             softmax_hess_factor=self._profile.softmax_hess_scale(n_classes) if n_classes > 2 else None,
-            correct_proba=bool(self.correct_proba),  # type: ignore[attr-defined]
+            correct_proba=bool(self.correct_proba),
             estimator=type(self).__name__,
         )
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)  # type: ignore[misc]
+        text = super().__repr__(N_CHAR_MAX)  # type: ignore[call-arg]  # the estimator's BaseEstimator.__repr__
         if "gamma_" not in self.__dict__:
             return text
-        balance = dict(zip(to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist()))  # type: ignore[attr-defined]
+        balance = dict(zip(to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist(), strict=True))  # type: ignore[attr-defined]
         return (
             f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={to_builtin(self.alpha_)!r}, "
             f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(self.initial_margin_, 6).tolist()!r}, "
@@ -329,7 +326,7 @@ class FocalClassifierMixin:
         return columns.posterior(np.asarray(proba, dtype=np.float64))
 
     def _maybe_corrected(self, proba: NDArray) -> NDArray:
-        return self._posterior_from_focal(proba) if self.correct_proba else proba  # type: ignore[attr-defined]
+        return self._posterior_from_focal(proba) if self.correct_proba else proba
 
     def predict_posterior(self, X: Any, **kwargs: Any) -> NDArray:
         r"""Posterior class probabilities, whatever ``correct_proba`` says.

@@ -74,7 +74,8 @@ def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[
     if not _is_real_scalar(hess_floor):
         allowed = "None, 'curvature'" if allow_none else "'curvature'"
         raise TypeError(
-            f"hess_floor must be {allowed} or a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}"
+            f"hess_floor must be {allowed} or a real number >= 0, "
+            f"got {hess_floor!r} of type {type(hess_floor).__name__}"
         )
     return check_hess_floor(hess_floor), False
 
@@ -129,8 +130,7 @@ def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray
         raise ValueError(f"alpha must be one-dimensional (one weight per class), got shape {arr.shape}")
     if n_classes is not None and arr.shape[0] != n_classes:
         raise ValueError(
-            f"alpha must have one weight per class: length {n_classes} expected, got length {arr.shape[0]} "
-            f"({alpha!r})"
+            f"alpha must have one weight per class: length {n_classes} expected, got length {arr.shape[0]} ({alpha!r})"
         )
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"alpha must hold finite weights >= 0, got {alpha!r}")
@@ -139,9 +139,7 @@ def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray
 
 def _as_float_array(values: ArrayLike, name: str) -> NDArray:
     arr = np.asarray(values)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got an array of dtype {arr.dtype}")

@@ -57,7 +57,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._kernels import log_abs_phi_prime
-from ._link import expit
+from ._link import expit, link_for_margin
 from ._validation import check_gamma
 
 __all__ = ["focal_to_posterior", "posterior_from_weights"]
@@ -104,7 +104,7 @@ def _binary_weights(alpha: object) -> tuple[float, float]:
 def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
     if alpha is None or (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)):
         if alpha is not None:
-            a = float(alpha)  # type: ignore[arg-type]
+            a = float(alpha)
             if not np.isfinite(a) or a <= 0.0:
                 raise ValueError(f"alpha must be a finite number > 0 for softmax probabilities, got {alpha!r}")
         return np.ones(n_classes)  # a common factor cancels in the normalisation
@@ -124,7 +124,9 @@ def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
     return arr
 
 
-def posterior_from_weights(p: ArrayLike, gamma: float, class_weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
+def posterior_from_weights(
+    p: ArrayLike, gamma: float, class_weights: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
     r"""Posterior estimates for validated ``gamma`` and a class-weight vector (None: all 1).
 
     The engine of :func:`focal_to_posterior` and :meth:`boostfocal.FocalLoss.posterior`:
@@ -132,17 +134,18 @@ def posterior_from_weights(p: ArrayLike, gamma: float, class_weights: NDArray[np
     Every weight must be > 0 (a class that carries no loss has no recoverable posterior).
     """
     prob = _check_probabilities(p)
+    binary = link_for_margin(prob, "p").name == "sigmoid"
     if class_weights is not None:
         cw = np.asarray(class_weights, dtype=np.float64)
         if not np.all(np.isfinite(cw)) or np.any(cw <= 0.0):
             what = "in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the posterior cannot be recovered)"
-            if prob.ndim == 1:
+            if binary:
                 raise ValueError(f"alpha must be {what} for binary probabilities, got {float(cw[1])!r}")
             raise ValueError(
                 "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
                 f"and its posterior cannot be recovered), got {cw.tolist()!r}"
             )
-    if prob.ndim == 1:
+    if binary:
         a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
         q = 1.0 - prob
         if gamma == 0.0 and a0 == a1:
@@ -247,7 +250,7 @@ def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike |
     """
     g = check_gamma(gamma)
     prob = _check_probabilities(p)
-    if prob.ndim == 1:
+    if link_for_margin(prob, "p").name == "sigmoid":
         a0, a1 = _binary_weights(alpha)
         return posterior_from_weights(prob, g, None if alpha is None else np.array([a0, a1]))
     return posterior_from_weights(prob, g, None if alpha is None else _softmax_weights(alpha, prob.shape[1]))

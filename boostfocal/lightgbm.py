@@ -64,10 +64,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-import lightgbm as lgb
 
 from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
 from ._link import LINKS
@@ -385,7 +384,7 @@ def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
     for match in _DATA_PARAM_RE.finditer(text):
         value = match.group(1)
         if value.startswith(_META_TAG):
-            return json.loads(value[len(_META_TAG):])
+            return json.loads(value[len(_META_TAG) :])
     return None
 
 
@@ -492,13 +491,13 @@ def _shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
         elif line.startswith("end of trees"):
             break
         elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
-            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const="):].split()]
+            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const=") :].split()]
             lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
             growth[tree] = len(lines[i]) - len(line)
     if growth:  # the header lists each tree's size in characters: keep it consistent
         for i, line in enumerate(lines):
             if line.startswith("tree_sizes="):
-                sizes = [int(v) for v in line[len("tree_sizes="):].split()]
+                sizes = [int(v) for v in line[len("tree_sizes=") :].split()]
                 for t, d in growth.items():
                     sizes[t] += d
                 lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)

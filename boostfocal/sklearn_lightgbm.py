@@ -42,8 +42,8 @@ import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
+from ._link import LINKS, link_for_margin
 from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
-from ._link import LINKS
 from .lightgbm import PROFILE, FocalMetric, FocalObjective, embed_initial_margin, init_score
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
@@ -55,7 +55,7 @@ _NAMED_METRICS = ("average_precision", "auc", "logloss", "error")
 def _proba_from_raw(raw: NDArray) -> NDArray[np.float64]:
     """(n, 2) or (n, K) probabilities from raw scores of shape (n,) or (n, K)."""
     z = np.asarray(raw, dtype=np.float64)
-    if z.ndim == 1:
+    if link_for_margin(z, "raw scores").name == "sigmoid":
         sigmoid = LINKS["sigmoid"]
         return np.column_stack([sigmoid.inverse(-z), sigmoid.inverse(z)])  # 1 - p without cancellation
     return LINKS["softmax"].inverse(z)
@@ -271,7 +271,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ys = eval_y if isinstance(eval_y, tuple) else (eval_y,)
         if len(xs) != len(ys):
             raise ValueError(f"eval_X and eval_y must have the same length, got {len(xs)} and {len(ys)}")
-        return list(zip(xs, ys))
+        return list(zip(xs, ys, strict=True))
 
     # ------------------------------------------------------------ fit
     def fit(  # type: ignore[override]
@@ -321,7 +321,9 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         """
         setup = prepare_fit(self, y, sample_weight, class_weight=self.class_weight)
         self._check_lightgbm_params(fit_params)
-        fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")}
+        fit_params = {
+            k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")
+        }
 
         # eval sets: labels encoded with the training classes, each starting from the initial margin
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
@@ -342,7 +344,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 init_score=init_score(z0, setup.codes.shape[0]),
                 eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
                 eval_y=ev_y if pairs else None,
-                eval_sample_weight=eval_sample_weight,
+                eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
                 eval_init_score=[init_score(z0, len(yv)) for yv in ev_y] if pairs else None,
                 eval_metric=metrics,
                 **fit_params,
@@ -356,13 +358,16 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         self._n_classes = setup.n_classes
         self._set_focal_attributes(setup)
         record = self._focal_record()
+        assert self._Booster is not None
         best = self._Booster.best_iteration
         self._Booster = embed_initial_margin(
             self._Booster,
             z0,
             loss=setup.loss,
             hess_floor=setup.hess_floor,
-            extra={k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")},
+            extra={
+                k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")
+            },
         )
         self._Booster.best_iteration = best
         return self
@@ -370,9 +375,9 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     # ------------------------------------------------------------ predict
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
         # the starting margin is inside the booster: raw scores are the full margins
-        return _proba_from_raw(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs))
+        return _proba_from_raw(np.asarray(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs)))
 
-    def predict_proba(  # type: ignore[override]
+    def predict_proba(
         self,
         X: Any,
         raw_score: bool = False,
@@ -399,7 +404,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
             )
         return self._maybe_corrected(self._focal_proba(X, **options))
 
-    def predict(self, X: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def predict(self, X: Any, *args: Any, **kwargs: Any) -> Any:
         """Labels from ``classes_``: the argmax of :meth:`predict_proba`.
 
         Takes :meth:`predict_proba`'s arguments (LightGBM's ``predict``

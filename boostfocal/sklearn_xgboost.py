@@ -47,7 +47,7 @@ __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
 BOOSTER_ATTRIBUTE = "boostfocal"
 
 
-class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
+class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[misc]  # gamma is the focal one
     r"""XGBoost classifier trained with focal loss (binary or softmax).
 
     .. math::
@@ -132,7 +132,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
         return params
 
     @property
-    def classes_(self) -> np.ndarray:  # type: ignore[override]
+    def classes_(self) -> np.ndarray:
         classes = self.__dict__.get("_focal_classes")
         if classes is None:
             return np.arange(self.n_classes_)  # during XGBClassifier.fit / after load_model
@@ -155,7 +155,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
             )
         return [*user, metric]
 
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         X: ArrayLike,
         y: ArrayLike,
@@ -241,7 +241,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
         )
         return self._maybe_corrected(proba)
 
-    def predict(self, X: ArrayLike, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
+    def predict(self, X: ArrayLike, **kwargs: Any) -> np.ndarray:
         """Labels from ``classes_``: the argmax of :meth:`predict_proba` (``output_margin=True``: margins)."""
         if kwargs.get("output_margin"):
             return super().predict(X, **kwargs)

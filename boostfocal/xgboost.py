@@ -55,9 +55,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-
 import xgboost as xgb
+from numpy.typing import ArrayLike, NDArray
 
 from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
 from ._link import expit

@@ -12,11 +12,12 @@ for gamma in (0.0, 2.0):
     loss = bf.binary_focal_loss(y, margins, gamma=gamma)
     grad, hess = bf.binary_focal_grad_hess(y, margins, gamma=gamma)
     clipped = bf.clip_hessian(hess)
-    for z, l, g, h, c in zip(margins, loss, grad, hess, clipped):
+    for z, fl, g, h, c in zip(margins, loss, grad, hess, clipped, strict=True):
         p = 1 / (1 + np.exp(-z))
-        print(f"{z:8.2f} {p:8.4f} | {gamma:5.1f} {l:10.5f} {g:10.5f} {h:13.6f} {c:15.6f}")
-print("\nAt gamma = 2 the exact hessian is negative below margin -2.79; clip_hessian floors it at",
-      bf.DEFAULT_HESS_FLOOR)
+        print(f"{z:8.2f} {p:8.4f} | {gamma:5.1f} {fl:10.5f} {g:10.5f} {h:13.6f} {c:15.6f}")
+print(
+    "\nAt gamma = 2 the exact hessian is negative below margin -2.79; clip_hessian floors it at", bf.DEFAULT_HESS_FLOOR
+)
 
 labels = np.r_[np.ones(10), np.zeros(990)]
 print("\nstarting margin for 1% positives (the constant that minimises the mean loss):")

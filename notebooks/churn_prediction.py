@@ -85,7 +85,8 @@ ax_grad.set(
     xlabel="probability of the true class $p_t$",
     ylabel="|d loss / d margin|",
     title="Gradient magnitude (log scale): easy examples fade out",
-    yscale="log", ylim=(1e-5, 3),
+    yscale="log",
+    ylim=(1e-5, 3),
 )
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)" if ax is ax_grad else None)
@@ -180,7 +181,6 @@ xgb_base = {"max_depth": 4, "eta": LR, "tree_method": "hist", "nthread": N_JOBS,
 lgb_base = dict(n_estimators=MAX_ROUNDS, learning_rate=LR, num_leaves=15, n_jobs=N_JOBS, random_state=SEED, verbose=-1)
 
 
-
 def lgb_eval(X_eval, y_eval):
     """Validation-set arguments of LGBMClassifier.fit: eval_X / eval_y from LightGBM 4.7, eval_set before."""
     if "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters:
@@ -197,7 +197,9 @@ scores, fit_seconds, rounds, models = {}, {}, {}, {}
 
 def xgb_builtin(extra):
     params = {**xgb_base, "objective": "binary:logistic", "eval_metric": "logloss", **extra}
-    booster = xgb.train(params, dtrain, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False)
+    booster = xgb.train(
+        params, dtrain, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False
+    )
     return booster, booster.predict(dtest, iteration_range=(0, booster.best_iteration + 1))
 
 
@@ -228,7 +230,10 @@ booster = xgb.train(
     verbose_eval=False,
 )
 scores["XGB focal (xgb.train)"] = booster.predict(dtest, iteration_range=(0, booster.best_iteration + 1))
-fit_seconds["XGB focal (xgb.train)"], rounds["XGB focal (xgb.train)"] = time.perf_counter() - t0, booster.best_iteration + 1
+fit_seconds["XGB focal (xgb.train)"], rounds["XGB focal (xgb.train)"] = (
+    time.perf_counter() - t0,
+    booster.best_iteration + 1,
+)
 
 # %% [markdown]
 # **Focal loss in `LGBMClassifier`.** With a callable objective LightGBM starts from a margin
@@ -295,7 +300,14 @@ focal_clf = FocalXGBClassifier(
 focal_clf.fit(X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
 scores["FocalXGBClassifier"] = focal_clf.predict_proba(X_test)[:, 1]
 fit_seconds["FocalXGBClassifier"], rounds["FocalXGBClassifier"] = time.perf_counter() - t0, focal_clf.best_iteration + 1
-print("trained with gamma", focal_clf.gamma_, "alpha", focal_clf.alpha_, "starting margin", round(float(focal_clf.initial_margin_), 4))
+print(
+    "trained with gamma",
+    focal_clf.gamma_,
+    "alpha",
+    focal_clf.alpha_,
+    "starting margin",
+    round(float(focal_clf.initial_margin_), 4),
+)
 
 t0 = time.perf_counter()
 focal_lgbm = FocalLGBMClassifier(gamma=GAMMA, alpha=ALPHA, early_stopping_round=PATIENCE, **lgb_base)
@@ -320,19 +332,27 @@ for name, s in scores.items():
             "fit s": round(fit_seconds[name], 2),
         }
     )
-table = pd.DataFrame(rows).set_index("model")
 print(f"test churn rate (AP of a random score): {y_test_np.mean():.3f}")
-table
+pd.DataFrame(rows).set_index("model")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 5.5))
 for name, s in scores.items():
     precision, recall, _ = precision_recall_curve(y_test_np, s)
-    ax.plot(recall, precision, label=f"{name} (AP {average_precision_score(y_test_np, s):.3f})",
-            linestyle="--" if "focal" in name.lower() or "Focal" in name else "-")
+    ax.plot(
+        recall,
+        precision,
+        label=f"{name} (AP {average_precision_score(y_test_np, s):.3f})",
+        linestyle="--" if "focal" in name.lower() or "Focal" in name else "-",
+    )
 ax.axhline(y_test_np.mean(), color="grey", linestyle=":", label="random score")
-ax.set(xlabel="recall (share of churners found)", ylabel="precision (share of flagged customers who churn)",
-       title="Telco churn: precision-recall on the test set", xlim=(0, 1), ylim=(0, 1.02))
+ax.set(
+    xlabel="recall (share of churners found)",
+    ylabel="precision (share of flagged customers who churn)",
+    title="Telco churn: precision-recall on the test set",
+    xlim=(0, 1),
+    ylim=(0, 1.02),
+)
 ax.legend(fontsize=8, loc="lower left")
 fig.tight_layout()
 plt.show()
@@ -341,6 +361,7 @@ plt.show()
 # Is focal loss better than the plain log loss *of the same library*? A paired bootstrap
 # interval for the difference in AP answers that; an interval that contains 0 means the test set
 # cannot tell the two apart.
+
 
 # %%
 def verdict(diff, lo, hi):
@@ -351,7 +372,10 @@ def verdict(diff, lo, hi):
     return "no significant difference"
 
 
-for focal_name, base_name in [("XGB focal (xgb.train)", "XGB log loss"), ("LGBM focal (LGBMClassifier)", "LGBM log loss")]:
+for focal_name, base_name in [
+    ("XGB focal (xgb.train)", "XGB log loss"),
+    ("LGBM focal (LGBMClassifier)", "LGBM log loss"),
+]:
     d, lo, hi = bootstrap(average_precision_score, scores[focal_name], scores[base_name])
     print(f"{focal_name} - {base_name}: AP difference {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> {verdict(d, lo, hi)}")
 
@@ -395,8 +419,7 @@ for name, (model, kind) in campaign.items():
             "recall at budget": round(hits / int(y_test_np.sum()), 3),
         }
     )
-campaign_table = pd.DataFrame(campaign_rows).set_index("model")
-campaign_table
+pd.DataFrame(campaign_rows).set_index("model")
 
 # %% [markdown]
 # Two remarks that hold whatever the numbers:
@@ -427,8 +450,12 @@ y_noisy = np.where(flip, 1 - y_train.to_numpy(), y_train.to_numpy())
 dtrain_noisy = xgb.DMatrix(X_train, label=y_noisy, enable_categorical=True)
 
 params_ll = {**xgb_base, "objective": "binary:logistic", "eval_metric": "logloss"}
-ll_noisy = xgb.train(params_ll, dtrain_noisy, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False)
-params_fl = bf_xgb.focal_params({**xgb_base, "disable_default_eval_metric": 1}, y_true=dtrain_noisy, gamma=GAMMA, alpha=ALPHA)
+ll_noisy = xgb.train(
+    params_ll, dtrain_noisy, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False
+)
+params_fl = bf_xgb.focal_params(
+    {**xgb_base, "disable_default_eval_metric": 1}, y_true=dtrain_noisy, gamma=GAMMA, alpha=ALPHA
+)
 fl_noisy = xgb.train(
     params_fl,
     dtrain_noisy,
@@ -442,8 +469,12 @@ fl_noisy = xgb.train(
 s_ll_noisy = ll_noisy.predict(dtest, iteration_range=(0, ll_noisy.best_iteration + 1))
 s_fl_noisy = fl_noisy.predict(dtest, iteration_range=(0, fl_noisy.best_iteration + 1))
 print(f"{flip.mean():.1%} of training labels flipped")
-for name, s in [("log loss, clean labels", scores["XGB log loss"]), ("focal, clean labels", scores["XGB focal (xgb.train)"]),
-                ("log loss, noisy labels", s_ll_noisy), ("focal, noisy labels", s_fl_noisy)]:
+for name, s in [
+    ("log loss, clean labels", scores["XGB log loss"]),
+    ("focal, clean labels", scores["XGB focal (xgb.train)"]),
+    ("log loss, noisy labels", s_ll_noisy),
+    ("focal, noisy labels", s_fl_noisy),
+]:
     print(f"  {name:24s} test AP {average_precision_score(y_test_np, s):.3f}")
 d, lo, hi = bootstrap(average_precision_score, s_fl_noisy, s_ll_noisy)
 print(f"with noisy labels, focal - log loss: AP difference {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> {verdict(d, lo, hi)}")
@@ -463,13 +494,19 @@ print(f"with noisy labels, focal - log loss: AP difference {d:+.4f} [{lo:+.4f}, 
 # correction is monotone, so AP, ROC AUC and the campaign above are unchanged by it.
 
 # %%
-from sklearn.metrics import brier_score_loss  # noqa: E402
+from sklearn.metrics import brier_score_loss
 
 raw = scores["FocalXGBClassifier"]
 corrected = focal_to_posterior(raw, gamma=GAMMA, alpha=ALPHA)
 for name, s in [("log loss", scores["XGB log loss"]), ("focal, raw", raw), ("focal, corrected", corrected)]:
-    print(f"{name:18s} Brier {brier_score_loss(y_test_np, s):.4f}   mean predicted {s.mean():.3f} (observed {y_test_np.mean():.3f})")
-print("ranking unchanged by the correction:", np.isclose(roc_auc_score(y_test_np, raw), roc_auc_score(y_test_np, corrected)))
+    print(
+        f"{name:18s} Brier {brier_score_loss(y_test_np, s):.4f}   "
+        f"mean predicted {s.mean():.3f} (observed {y_test_np.mean():.3f})"
+    )
+print(
+    "ranking unchanged by the correction:",
+    np.isclose(roc_auc_score(y_test_np, raw), roc_auc_score(y_test_np, corrected)),
+)
 
 # %% [markdown]
 # ## 8. Recording the loss choice

@@ -90,9 +90,13 @@ for g in gammas:
     ax_loss.plot(p_t, loss, label=f"gamma = {g:g}")
     ax_grad.plot(p_t, np.abs(grad), label=f"gamma = {g:g}")
 ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", title="Focal loss per example", ylim=(0, 3))
-ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|d loss / d margin|",
-            title="Gradient magnitude (log scale): easy examples fade out",
-    yscale="log", ylim=(1e-5, 3))
+ax_grad.set(
+    xlabel="probability of the true class $p_t$",
+    ylabel="|d loss / d margin|",
+    title="Gradient magnitude (log scale): easy examples fade out",
+    yscale="log",
+    ylim=(1e-5, 3),
+)
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)")
     ax.legend()
@@ -119,10 +123,14 @@ print(X.shape, f"fraud rate {y.mean():.3%}, {int(y.sum())} frauds")
 X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.4, stratify=y, random_state=SEED)
 X_valid, X_test, y_valid, y_test = train_test_split(X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=SEED)
 y_train_np, y_valid_np, y_test_np = (s.to_numpy() for s in (y_train, y_valid, y_test))
-print(f"train {len(y_train)} ({y_train_np.sum()} frauds), valid {len(y_valid)} ({y_valid_np.sum()}), "
-      f"test {len(y_test)} ({y_test_np.sum()})")
-print(f"accuracy of 'no transaction is ever fraud' on the test set: {np.mean(y_test_np == 0):.3%} "
-      "-- and it catches no fraud at all")
+print(
+    f"train {len(y_train)} ({y_train_np.sum()} frauds), valid {len(y_valid)} ({y_valid_np.sum()}), "
+    f"test {len(y_test)} ({y_test_np.sum()})"
+)
+print(
+    f"accuracy of 'no transaction is ever fraud' on the test set: {np.mean(y_test_np == 0):.3%} "
+    "-- and it catches no fraud at all"
+)
 
 # %% [markdown]
 # A model that never flags anything is right more than 99.8 % of the time. Accuracy, and any
@@ -175,8 +183,11 @@ def recall_at_precision(y_true, score, target=0.9):
 counts_test = resample_counts(len(y_test_np), N_BOOT, SEED)
 counts_valid = resample_counts(len(y_valid_np), N_BOOT, SEED + 1)
 check = rng.random(len(y_test_np)).astype(np.float32)
-assert np.isclose(average_precision_counts(y_test_np, check, np.ones((1, len(check)), np.float32))[0],
-                  average_precision_score(y_test_np, check), rtol=1e-4)
+assert np.isclose(
+    average_precision_counts(y_test_np, check, np.ones((1, len(check)), np.float32))[0],
+    average_precision_score(y_test_np, check),
+    rtol=1e-4,
+)
 
 
 def interval(values):
@@ -223,12 +234,16 @@ def record(name, booster, seconds):
 
 def train_xgb_builtin(extra):
     params = {**xgb_base, "objective": "binary:logistic", "eval_metric": "logloss", **extra}
-    return xgb.train(params, dtrain, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False)
+    return xgb.train(
+        params, dtrain, MAX_ROUNDS, evals=[(dvalid, "valid")], early_stopping_rounds=PATIENCE, verbose_eval=False
+    )
 
 
 def train_xgb_focal(gamma, alpha, evals_result=None):
     evals = [(dtrain, "train"), (dvalid, "valid")] if evals_result is not None else [(dvalid, "valid")]
-    params = bf_xgb.focal_params({**xgb_base, "disable_default_eval_metric": 1}, y_true=dtrain, gamma=gamma, alpha=alpha)
+    params = bf_xgb.focal_params(
+        {**xgb_base, "disable_default_eval_metric": 1}, y_true=dtrain, gamma=gamma, alpha=alpha
+    )
     return xgb.train(
         params,
         dtrain,
@@ -250,7 +265,7 @@ t0 = time.perf_counter()
 history = {}
 focal_booster = train_xgb_focal(GAMMA, ALPHA, evals_result=history)
 record("XGB focal (xgb.train)", focal_booster, time.perf_counter() - t0)
-pd.DataFrame(info).T
+pd.DataFrame(info).transpose()
 
 # %% [markdown]
 # ### Early stopping on the focal loss
@@ -263,9 +278,15 @@ pd.DataFrame(info).T
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(history["train"]["focal_loss"], label="training set")
 ax.plot(history["valid"]["focal_loss"], label="validation set")
-ax.axvline(focal_booster.best_iteration, color="black", linestyle=":", label=f"best round ({focal_booster.best_iteration + 1})")
-ax.set(xlabel="boosting round", ylabel="mean focal loss (gamma = 2)", yscale="log",
-       title="XGBoost with focal loss: early stopping on the validation focal loss")
+ax.axvline(
+    focal_booster.best_iteration, color="black", linestyle=":", label=f"best round ({focal_booster.best_iteration + 1})"
+)
+ax.set(
+    xlabel="boosting round",
+    ylabel="mean focal loss (gamma = 2)",
+    yscale="log",
+    title="XGBoost with focal loss: early stopping on the validation focal loss",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
@@ -284,8 +305,15 @@ plt.show()
 # %%
 # reg_lambda=1: the same L2 leaf penalty as XGBoost's default (LightGBM's default is 0, and on this
 # data the unpenalised log-loss model stops improving on validation after a round or two).
-lgb_base = dict(n_estimators=MAX_ROUNDS, learning_rate=LR, num_leaves=15, reg_lambda=1.0, n_jobs=N_JOBS,
-                random_state=SEED, verbose=-1)
+lgb_base = dict(
+    n_estimators=MAX_ROUNDS,
+    learning_rate=LR,
+    num_leaves=15,
+    reg_lambda=1.0,
+    n_jobs=N_JOBS,
+    random_state=SEED,
+    verbose=-1,
+)
 
 
 def lgb_eval(X_eval, y_eval):
@@ -303,8 +331,13 @@ def record_sklearn(name, clf, seconds, rounds):
 
 t0 = time.perf_counter()
 lgb_ll = lgb.LGBMClassifier(objective="binary", **lgb_base)
-lgb_ll.fit(X_train, y_train, **lgb_eval(X_valid, y_valid), eval_metric="binary_logloss",
-           callbacks=[lgb.early_stopping(PATIENCE, verbose=False)])
+lgb_ll.fit(
+    X_train,
+    y_train,
+    **lgb_eval(X_valid, y_valid),
+    eval_metric="binary_logloss",
+    callbacks=[lgb.early_stopping(PATIENCE, verbose=False)],
+)
 record_sklearn("LGBM log loss", lgb_ll, time.perf_counter() - t0, lgb_ll.best_iteration_)
 
 t0 = time.perf_counter()
@@ -335,7 +368,7 @@ record_sklearn("FocalLGBMClassifier", focal_lgbm, time.perf_counter() - t0, foca
 print(focal_lgbm)
 same = np.allclose(test_scores["FocalLGBMClassifier"], test_scores["LGBM focal (LGBMClassifier)"], rtol=1e-6, atol=1e-9)
 print("FocalLGBMClassifier and LGBMClassifier(objective=focal_objective(...)) give the same predictions:", same)
-pd.DataFrame(info).T
+pd.DataFrame(info).transpose()
 
 # %% [markdown]
 # ## 4. All models on the test set
@@ -345,11 +378,17 @@ rows = []
 for name, s in test_scores.items():
     boot = average_precision_counts(y_test_np, s, counts_test)
     lo, hi = interval(boot)
-    rows.append({"model": name, "AP": round(average_precision_score(y_test_np, s), 3), "AP 95% interval": f"[{lo:.3f}, {hi:.3f}]",
-                 "recall @ precision 0.9": round(recall_at_precision(y_test_np, s), 3),
-                 "ROC AUC": round(roc_auc_score(y_test_np, s), 4), **info[name]})
-table = pd.DataFrame(rows).set_index("model")
-table
+    rows.append(
+        {
+            "model": name,
+            "AP": round(average_precision_score(y_test_np, s), 3),
+            "AP 95% interval": f"[{lo:.3f}, {hi:.3f}]",
+            "recall @ precision 0.9": round(recall_at_precision(y_test_np, s), 3),
+            "ROC AUC": round(roc_auc_score(y_test_np, s), 4),
+            **info[name],
+        }
+    )
+pd.DataFrame(rows).set_index("model")
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 5.5))
@@ -358,8 +397,13 @@ for name, s in test_scores.items():
     style = "--" if "ocal" in name else "-"
     ax.plot(recall, precision, style, label=f"{name} (AP {average_precision_score(y_test_np, s):.3f})")
 ax.axhline(y_test_np.mean(), color="grey", linestyle=":", label="random score")
-ax.set(xlabel="recall (share of frauds flagged)", ylabel="precision (share of alerts that are fraud)",
-       title="Credit-card fraud: precision-recall on the test set", xlim=(0, 1), ylim=(0, 1.02))
+ax.set(
+    xlabel="recall (share of frauds flagged)",
+    ylabel="precision (share of alerts that are fraud)",
+    title="Credit-card fraud: precision-recall on the test set",
+    xlim=(0, 1),
+    ylim=(0, 1.02),
+)
 ax.legend(fontsize=8, loc="lower left")
 fig.tight_layout()
 plt.show()
@@ -368,6 +412,7 @@ plt.show()
 # Does focal loss beat the *best* baseline of the same library (the best AP of the two
 # log-loss models on the **validation** set, so the test set does not pick the winner)?
 
+
 # %%
 def paired_ap_difference(a, b, y_true=y_test_np, counts=counts_test):
     diff = average_precision_counts(y_true, a, counts) - average_precision_counts(y_true, b, counts)
@@ -375,12 +420,19 @@ def paired_ap_difference(a, b, y_true=y_test_np, counts=counts_test):
     return point, *interval(diff)
 
 
-best_xgb_baseline = max(["XGB log loss", "XGB class-weighted"], key=lambda n: average_precision_score(y_valid_np, valid_scores[n]))
-for focal_name, base_name in [("XGB focal (xgb.train)", best_xgb_baseline), ("FocalLGBMClassifier", "LGBM log loss"),
-                              ("LGBM focal (LGBMClassifier)", "LGBM log loss")]:
+best_xgb_baseline = max(
+    ["XGB log loss", "XGB class-weighted"], key=lambda n: average_precision_score(y_valid_np, valid_scores[n])
+)
+for focal_name, base_name in [
+    ("XGB focal (xgb.train)", best_xgb_baseline),
+    ("FocalLGBMClassifier", "LGBM log loss"),
+    ("LGBM focal (LGBMClassifier)", "LGBM log loss"),
+]:
     d, lo, hi = paired_ap_difference(test_scores[focal_name], test_scores[base_name])
-    print(f"{focal_name} - {base_name}: test AP {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
-          f"{verdict(lo, hi, 'focal is better', 'focal is worse')}")
+    print(
+        f"{focal_name} - {base_name}: test AP {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
+        f"{verdict(lo, hi, 'focal is better', 'focal is worse')}"
+    )
 
 # %% [markdown]
 # ## 5. A small gamma and alpha sweep, with intervals
@@ -402,7 +454,9 @@ for g in [0.0, 1.0, 2.0, 5.0]:
     sweep_valid[key] = booster.predict(dvalid, iteration_range=rng_)
     sweep_test[key] = booster.predict(dtest, iteration_range=rng_)
 
-best_gamma = max([k for k in sweep_valid if k[1] is None], key=lambda k: average_precision_score(y_valid_np, sweep_valid[k]))[0]
+best_gamma = max(
+    [k for k in sweep_valid if k[1] is None], key=lambda k: average_precision_score(y_valid_np, sweep_valid[k])
+)[0]
 for a in [0.25, 0.75]:
     booster = train_xgb_focal(best_gamma, a)
     key = (best_gamma, a)
@@ -414,8 +468,16 @@ for a in [0.25, 0.75]:
 sweep_rows = []
 for (g, a), s in sweep_valid.items():
     lo, hi = interval(average_precision_counts(y_valid_np, s, counts_valid))
-    sweep_rows.append({"gamma": g, "alpha": "None" if a is None else a, "valid AP": average_precision_score(y_valid_np, s),
-                       "lo": lo, "hi": hi, "rounds": sweep_boosters[(g, a)].best_iteration + 1})
+    sweep_rows.append(
+        {
+            "gamma": g,
+            "alpha": "None" if a is None else a,
+            "valid AP": average_precision_score(y_valid_np, s),
+            "lo": lo,
+            "hi": hi,
+            "rounds": sweep_boosters[(g, a)].best_iteration + 1,
+        }
+    )
 sweep = pd.DataFrame(sweep_rows)
 chosen = sweep.loc[sweep["valid AP"].idxmax()]
 CHOSEN_GAMMA = float(chosen["gamma"])
@@ -425,24 +487,45 @@ sweep.round(4)
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 no_alpha = sweep[sweep["alpha"] == "None"]
-ax.errorbar(no_alpha["gamma"], no_alpha["valid AP"], yerr=[no_alpha["valid AP"] - no_alpha["lo"], no_alpha["hi"] - no_alpha["valid AP"]],
-            fmt="o-", capsize=4, label="alpha = None")
-for shift, marker, (_, row) in zip([0.1, 0.2], ["s", "^"], sweep[sweep["alpha"] != "None"].iterrows()):
-    ax.errorbar(row["gamma"] + shift, row["valid AP"], yerr=[[row["valid AP"] - row["lo"]], [row["hi"] - row["valid AP"]]],
-                fmt=marker, capsize=4, label=f"alpha = {row['alpha']}")
-ax.set(xlabel="gamma", ylabel="average precision (validation set)",
-       title="Gamma sweep: validation AP with 95 % bootstrap intervals")
+ax.errorbar(
+    no_alpha["gamma"],
+    no_alpha["valid AP"],
+    yerr=[no_alpha["valid AP"] - no_alpha["lo"], no_alpha["hi"] - no_alpha["valid AP"]],
+    fmt="o-",
+    capsize=4,
+    label="alpha = None",
+)
+for shift, marker, (_, row) in zip([0.1, 0.2], ["s", "^"], sweep[sweep["alpha"] != "None"].iterrows(), strict=True):
+    ax.errorbar(
+        row["gamma"] + shift,
+        row["valid AP"],
+        yerr=[[row["valid AP"] - row["lo"]], [row["hi"] - row["valid AP"]]],
+        fmt=marker,
+        capsize=4,
+        label=f"alpha = {row['alpha']}",
+    )
+ax.set(
+    xlabel="gamma",
+    ylabel="average precision (validation set)",
+    title="Gamma sweep: validation AP with 95 % bootstrap intervals",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
 
-d, lo, hi = paired_ap_difference(sweep_valid[(CHOSEN_GAMMA, CHOSEN_ALPHA)], sweep_valid[(0.0, None)], y_valid_np, counts_valid)
+d, lo, hi = paired_ap_difference(
+    sweep_valid[(CHOSEN_GAMMA, CHOSEN_ALPHA)], sweep_valid[(0.0, None)], y_valid_np, counts_valid
+)
 print(f"chosen on validation AP: gamma = {CHOSEN_GAMMA:g}, alpha = {CHOSEN_ALPHA}")
-print(f"chosen - gamma 0 (log loss) on validation AP: {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
-      f"{verdict(lo, hi, 'the choice is better than log loss', 'the choice is worse than log loss')}")
+print(
+    f"chosen - gamma 0 (log loss) on validation AP: {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
+    f"{verdict(lo, hi, 'the choice is better than log loss', 'the choice is worse than log loss')}"
+)
 d, lo, hi = paired_ap_difference(sweep_test[(CHOSEN_GAMMA, CHOSEN_ALPHA)], sweep_test[(0.0, None)])
-print(f"the same comparison on the untouched test set: {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
-      f"{verdict(lo, hi, 'better than log loss', 'worse than log loss')}")
+print(
+    f"the same comparison on the untouched test set: {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> "
+    f"{verdict(lo, hi, 'better than log loss', 'worse than log loss')}"
+)
 
 # %% [markdown]
 # Choosing the maximum of a noisy curve favours whichever setting was lucky on the
@@ -469,13 +552,19 @@ print(f"the same comparison on the untouched test set: {d:+.4f} [{lo:+.4f}, {hi:
 
 # %%
 n_rounds = info["XGB log loss"]["rounds"]
-sk_trees = dict(n_estimators=n_rounds, learning_rate=LR, max_depth=4, tree_method="hist", n_jobs=N_JOBS, random_state=SEED)
+sk_trees = dict(
+    n_estimators=n_rounds, learning_rate=LR, max_depth=4, tree_method="hist", n_jobs=N_JOBS, random_state=SEED
+)
 smote_models = {
-    "SMOTE + XGB log loss": Pipeline([("smote", SMOTE(sampling_strategy=0.1, random_state=SEED)),
-                                      ("model", xgb.XGBClassifier(**sk_trees))]),
+    "SMOTE + XGB log loss": Pipeline(
+        [("smote", SMOTE(sampling_strategy=0.1, random_state=SEED)), ("model", xgb.XGBClassifier(**sk_trees))]
+    ),
     f"SMOTE + FocalXGBClassifier (gamma {CHOSEN_GAMMA:g})": Pipeline(
-        [("smote", SMOTE(sampling_strategy=0.1, random_state=SEED)),
-         ("model", FocalXGBClassifier(gamma=CHOSEN_GAMMA, alpha=CHOSEN_ALPHA, **sk_trees))]),
+        [
+            ("smote", SMOTE(sampling_strategy=0.1, random_state=SEED)),
+            ("model", FocalXGBClassifier(gamma=CHOSEN_GAMMA, alpha=CHOSEN_ALPHA, **sk_trees)),
+        ]
+    ),
 }
 for name, pipe in smote_models.items():
     t0 = time.perf_counter()
@@ -486,15 +575,27 @@ compare = ["XGB log loss", "XGB class-weighted", "XGB focal (xgb.train)", *smote
 rows = []
 for name in compare:
     lo, hi = interval(average_precision_counts(y_test_np, test_scores[name], counts_test))
-    rows.append({"model": name, "test AP": round(average_precision_score(y_test_np, test_scores[name]), 3),
-                 "AP 95% interval": f"[{lo:.3f}, {hi:.3f}]",
-                 "recall @ precision 0.9": round(recall_at_precision(y_test_np, test_scores[name]), 3)})
-print(f"after SMOTE the training set holds {len(y_train) + int(0.1 * (y_train_np == 0).sum()) - int(y_train_np.sum())} rows")
+    rows.append(
+        {
+            "model": name,
+            "test AP": round(average_precision_score(y_test_np, test_scores[name]), 3),
+            "AP 95% interval": f"[{lo:.3f}, {hi:.3f}]",
+            "recall @ precision 0.9": round(recall_at_precision(y_test_np, test_scores[name]), 3),
+        }
+    )
+print(
+    "after SMOTE the training set holds "
+    f"{len(y_train) + int(0.1 * (y_train_np == 0).sum()) - int(y_train_np.sum())} rows"
+)
 pd.DataFrame(rows).set_index("model")
 
 # %%
 smote_focal = list(smote_models)[1]
-for a, b in [(smote_focal, "SMOTE + XGB log loss"), ("SMOTE + XGB log loss", "XGB log loss"), (smote_focal, "XGB focal (xgb.train)")]:
+for a, b in [
+    (smote_focal, "SMOTE + XGB log loss"),
+    ("SMOTE + XGB log loss", "XGB log loss"),
+    (smote_focal, "XGB focal (xgb.train)"),
+]:
     d, lo, hi = paired_ap_difference(test_scores[a], test_scores[b])
     print(f"{a} - {b}: test AP {d:+.4f} [{lo:+.4f}, {hi:+.4f}] -> {verdict(lo, hi)}")
 
@@ -537,18 +638,38 @@ fig, ax = plt.subplots(figsize=(6, 5.5))
 ax.plot([1e-5, 1], [1e-5, 1], color="grey", linestyle=":", label="perfectly calibrated")
 for name, p in [("log loss", test_scores["XGB log loss"]), ("focal, raw", raw), ("focal, corrected", corrected)]:
     mean_pred, observed, ece = reliability(p)
-    ax.plot(mean_pred, np.maximum(observed, 1e-5), "o-", label=f"{name} (Brier {brier_score_loss(y_test_np, p):.5f}, ECE {ece:.5f})")
-ax.set(xscale="log", yscale="log", xlim=(1e-5, 1.2), ylim=(1e-5, 1.2), xlabel="mean predicted fraud probability (bin)",
-       ylabel="observed fraud rate (bin; 1e-5 = none)", title="Reliability on the test set: focal before / after correction")
+    ax.plot(
+        mean_pred,
+        np.maximum(observed, 1e-5),
+        "o-",
+        label=f"{name} (Brier {brier_score_loss(y_test_np, p):.5f}, ECE {ece:.5f})",
+    )
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlim=(1e-5, 1.2),
+    ylim=(1e-5, 1.2),
+    xlabel="mean predicted fraud probability (bin)",
+    ylabel="observed fraud rate (bin; 1e-5 = none)",
+    title="Reliability on the test set: focal before / after correction",
+)
 ax.legend(fontsize=8, loc="upper left")
 fig.tight_layout()
 plt.show()
 
 ece_raw, ece_corr = reliability(raw)[2], reliability(corrected)[2]
-print(f"mean predicted fraud rate: raw {raw.mean():.5f}, corrected {corrected.mean():.5f}, observed {y_test_np.mean():.5f}")
-print(f"ECE raw {ece_raw:.5f} -> corrected {ece_corr:.5f}: the correction "
-      f"{'improved' if ece_corr < ece_raw else 'did not improve'} calibration on this test set")
-print("AP unchanged by the correction:", np.isclose(average_precision_score(y_test_np, raw), average_precision_score(y_test_np, corrected)))
+print(
+    f"mean predicted fraud rate: raw {raw.mean():.5f}, corrected {corrected.mean():.5f}, "
+    f"observed {y_test_np.mean():.5f}"
+)
+print(
+    f"ECE raw {ece_raw:.5f} -> corrected {ece_corr:.5f}: the correction "
+    f"{'improved' if ece_corr < ece_raw else 'did not improve'} calibration on this test set"
+)
+print(
+    "AP unchanged by the correction:",
+    np.isclose(average_precision_score(y_test_np, raw), average_precision_score(y_test_np, corrected)),
+)
 
 # %% [markdown]
 # `FocalXGBClassifier` and `FocalLGBMClassifier` return the focal probabilities from
@@ -582,7 +703,9 @@ decision = {
     "metric_it_should_move": "average precision; recall at precision 0.9",
     "validation_AP": round(float(chosen["valid AP"]), 4),
     "validation_AP_95pct": [round(float(chosen["lo"]), 4), round(float(chosen["hi"]), 4)],
-    "validation_AP_gamma_0": round(float(sweep.loc[(sweep["gamma"] == 0) & (sweep["alpha"] == "None"), "valid AP"].iloc[0]), 4),
+    "validation_AP_gamma_0": round(
+        float(sweep.loc[(sweep["gamma"] == 0) & (sweep["alpha"] == "None"), "valid AP"].iloc[0]), 4
+    ),
     "probabilities": "corrected with boostfocal.focal_to_posterior(p, gamma, alpha)",
 }
 print(json.dumps(decision, indent=2))

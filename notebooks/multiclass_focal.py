@@ -78,10 +78,19 @@ for g in [0.0, 0.5, 1.0, 2.0, 5.0]:
     grad, _ = boostfocal.softmax_focal_grad_hess(y_zero, margins, gamma=g)
     ax_loss.plot(p_t, loss, label=f"gamma = {g:g}")
     ax_grad.plot(p_t, np.abs(grad[:, 0]), label=f"gamma = {g:g}")
-ax_loss.set(xlabel="softmax probability of the true class $p_t$", ylabel="loss", title="Softmax focal loss (4 classes)", ylim=(0, 3))
-ax_grad.set(xlabel="softmax probability of the true class $p_t$", ylabel="|d loss / d margin of the true class|",
-            title="Gradient magnitude (log scale): easy examples fade out",
-    yscale="log", ylim=(1e-5, 3))
+ax_loss.set(
+    xlabel="softmax probability of the true class $p_t$",
+    ylabel="loss",
+    title="Softmax focal loss (4 classes)",
+    ylim=(0, 3),
+)
+ax_grad.set(
+    xlabel="softmax probability of the true class $p_t$",
+    ylabel="|d loss / d margin of the true class|",
+    title="Gradient magnitude (log scale): easy examples fade out",
+    yscale="log",
+    ylim=(1e-5, 3),
+)
 for ax in (ax_loss, ax_grad):
     ax.axvspan(0.8, 1.0, color="grey", alpha=0.15, label="easy examples ($p_t$ > 0.8)")
     ax.legend()
@@ -127,13 +136,28 @@ freq = np.bincount(y_train, minlength=K) / len(y_train)
 alpha = 1 / np.sqrt(freq)
 alpha = alpha / alpha.mean()
 ALPHA_LIST = [round(float(a), 3) for a in alpha]
-ALPHA_DICT = dict(zip(range(K), ALPHA_LIST))
-print("per-class alpha:", dict(zip(HPC_CLASSES, ALPHA_LIST)))
+ALPHA_DICT = dict(zip(range(K), ALPHA_LIST, strict=True))
+print("per-class alpha:", dict(zip(HPC_CLASSES, ALPHA_LIST, strict=True)))
 
-xgb_kw = dict(n_estimators=MAX_ROUNDS, learning_rate=LR, max_depth=4, tree_method="hist", enable_categorical=True,
-              early_stopping_rounds=PATIENCE, n_jobs=N_JOBS, random_state=SEED)
-lgb_kw = dict(n_estimators=MAX_ROUNDS, learning_rate=LR, num_leaves=15, reg_lambda=1.0, n_jobs=N_JOBS,
-              random_state=SEED, verbose=-1)
+xgb_kw = dict(
+    n_estimators=MAX_ROUNDS,
+    learning_rate=LR,
+    max_depth=4,
+    tree_method="hist",
+    enable_categorical=True,
+    early_stopping_rounds=PATIENCE,
+    n_jobs=N_JOBS,
+    random_state=SEED,
+)
+lgb_kw = dict(
+    n_estimators=MAX_ROUNDS,
+    learning_rate=LR,
+    num_leaves=15,
+    reg_lambda=1.0,
+    n_jobs=N_JOBS,
+    random_state=SEED,
+    verbose=-1,
+)
 w_balanced = compute_sample_weight("balanced", y_train)
 proba, info = {}, {}
 
@@ -157,17 +181,30 @@ def fit_and_record(name, model, **fit_kw):
 
 
 lgb_es = [lgb.early_stopping(PATIENCE, verbose=False)]
-fit_and_record("XGB softmax", xgb.XGBClassifier(objective="multi:softprob", eval_metric="mlogloss", **xgb_kw), verbose=False)
-fit_and_record("XGB class-weighted", xgb.XGBClassifier(objective="multi:softprob", eval_metric="mlogloss", **xgb_kw),
-               sample_weight=w_balanced, verbose=False)
+fit_and_record(
+    "XGB softmax", xgb.XGBClassifier(objective="multi:softprob", eval_metric="mlogloss", **xgb_kw), verbose=False
+)
+fit_and_record(
+    "XGB class-weighted",
+    xgb.XGBClassifier(objective="multi:softprob", eval_metric="mlogloss", **xgb_kw),
+    sample_weight=w_balanced,
+    verbose=False,
+)
 fit_and_record("XGB focal", FocalXGBClassifier(gamma=GAMMA, **xgb_kw), verbose=False)
-xgb_focal_alpha = fit_and_record("XGB focal + alpha", FocalXGBClassifier(gamma=GAMMA, alpha=ALPHA_LIST, **xgb_kw), verbose=False)
+xgb_focal_alpha = fit_and_record(
+    "XGB focal + alpha", FocalXGBClassifier(gamma=GAMMA, alpha=ALPHA_LIST, **xgb_kw), verbose=False
+)
 fit_and_record("LGBM softmax", lgb.LGBMClassifier(objective="multiclass", **lgb_kw), callbacks=lgb_es)
-fit_and_record("LGBM class-weighted", lgb.LGBMClassifier(objective="multiclass", **lgb_kw), sample_weight=w_balanced,
-               callbacks=lgb_es)
-lgb_focal_alpha = fit_and_record("LGBM focal + alpha",
-                                 FocalLGBMClassifier(gamma=GAMMA, alpha=ALPHA_DICT, early_stopping_round=PATIENCE, **lgb_kw))
-pd.DataFrame(info).T
+fit_and_record(
+    "LGBM class-weighted",
+    lgb.LGBMClassifier(objective="multiclass", **lgb_kw),
+    sample_weight=w_balanced,
+    callbacks=lgb_es,
+)
+lgb_focal_alpha = fit_and_record(
+    "LGBM focal + alpha", FocalLGBMClassifier(gamma=GAMMA, alpha=ALPHA_DICT, early_stopping_round=PATIENCE, **lgb_kw)
+)
+pd.DataFrame(info).transpose()
 
 # %% [markdown]
 # ## 4. Per-class recall and confusion matrices
@@ -181,16 +218,23 @@ rows = []
 for name, p in proba.items():
     pred = p.argmax(axis=1)
     rec = recall_score(y_test_np, pred, average=None, labels=range(K))
-    rows.append({"model": name, **{f"recall {c}": round(r, 3) for c, r in zip(HPC_CLASSES, rec)},
-                 "balanced accuracy": round(balanced_accuracy_score(y_test_np, pred), 3),
-                 "accuracy": round(float(np.mean(pred == y_test_np)), 3)})
+    rows.append(
+        {
+            "model": name,
+            **{f"recall {c}": round(r, 3) for c, r in zip(HPC_CLASSES, rec, strict=True)},
+            "balanced accuracy": round(balanced_accuracy_score(y_test_np, pred), 3),
+            "accuracy": round(float(np.mean(pred == y_test_np)), 3),
+        }
+    )
 pd.DataFrame(rows).set_index("model")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-for ax, name in zip(axes, ["XGB softmax", "XGB class-weighted", "XGB focal + alpha"]):
+for ax, name in zip(axes, ["XGB softmax", "XGB class-weighted", "XGB focal + alpha"], strict=True):
     cm = confusion_matrix(y_test_np, proba[name].argmax(axis=1), labels=range(K), normalize="true")
-    ConfusionMatrixDisplay(cm, display_labels=HPC_CLASSES).plot(ax=ax, colorbar=False, values_format=".2f", cmap="Blues")
+    ConfusionMatrixDisplay(cm, display_labels=HPC_CLASSES).plot(
+        ax=ax, colorbar=False, values_format=".2f", cmap="Blues"
+    )
     ax.set(title=f"{name}\n(rows: true class, normalised)", xlabel="predicted class", ylabel="true class")
 fig.suptitle("hpc_data test set: confusion matrices, share of each true class")
 fig.tight_layout()
@@ -220,8 +264,12 @@ def paired(metric, pa, pb):
     return f"{point:+.3f} [{lo:+.3f}, {hi:+.3f}] -> {word}"
 
 
-for focal_name, base_name in [("XGB focal + alpha", "XGB softmax"), ("XGB focal + alpha", "XGB class-weighted"),
-                              ("LGBM focal + alpha", "LGBM softmax"), ("LGBM focal + alpha", "LGBM class-weighted")]:
+for focal_name, base_name in [
+    ("XGB focal + alpha", "XGB softmax"),
+    ("XGB focal + alpha", "XGB class-weighted"),
+    ("LGBM focal + alpha", "LGBM softmax"),
+    ("LGBM focal + alpha", "LGBM class-weighted"),
+]:
     print(f"{focal_name} - {base_name}")
     print(f"   recall of long jobs: {paired(recall_long, proba[focal_name], proba[base_name])}")
     print(f"   balanced accuracy:   {paired(balanced_accuracy_score, proba[focal_name], proba[base_name])}")
@@ -252,26 +300,47 @@ raw = proba["XGB focal + alpha"]
 corrected = focal_to_posterior(raw, gamma=xgb_focal_alpha.gamma_, alpha=xgb_focal_alpha.alpha_)
 observed = np.bincount(y_test_np, minlength=K) / len(y_test_np)
 summary = pd.DataFrame(
-    {"observed share": observed, "softmax": proba["XGB softmax"].mean(axis=0), "focal + alpha, raw": raw.mean(axis=0),
-     "focal + alpha, corrected": corrected.mean(axis=0)},
+    {
+        "observed share": observed,
+        "softmax": proba["XGB softmax"].mean(axis=0),
+        "focal + alpha, raw": raw.mean(axis=0),
+        "focal + alpha, corrected": corrected.mean(axis=0),
+    },
     index=HPC_CLASSES,
 ).round(3)
 print(summary.to_string())
-ll = {name: log_loss(y_test_np, p, labels=range(K)) for name, p in
-      [("softmax", proba["XGB softmax"]), ("focal + alpha, raw", raw), ("focal + alpha, corrected", corrected)]}
+ll = {
+    name: log_loss(y_test_np, p, labels=range(K))
+    for name, p in [
+        ("softmax", proba["XGB softmax"]),
+        ("focal + alpha, raw", raw),
+        ("focal + alpha, corrected", corrected),
+    ]
+}
 for name, v in ll.items():
     print(f"test log loss {name:26s} {v:.4f}")
 print("correction lowered the log loss:", ll["focal + alpha, corrected"] < ll["focal + alpha, raw"])
-print("argmax changed for", int((raw.argmax(1) != corrected.argmax(1)).sum()), "of", len(raw), "test jobs",
-      "(the correction removes alpha's tilt, so decisions can move back towards the frequent classes)")
+print(
+    "argmax changed for",
+    int((raw.argmax(1) != corrected.argmax(1)).sum()),
+    "of",
+    len(raw),
+    "test jobs",
+    "(the correction removes alpha's tilt, so decisions can move back towards the frequent classes)",
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 x = np.arange(K)
 for i, col in enumerate(summary.columns):
     ax.bar(x + (i - 1.5) * 0.2, summary[col], width=0.2, label=col)
-ax.set(xticks=x, xticklabels=HPC_CLASSES, xlabel="run-time class", ylabel="share of test jobs",
-       title="Mean predicted probability per class vs observed share")
+ax.set(
+    xticks=x,
+    xticklabels=HPC_CLASSES,
+    xlabel="run-time class",
+    ylabel="share of test jobs",
+    title="Mean predicted probability per class vs observed share",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()

@@ -155,8 +155,20 @@ def test_float32_input_and_caller_array_untouched() -> None:
         (np.array([[0.5, 0.5]]), {"gamma": 2.0, "alpha": [1.0, 2.0, 3.0]}, ValueError, "one weight per class"),
         (np.array([[0.5, 0.5]]), {"gamma": 2.0, "alpha": [1.0, 0.0]}, ValueError, "> 0"),
     ],
-    ids=["range", "nan", "ndim", "one-class", "zero-row", "dtype", "gamma", "alpha0", "alpha1", "alpha-seq-binary",
-         "alpha-len", "alpha-zero-class"],
+    ids=[
+        "range",
+        "nan",
+        "ndim",
+        "one-class",
+        "zero-row",
+        "dtype",
+        "gamma",
+        "alpha0",
+        "alpha1",
+        "alpha-seq-binary",
+        "alpha-len",
+        "alpha-zero-class",
+    ],
 )
 def test_bad_input_raises(p: np.ndarray, kwargs: dict, exc: type, match: str) -> None:
     with pytest.raises(exc, match=match):
@@ -191,7 +203,9 @@ def test_correction_improves_brier_and_ece_on_churn(gamma: float, alpha: float |
     dtest = xgb.DMatrix(X[test], enable_categorical=True)
     params = focal_params(
         {"max_depth": 3, "eta": 0.1, "nthread": 1, "tree_method": "hist", "seed": 0},
-        y_true=y_arr[~test], gamma=gamma, alpha=alpha,
+        y_true=y_arr[~test],
+        gamma=gamma,
+        alpha=alpha,
     )
     booster = xgb.train(params, dtrain, 80, obj=focal_objective(gamma=gamma, alpha=alpha))
     p = booster.predict(dtest)
@@ -265,7 +279,10 @@ def test_estimator_corrected_probabilities_are_closer_to_the_known_posterior(kin
     assert np.all(np.isfinite(fixed)) and np.all((fixed >= 0.0) & (fixed <= 1.0))
     np.testing.assert_allclose(fixed.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     onehot = np.eye(n_classes)[y_test]
-    brier_focal, brier_fixed = np.mean(np.sum((focal - onehot) ** 2, axis=1)), np.mean(np.sum((fixed - onehot) ** 2, axis=1))
+    brier_focal, brier_fixed = (
+        np.mean(np.sum((focal - onehot) ** 2, axis=1)),
+        np.mean(np.sum((fixed - onehot) ** 2, axis=1)),
+    )
     assert brier_fixed < brier_focal
     assert log_loss(y_test, fixed, labels=np.arange(n_classes)) < log_loss(y_test, focal, labels=np.arange(n_classes))
     # and closer to the true posterior itself
@@ -276,7 +293,9 @@ def test_estimator_corrected_probabilities_are_closer_to_the_known_posterior(kin
     assert np.array_equal(on.predict(X_test), on.classes_[np.argmax(fixed, axis=1)])
     # it is focal_to_posterior of the focal probabilities with the fitted gamma_ / alpha_ (classes_ order)
     weights = None if alpha is None else (np.array([1 - alpha, alpha]) if n_classes == 2 else clf.alpha_)
-    np.testing.assert_allclose(fixed, focal_to_posterior(np.asarray(focal, np.float64), gamma=2.0, alpha=weights), rtol=1e-12)
+    np.testing.assert_allclose(
+        fixed, focal_to_posterior(np.asarray(focal, np.float64), gamma=2.0, alpha=weights), rtol=1e-12
+    )
 
 
 def clone_with(estimator, **params):

@@ -49,7 +49,9 @@ def _softmax_loss_mp(z_row, label, gamma, alpha_t):
 
 
 @pytest.mark.parametrize("gamma", GAMMAS, ids=lambda g: f"gamma={g}")
-@pytest.mark.parametrize("alpha", [None, 0.7, (0.1, 0.2, 0.3, 0.4)], ids=["alpha=None", "alpha=scalar", "alpha=per-class"])
+@pytest.mark.parametrize(
+    "alpha", [None, 0.7, (0.1, 0.2, 0.3, 0.4)], ids=["alpha=None", "alpha=scalar", "alpha=per-class"]
+)
 def test_softmax_derivatives_match_finite_differences_one_logit_at_a_time(gamma, alpha):
     """4th-order central differences of the loss definition, one logit at a time.
 
@@ -326,7 +328,7 @@ def test_inputs_are_not_modified_and_float32_is_accepted():
     copies = (z32.copy(), y.copy(), w.copy())
     g32, h32 = bf.binary_focal_grad_hess(y, z32, gamma=2.0, sample_weight=w)
     g64, h64 = bf.binary_focal_grad_hess(y, z32.astype(np.float64), gamma=2.0, sample_weight=w)
-    for arr, copy in zip((z32, y, w), copies):
+    for arr, copy in zip((z32, y, w), copies, strict=True):
         np.testing.assert_array_equal(arr, copy)
     assert g32.dtype == h32.dtype == np.float64
     np.testing.assert_array_equal(g32, g64)
@@ -435,8 +437,13 @@ SOFTMAX_FUNCS = [bf.softmax_focal_loss, bf.softmax_focal_grad_hess]
 @pytest.mark.parametrize("func", BINARY_FUNCS + SOFTMAX_FUNCS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize(
     "gamma,exc,pattern",
-    [(-1.0, ValueError, r"gamma must be .*>= 0, got -1\.0"), (np.nan, ValueError, "gamma"),
-     (np.inf, ValueError, "gamma"), ("2", TypeError, "gamma"), (True, TypeError, "gamma")],
+    [
+        (-1.0, ValueError, r"gamma must be .*>= 0, got -1\.0"),
+        (np.nan, ValueError, "gamma"),
+        (np.inf, ValueError, "gamma"),
+        ("2", TypeError, "gamma"),
+        (True, TypeError, "gamma"),
+    ],
     ids=["negative", "nan", "inf", "string", "bool"],
 )
 def test_bad_gamma(func, gamma, exc, pattern):

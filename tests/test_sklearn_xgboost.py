@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from boostfocal import initial_margin  # noqa: E402
 from boostfocal.sklearn_xgboost import BOOSTER_ATTRIBUTE, FocalXGBClassifier  # noqa: E402
 
+
 def _small(**kwargs) -> FocalXGBClassifier:
     return FocalXGBClassifier(**{"n_estimators": 5, "n_jobs": 1, **kwargs})
 
@@ -194,7 +195,8 @@ def test_grid_search_over_gamma_and_alpha():
     ],
     ids=[
         "gamma-neg", "floor-neg", "alpha-gt1", "alpha-seq-binary", "alpha-len", "alpha-dict-missing",
-        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "correct-proba-int", "objective", "base-score", "callable-metric",
+        "alpha-dict-unknown", "single-class", "nan-label", "none-label", "correct-proba-int", "objective",
+        "base-score", "callable-metric",
     ],
 )  # fmt: skip
 def test_bad_input_raises_before_training(kwargs, y_kind, exc, match):

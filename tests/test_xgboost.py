@@ -197,7 +197,9 @@ def test_extreme_settings_stay_finite():
     y_single[7] = 1.0  # a single positive
     for labels in (y, y_single):
         d = xgb.DMatrix(X, label=labels)
-        params = focal_params(dict(BASE, eta=1.0, max_depth=6, reg_lambda=0.0, min_child_weight=0.0), y_true=d, gamma=5.0)
+        params = focal_params(
+            dict(BASE, eta=1.0, max_depth=6, reg_lambda=0.0, min_child_weight=0.0), y_true=d, gamma=5.0
+        )
         booster = xgb.train(params, d, 30, obj=focal_objective(gamma=5.0))
         p = booster.predict(d)
         m = booster.predict(d, output_margin=True)
@@ -209,7 +211,9 @@ def test_extreme_settings_stay_finite():
     booster = xgb.train(params, d, 10, obj=focal_objective(gamma=5.0))
     d_pred = xgb.DMatrix(X, base_margin=margin)
     assert np.all(np.isfinite(booster.predict(d_pred, output_margin=True)))
-    g, h = focal_objective(gamma=0.5)(np.concatenate([margin, -margin]), xgb.DMatrix(np.zeros((600, 1)), label=np.r_[y, y]))
+    g, h = focal_objective(gamma=0.5)(
+        np.concatenate([margin, -margin]), xgb.DMatrix(np.zeros((600, 1)), label=np.r_[y, y])
+    )
     assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(h > 0)
     # softmax at eta=1, gamma=5
     Xk, yk = _multi_data(n=300, k=3)
