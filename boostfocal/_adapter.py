@@ -96,8 +96,8 @@ class FocalBase:
         self._cache: tuple[LabelCache, ...] = ()
 
     @property
-    def gamma(self) -> float:
-        """The loss's focusing parameter."""
+    def gamma(self) -> float | list[float]:
+        """The loss's focusing parameter (a float, or one per class)."""
         return self.loss.gamma
 
     @property

@@ -11,10 +11,10 @@ Dense Object Detection", ICCV 2017.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss
-from ._validation import check_hess_floor, check_num_class, check_sample_weight
+from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
@@ -24,6 +24,7 @@ __all__ = [
     "softmax_focal_grad_hess",
     "clip_hessian",
     "initial_margin",
+    "class_balanced_alpha",
 ]
 
 
@@ -54,11 +55,12 @@ def binary_focal_loss(
         Labels in {0, 1} (bool, int or float).
     margin : array-like of shape (n_samples,)
         Raw margin ``z`` (log-odds), any finite real; float32 or float64.
-    gamma : float, default=2.0
-        Focusing parameter, any finite real >= 0 (not only integers).
-    alpha : float in [0, 1] or None, default=None
-        Weight of the positive class; negatives get ``1 - alpha``. None weights
-        both classes by 1.
+    gamma : float or sequence of 2 floats, default=2.0
+        Focusing parameter >= 0: one for both classes, or ``[g_0, g_1]`` indexed by
+        the sample's true class (asymmetric focusing; ``g_0`` for negatives). Any finite real, not only integers.
+    alpha : float in [0, 1], sequence of 2 floats or None, default=None
+        Weight of the positive class (negatives get ``1 - alpha``), or the class
+        weights ``[a_0, a_1]`` (>= 0). None weights both classes by 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0 multiplying each sample's loss.
 
@@ -108,10 +110,11 @@ def binary_focal_grad_hess(
         Labels in {0, 1}.
     margin : array-like of shape (n_samples,)
         Raw margin, finite; float32 or float64.
-    gamma : float, default=2.0
-        Focusing parameter >= 0.
-    alpha : float in [0, 1] or None, default=None
-        Positive-class weight (negatives: ``1 - alpha``).
+    gamma : float or sequence of 2 floats, default=2.0
+        Focusing parameter >= 0: one for both classes, or ``[g_0, g_1]`` indexed by
+        the sample's true class (asymmetric focusing; ``g_0`` for negatives).
+    alpha : float in [0, 1], sequence of 2 floats or None, default=None
+        Positive-class weight (negatives: ``1 - alpha``) or ``[a_0, a_1]``.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0 multiplying gradient and hessian.
 
@@ -146,8 +149,9 @@ def softmax_focal_loss(
         Integer class labels in ``[0, n_classes)`` (floats with integer values accepted).
     margin : array-like of shape (n_samples, n_classes)
         Raw margins, ``n_classes >= 2``, finite.
-    gamma : float, default=2.0
-        Focusing parameter >= 0.
+    gamma : float or sequence of n_classes floats, default=2.0
+        Focusing parameter >= 0: one for every class, or one per class
+        (``gamma_t = gamma[y]``).
     alpha : None, float >= 0 or sequence of length n_classes, default=None
         Class weights: None (all 1), one weight for every class, or one per class.
     sample_weight : array-like of shape (n_samples,), optional
@@ -195,8 +199,9 @@ def softmax_focal_grad_hess(
         Integer labels in ``[0, n_classes)``.
     margin : array-like of shape (n_samples, n_classes)
         Raw margins, finite.
-    gamma : float, default=2.0
-        Focusing parameter >= 0.
+    gamma : float or sequence of n_classes floats, default=2.0
+        Focusing parameter >= 0: one for every class, or one per class
+        (``gamma_t = gamma[y]``).
     alpha : None, float >= 0 or sequence of length n_classes, default=None
         Class weights.
     sample_weight : array-like of shape (n_samples,), optional
@@ -311,3 +316,74 @@ def initial_margin(
         return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid").initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
     return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=k).initial_margin(y_true, sample_weight)
+
+
+def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Per-class sample counts (or weight sums) of integer labels in ``[0, n_classes)``; every class must be present.
+
+    Raises
+    ------
+    ValueError
+        Naming the first class with no sample (or zero total weight).
+    """
+    y = check_softmax_labels(y_true, n_classes)
+    w = check_sample_weight(sample_weight, y.shape[0])
+    counts = np.bincount(y, weights=w, minlength=n_classes).astype(np.float64)
+    empty = np.flatnonzero(counts <= 0)
+    if empty.size:
+        raise ValueError(
+            f"class {int(empty[0])} has no sample (total weight {float(counts[empty[0]])!r}); "
+            "class-balanced weights need every class present"
+        )
+    return counts
+
+
+def class_balanced_alpha(
+    y_true: ArrayLike,
+    *,
+    beta: float = 0.999,
+    num_class: int | None = None,
+    sample_weight: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    r"""Class weights from the effective number of samples (Cui et al., CVPR 2019), normalised to sum to K.
+
+    .. math::
+
+        w_k = \frac{1 - \beta}{1 - \beta^{n_k}}, \qquad
+        \alpha_k = K \, \frac{w_k}{\sum_j w_j}
+
+    with :math:`n_k` the number of samples of class k (its weight sum when
+    ``sample_weight`` is given). ``beta = 0`` gives all ones; ``beta -> 1`` gives
+    inverse class frequency. Pass the result as ``alpha`` (a per-class vector:
+    binary ``[a_0, a_1]``).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Labels in {0, 1} (``num_class=None``) or in ``[0, num_class)``.
+    beta : float in [0, 1), default=0.999
+    num_class : int or None, default=None
+        None for binary (K = 2).
+    sample_weight : array-like of shape (n_samples,), optional
+
+    Returns
+    -------
+    ndarray of shape (K,)
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is outside [0, 1) or a class has no sample.
+    """
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or not 0.0 <= float(beta) < 1.0:
+        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+    k = 2 if num_class is None else check_num_class(num_class)
+    assert k is not None
+    n = class_counts(y_true, k, sample_weight)
+    b = float(beta)
+    # (1 - b) / (1 - b^n), with 1 - b^n = -expm1(n log b): no cancellation for b near 1
+    if b == 0.0:
+        weights = np.ones(k)
+    else:
+        weights = (1.0 - b) / -np.expm1(n * np.log(b))
+    return np.asarray(k * weights / weights.sum(), dtype=np.float64)

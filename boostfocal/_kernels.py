@@ -45,6 +45,23 @@ from . import _fast
 from ._link import SigmoidLink, SoftmaxLink, expit, log_expit
 
 FloatArray = NDArray[np.float64]
+#: A focusing parameter: one float, or one per class (``gamma_t = gamma[y]``) / per row inside the kernels.
+Gamma = float | FloatArray
+
+
+def _is_zero(gamma: Gamma) -> bool:
+    """True for the scalar 0 (cross-entropy: the kernels take their exact shortcut)."""
+    return not isinstance(gamma, np.ndarray) and gamma == 0.0
+
+
+def row_gamma(labels: NDArray, gamma: Gamma) -> Gamma:
+    """``gamma_t`` per row from a per-class vector (``gamma[y]``); a float stays a float."""
+    if not isinstance(gamma, np.ndarray):
+        return gamma
+    if labels.dtype == np.bool_:
+        return np.where(labels, gamma[1], gamma[0])
+    return gamma[labels]
+
 
 #: Rows per block of the numpy grad / hess kernels: the temporaries of one block
 #: (a few float64 arrays of this length, times K for softmax) stay in the CPU
@@ -55,17 +72,17 @@ _BLOCK_ROWS = 16384
 # --------------------------------------------------------------------------
 # Derivatives in the signed margin u
 # --------------------------------------------------------------------------
-def loss_from_u(u: FloatArray, gamma: float) -> FloatArray:
-    """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin."""
+def loss_from_u(u: FloatArray, gamma: Gamma) -> FloatArray:
+    """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin (``gamma``: float or per row)."""
     log_pt = np.minimum(u, 0.0) - np.log1p(np.exp(-np.abs(u)))  # log expit(u)
-    if gamma == 0.0:
+    if _is_zero(gamma):
         return -log_pt
     log_q = log_pt - u  # log expit(-u) = log expit(u) - u
     return -np.exp(gamma * log_q) * log_pt
 
 
 def grad_hess_from_u(
-    u: FloatArray, gamma: float, grad: FloatArray | None = None, hess: FloatArray | None = None
+    u: FloatArray, gamma: Gamma, grad: FloatArray | None = None, hess: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray]:
     """Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t``, ``q = 1 - p_t``, ``q^gamma`` (None at gamma 0), ``q^gamma p_t``.
 
@@ -87,7 +104,7 @@ def grad_hess_from_u(
     p_t = np.where(upos, inv, e)  # expit(u)
     np.copyto(e, inv, where=~upos)  # e -> q = expit(-u) = 1 - p_t without cancellation
     q = e
-    if gamma == 0.0:
+    if _is_zero(gamma):
         np.negative(q, out=grad)  # dCE/du = -(1 - p_t)
         np.multiply(p_t, q, out=hess)  # d2CE/du2 = p_t (1 - p_t)
         return grad, hess, p_t, q, None, p_t
@@ -163,10 +180,10 @@ def _floor(
 # Sigmoid link (binary)
 # --------------------------------------------------------------------------
 def binary_loss(
-    pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: float, cw: FloatArray | None, w: FloatArray | None
+    pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: Gamma, cw: FloatArray | None, w: FloatArray | None
 ) -> FloatArray:
     """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1)."""
-    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), gamma)
+    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma))
     _scale((loss,), row_factor(pos, cw, w))
     return loss
 
@@ -174,7 +191,7 @@ def binary_loss(
 def _binary_grad_hess_numpy(
     pos: NDArray[np.bool_],
     z: NDArray[np.floating],
-    gamma: float,
+    gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
     hess_scale: float,
@@ -189,7 +206,7 @@ def _binary_grad_hess_numpy(
         rows = slice(start, start + _BLOCK_ROWS)
         p, g, h = pos[rows], grad[rows], hess[rows]
         u = SigmoidLink.signed_margin(p, z[rows])
-        _, _, _, q, _, mod_pt = grad_hess_from_u(u, gamma, g, h)
+        _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, gamma), g, h)
         np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
         wb = None if w is None else w[rows]
         factor = row_factor(p, cw, wb)
@@ -206,11 +223,11 @@ def _binary_grad_hess_numpy(
 # Softmax link
 # --------------------------------------------------------------------------
 def softmax_loss(
-    y: NDArray[np.intp], z: NDArray[np.floating], gamma: float, cw: FloatArray | None, w: FloatArray | None
+    y: NDArray[np.intp], z: NDArray[np.floating], gamma: Gamma, cw: FloatArray | None, w: FloatArray | None
 ) -> FloatArray:
     """Per-row ``alpha_y w FL`` for integer labels ``y``."""
     u, _ = SoftmaxLink.signed_margin(y, z)
-    loss = loss_from_u(u, gamma)
+    loss = loss_from_u(u, row_gamma(y, gamma))
     _scale((loss,), row_factor(y, cw, w))
     return loss
 
@@ -218,7 +235,7 @@ def softmax_loss(
 def _softmax_grad_hess_numpy(
     y: NDArray[np.intp],
     z: NDArray[np.floating],
-    gamma: float,
+    gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
     hess_scale: float,
@@ -236,7 +253,9 @@ def _softmax_grad_hess_numpy(
     for start in range(0, z.shape[0], block):
         rows = slice(start, start + block)
         wb = None if w is None else w[rows]
-        g, h, curv = _softmax_block(y[rows], z[rows], gamma, row_factor(y[rows], cw, wb), curvature_floor)
+        g, h, curv = _softmax_block(
+            y[rows], z[rows], row_gamma(y[rows], gamma), row_factor(y[rows], cw, wb), curvature_floor
+        )
         _floor(h, curv, wb, hess_scale, hess_floor)
         grad[rows] = g
         hess[rows] = h
@@ -244,7 +263,7 @@ def _softmax_grad_hess_numpy(
 
 
 def _softmax_block(
-    y: NDArray[np.intp], z: NDArray[np.floating], gamma: float, factor: FloatArray | None, curvature_floor: bool | str
+    y: NDArray[np.intp], z: NDArray[np.floating], gamma: Gamma, factor: FloatArray | None, curvature_floor: bool | str
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     u, r = SoftmaxLink.signed_margin(y, z)
     rows = np.arange(z.shape[0])
@@ -268,7 +287,7 @@ def _softmax_block(
         curv *= hess
         curv[rows, y] = mod_pt * q
     hess *= grad  # -g_u r_k (1 - p_k)
-    if gamma != 0.0:
+    if not _is_zero(gamma):
         r *= r
         r *= (h_u + g_u * p_t)[:, None]
         hess += r
@@ -294,7 +313,7 @@ def numba_threads(n_threads: int | None) -> int:
 def binary_grad_hess(
     pos: NDArray[np.bool_],
     z: NDArray[np.floating],
-    gamma: float,
+    gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
@@ -310,16 +329,25 @@ def binary_grad_hess(
     grad = np.empty(z.shape[0])
     hess = np.empty(z.shape[0])
     kernels.binary_grad_hess(
-        pos, z, float(gamma), _NO_WEIGHT if cw is None else cw, _NO_WEIGHT if w is None else w, float(hess_scale),
-        -1.0 if hess_floor is None else float(hess_floor), bool(curvature_floor), grad, hess, numba_threads(n_threads),
-    )  # fmt: skip
+        pos,
+        z,
+        gamma if isinstance(gamma, np.ndarray) else float(gamma),
+        _NO_WEIGHT if cw is None else cw,
+        _NO_WEIGHT if w is None else w,
+        float(hess_scale),
+        -1.0 if hess_floor is None else float(hess_floor),
+        bool(curvature_floor),
+        grad,
+        hess,
+        numba_threads(n_threads),
+    )
     return grad, hess
 
 
 def softmax_grad_hess(
     y: NDArray[np.intp],
     z: NDArray[np.floating],
-    gamma: float,
+    gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
@@ -335,16 +363,25 @@ def softmax_grad_hess(
     grad = np.empty_like(z, dtype=np.float64)  # layout of z (C for XGBoost, F for LightGBM)
     hess = np.empty_like(z, dtype=np.float64)
     kernels.softmax_grad_hess(
-        y, z, float(gamma), _NO_WEIGHT if cw is None else cw, _NO_WEIGHT if w is None else w, float(hess_scale),
-        -1.0 if hess_floor is None else float(hess_floor), bool(curvature_floor), grad, hess, numba_threads(n_threads),
-    )  # fmt: skip
+        y,
+        z,
+        gamma if isinstance(gamma, np.ndarray) else float(gamma),
+        _NO_WEIGHT if cw is None else cw,
+        _NO_WEIGHT if w is None else w,
+        float(hess_scale),
+        -1.0 if hess_floor is None else float(hess_floor),
+        bool(curvature_floor),
+        grad,
+        hess,
+        numba_threads(n_threads),
+    )
     return grad, hess
 
 
 # --------------------------------------------------------------------------
 # phi(p) = -(1 - p)^gamma log p, the focal loss of the true class as a function of its probability
 # --------------------------------------------------------------------------
-def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: float) -> FloatArray:
+def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: Gamma) -> FloatArray:
     r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller without cancellation.
 
     .. math::
@@ -352,7 +389,8 @@ def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: float) -> FloatArray:
         -\phi'(x) = (1 - x)^\gamma \left(\frac{1}{x} + \gamma\,r\right), \qquad r = \frac{-\log x}{1 - x}
 
     (``r -> 1`` as ``x -> 1``). +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
-    Used by the starting margin (softmax) and by the posterior correction.
+    ``gamma`` is a float or an array broadcasting against ``x`` (per class). Used by the
+    starting margin (softmax) and by the posterior correction.
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
@@ -360,6 +398,11 @@ def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: float) -> FloatArray:
         safe_y = np.where(y > 0.0, y, 1.0)
         r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
         r = np.where(y > 0.0, r, 1.0)
+        if isinstance(gamma, np.ndarray):
+            positive = gamma > 0.0
+            inner = 1.0 / x + np.where(positive, gamma * r, 0.0)
+            log_mod = np.where(positive, gamma * np.log(y), 0.0)  # 0 * log(0) = 0 where gamma = 0
+            return np.asarray(log_mod + np.log(inner), dtype=np.float64)
         inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
         log_inner = np.log(inner)
         # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
@@ -370,7 +413,7 @@ def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: float) -> FloatArray:
 # --------------------------------------------------------------------------
 # Optimal constant margin
 # --------------------------------------------------------------------------
-def _invert_phi_prime(target: FloatArray, gamma: float) -> FloatArray:
+def _invert_phi_prime(target: FloatArray, gamma: Gamma) -> FloatArray:
     """Solve ``phi'(expit(t)) = target`` (target < 0) for the logit t by bisection.
 
     ``phi'`` increases from -inf (p -> 0) to 0 (p -> 1) because focal loss is
@@ -388,24 +431,34 @@ def _invert_phi_prime(target: FloatArray, gamma: float) -> FloatArray:
     return 0.5 * (lo + hi)
 
 
-def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: float) -> float:
+def _pair_gamma(gamma: Gamma, n: int) -> Gamma:
+    """Per-u gamma for ``n`` positives then ``n`` negatives: ``[g_1] * n + [g_0] * n`` (a float stays a float)."""
+    if not isinstance(gamma, np.ndarray):
+        return gamma
+    return np.repeat([gamma[1], gamma[0]], n)
+
+
+def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: Gamma) -> float:
     w0, w1 = class_weights
     u = np.array([z, -z])  # signed margins of a positive and of a negative
-    g_u = grad_hess_from_u(u, gamma)[0]
+    g_u = grad_hess_from_u(u, _pair_gamma(gamma, 1))[0]
     return float(w1 * g_u[0] - w0 * g_u[1])
 
 
-def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: float) -> float:
+def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma) -> float:
     w0, w1 = class_weights
-    loss = loss_from_u(np.array([z, -z]), gamma)
+    loss = loss_from_u(np.array([z, -z]), _pair_gamma(gamma, 1))
     return float(w1 * loss[0] + w0 * loss[1])
 
 
-def binary_initial_margin(class_weights: tuple[float, float], gamma: float) -> float:
-    """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z (``w0, w1 > 0``)."""
+def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma) -> float:
+    """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z.
+
+    ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``.
+    """
     grid = np.linspace(-40.0, 40.0, 4001)
     u = np.concatenate([grid, -grid])
-    g_u = grad_hess_from_u(u, gamma)[0]
+    g_u = grad_hess_from_u(u, _pair_gamma(gamma, grid.size))[0]
     w0, w1 = class_weights
     total = w1 * g_u[: grid.size] - w0 * g_u[grid.size :]
     roots = []
@@ -426,7 +479,7 @@ def binary_initial_margin(class_weights: tuple[float, float], gamma: float) -> f
     return float(roots[int(np.argmin(losses))])
 
 
-def softmax_initial_margin(class_weights: FloatArray, gamma: float) -> FloatArray:
+def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArray:
     r"""Minimise ``sum_c W_c phi(pi_c)`` over the simplex; return ``log pi`` (mean-centred).
 
     Stationarity: ``W_c phi'(pi_c) = mu`` for all c, with mu < 0 chosen so that

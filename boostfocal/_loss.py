@@ -35,7 +35,7 @@ from ._link import Link, get_link, link_for_margin
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
-    check_gamma,
+    check_class_gamma,
     check_hess_policy,
     check_num_class,
     check_sample_weight,
@@ -47,6 +47,7 @@ __all__ = ["FocalLoss", "HessFloor", "CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR"]
 
 FloatArray = NDArray[np.float64]
 AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
+GammaLike = float | Sequence[float] | NDArray[np.floating]
 #: A hessian policy: None (exact), ``"curvature"`` or an absolute floor per unit of weight.
 HessFloor = float | str | None
 
@@ -81,11 +82,17 @@ class FocalLoss:
 
     Parameters
     ----------
-    gamma : float, default=2.0
+    gamma : float or sequence of float, default=2.0
         Focusing parameter, finite and >= 0; 0 gives (class-weighted) cross-entropy.
+        A sequence gives one per class, indexed by the sample's true class
+        (``gamma_t = gamma[y]``): ``sigmoid`` ``[g_0, g_1]`` (asymmetric focusing,
+        Ridnik et al., ICCV 2021), ``softmax`` one per class (equalised focusing).
+        Equal values are the scalar loss, to the bit.
     alpha : float, sequence of float or None, default=None
         Class weights. ``sigmoid``: the weight of class 1 in [0, 1], class 0 gets
-        ``1 - alpha`` (stored as the vector ``[1 - alpha, alpha]``). ``softmax``:
+        ``1 - alpha`` (stored as the vector ``[1 - alpha, alpha]``), or the vector
+        ``[a_0, a_1]`` itself (>= 0); :func:`boostfocal.class_balanced_alpha` gives
+        one from the class counts. ``softmax``:
         one weight >= 0 per class (a sequence of length K), or one number >= 0 for
         every class. None: every class weighs 1.
     link : {"sigmoid", "softmax"} or None, default="sigmoid"
@@ -119,7 +126,7 @@ class FocalLoss:
 
     __slots__ = ("_gamma", "_alpha", "_link", "_num_class")
 
-    _gamma: float
+    _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _link: Link | None
     _num_class: int | None
@@ -127,7 +134,7 @@ class FocalLoss:
     def __init__(
         self,
         *,
-        gamma: float = 2.0,
+        gamma: GammaLike = 2.0,
         alpha: AlphaLike = None,
         link: str | None = "sigmoid",
         num_class: int | None = None,
@@ -138,18 +145,23 @@ class FocalLoss:
             raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
         if link_obj is not None and link_obj.name == "sigmoid":
             k = None
+        sigmoid = link_obj is not None and link_obj.name == "sigmoid"
         a: float | FloatArray | None
         if link_obj is not None and link_obj.name == "softmax":
             a = check_softmax_alpha(alpha, k)
-        elif link_obj is None and not _is_scalar(alpha):
-            a = check_softmax_alpha(alpha, k)  # a sequence: softmax weights (length checked once K is known)
+        elif not _is_scalar(alpha):
+            # a sequence: per-class weights (sigmoid: [a_0, a_1]; no link: checked once K is known)
+            a = check_softmax_alpha(alpha, 2 if sigmoid else k)
         else:
             a = check_binary_alpha(alpha)
-        if link_obj is not None and link_obj.name == "sigmoid" and a is not None:
+        if sigmoid and a is not None and not isinstance(a, np.ndarray):
             a = np.array([1.0 - float(a), float(a)])
         if isinstance(a, np.ndarray):
             a.setflags(write=False)
-        object.__setattr__(self, "_gamma", check_gamma(gamma))
+        g = check_class_gamma(gamma, 2 if sigmoid else k)
+        if isinstance(g, np.ndarray):
+            g.setflags(write=False)
+        object.__setattr__(self, "_gamma", g)
         object.__setattr__(self, "_alpha", a)
         object.__setattr__(self, "_link", link_obj)
         object.__setattr__(self, "_num_class", k)
@@ -163,9 +175,10 @@ class FocalLoss:
 
     def _key(self) -> tuple[object, ...]:
         a = self._alpha
+        g = self._gamma
         return (
             None if self._link is None else self._link.name,
-            self._gamma,
+            tuple(g.tolist()) if isinstance(g, np.ndarray) else g,
             tuple(a.tolist()) if isinstance(a, np.ndarray) else a,
             self._num_class,
         )
@@ -182,7 +195,7 @@ class FocalLoss:
         return FocalLoss.from_dict, (self.to_dict(),)
 
     def __repr__(self) -> str:
-        parts = [f"gamma={self._gamma!r}", f"alpha={self.alpha!r}"]
+        parts = [f"gamma={self.gamma!r}", f"alpha={self.alpha!r}"]
         parts.append(f"link={None if self._link is None else self._link.name!r}")
         if self._num_class is not None:
             parts.append(f"num_class={self._num_class!r}")
@@ -190,8 +203,13 @@ class FocalLoss:
 
     # ------------------------------------------------------------------ description
     @property
-    def gamma(self) -> float:
-        """The focusing parameter."""
+    def gamma(self) -> float | list[float]:
+        """The focusing parameter: one float, or one per class (sigmoid: ``[g_0, g_1]``)."""
+        g = self._gamma
+        return [float(v) for v in g] if isinstance(g, np.ndarray) else g
+
+    def class_gamma(self) -> float | FloatArray:
+        """``gamma`` as the kernels take it: a float, or the per-class vector (``gamma_t = gamma[y]``)."""
         return self._gamma
 
     @property
@@ -199,8 +217,8 @@ class FocalLoss:
         """``alpha`` as it would be passed in again (sigmoid: the weight of class 1)."""
         a = self._alpha
         if isinstance(a, np.ndarray):
-            if self._link is not None and self._link.name == "sigmoid":
-                return float(a[1])
+            if self._link is not None and self._link.name == "sigmoid" and a[0] + a[1] == 1.0:
+                return float(a[1])  # the scalar form [1 - alpha, alpha]
             return [float(v) for v in a]
         return a
 
@@ -239,7 +257,7 @@ class FocalLoss:
 
     def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
         """The same loss with its link fixed (``num_class`` for softmax)."""
-        return FocalLoss(gamma=self._gamma, alpha=self.alpha, link=link, num_class=num_class)
+        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link=link, num_class=num_class)
 
     def for_margin(self, margin: NDArray, scores: str = "margins") -> FocalLoss:
         """The concrete loss for a margin array: this one when the link is set, else the one its shape implies.
@@ -255,20 +273,21 @@ class FocalLoss:
                 return self
             k = int(margin.shape[1])
             if self._num_class is None:
-                return FocalLoss(gamma=self._gamma, alpha=self.alpha, link="softmax", num_class=k)
+                return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="softmax", num_class=k)
             if self._num_class != k:
                 raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class}")
             return self
         link = link_for_margin(margin, scores)
         if link.name == "sigmoid":
-            if isinstance(self._alpha, np.ndarray):
-                raise ValueError(
-                    f"alpha is a per-class sequence but the {scores} are 1-D (binary focal loss); "
-                    f"use a float in [0, 1] or set num_class, got alpha={self._alpha.tolist()!r}"
-                )
-            return FocalLoss(gamma=self._gamma, alpha=self._alpha, link="sigmoid")
+            for name, value in (("alpha", self._alpha), ("gamma", self._gamma)):
+                if isinstance(value, np.ndarray) and value.shape[0] != 2:
+                    raise ValueError(
+                        f"{name} has {value.shape[0]} per-class values but the {scores} are 1-D (binary focal "
+                        f"loss: 2 classes); set num_class for softmax, got {name}={value.tolist()!r}"
+                    )
+            return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="sigmoid")
         k = int(margin.shape[1])
-        return FocalLoss(gamma=self._gamma, alpha=self.alpha, link="softmax", num_class=k)
+        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="softmax", num_class=k)
 
     # ------------------------------------------------------------------ validation of one call
     def _concrete(self, margin: ArrayLike) -> tuple[FocalLoss, NDArray[np.floating]]:
@@ -513,7 +532,7 @@ class FocalLoss:
             "loss": "focal",
             "format": _RECORD_FORMAT,
             "link": None if self._link is None else self._link.name,
-            "gamma": self._gamma,
+            "gamma": self.gamma,
             "alpha": self.alpha,
             "class_weights": None if cw is None else [float(v) for v in cw],
             "num_class": self._num_class,

@@ -16,6 +16,8 @@ a small thread pool, the calling thread included.
 
 Conventions of the arguments (no ``None`` inside numba):
 
+* ``gamma``: a float, or the per-class focusing vector (length 2 binary, K softmax):
+  the row's ``gamma_t = gamma[y]``;
 * ``cw``: the class-weight vector (``alpha_t = cw[y]``), float64 of length 2
   (binary) or K (softmax), or of length 0 (no class weights);
 * ``w``: float64 sample weights, or an array of length 0 (no weights);
@@ -45,6 +47,8 @@ __all__ = ["binary_grad_hess", "softmax_grad_hess", "default_threads"]
 
 #: Fewest margins per thread: below, waking another thread costs more than it saves.
 MIN_PER_THREAD = 32768
+
+_NO_GAMMA = np.empty(0)  # "one gamma for every class"
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -100,6 +104,7 @@ def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_flo
     ``cw`` and ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes).
     """
     a_pos, a_neg = (1.0, 1.0) if cw.shape[0] == 0 else (float(cw[1]), float(cw[0]))
+    g_pos, g_neg = (float(gamma), float(gamma)) if np.ndim(gamma) == 0 else (float(gamma[1]), float(gamma[0]))
     curv = bool(curvature_floor)
     floor = -np.inf if hess_floor < 0.0 else hess_floor
     weighted = w.shape[0] > 0
@@ -107,7 +112,9 @@ def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_flo
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        _binary_block(pos[rows], z[rows], gamma, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows])
+        _binary_block(
+            pos[rows], z[rows], g_pos, g_neg, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows]
+        )
 
     _run(call, z.shape[0], z.shape[0], n_threads)
 
@@ -115,12 +122,25 @@ def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_flo
 def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads):
     """Softmax focal grad / hess diagonal into ``grad``, ``hess`` (n, K), in up to ``n_threads`` threads."""
     weighted = w.shape[0] > 0
+    scalar = np.ndim(gamma) == 0
+    g0 = float(gamma) if scalar else 0.0
+    gvec = _NO_GAMMA if scalar else np.ascontiguousarray(gamma, dtype=np.float64)
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
         _softmax_block(
-            y[rows], z[rows], gamma, cw, w_rows, hess_scale, hess_floor, bool(curvature_floor), grad[rows], hess[rows]
+            y[rows],
+            z[rows],
+            g0,
+            gvec,
+            cw,
+            w_rows,
+            hess_scale,
+            hess_floor,
+            bool(curvature_floor),
+            grad[rows],
+            hess[rows],
         )
 
     _run(call, z.size, z.shape[0], n_threads)
@@ -257,12 +277,13 @@ def _grad_hess_u(u, gamma):  # pragma: no cover - compiled
 
 
 @njit(**_INLINE)
-def _binary_row(zi, y, wi, gamma, a_pos, a_neg, hess_scale, hess_floor, curv):  # pragma: no cover - compiled
+def _binary_row(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, curv):  # pragma: no cover - compiled
     """``(grad, hess)`` of one row: ``alpha_t w`` times the derivatives, hess scaled and floored.
 
     ``curv``: apply the curvature floor (a select, so the loop stays branch-free).
     """
     u = zi if y else -zi  # signed margin, p_t = expit(u)
+    gamma = g_pos if y else g_neg  # gamma_t = gamma[y]
     g_u, h_u, _, q, _, mod_pt = _grad_hess_u(u, gamma)
     f = (a_pos if y else a_neg) * wi  # alpha_t * w
     g = (g_u if y else -g_u) * f  # dFL/dz = sign * dFL/du
@@ -274,7 +295,7 @@ def _binary_row(zi, y, wi, gamma, a_pos, a_neg, hess_scale, hess_floor, curv):  
 
 
 @njit(**_JIT)
-def _binary_block(pos, z, gamma, a_pos, a_neg, w, hess_scale, hess_floor, curv, grad, hess):  # pragma: no cover
+def _binary_block(pos, z, g_pos, g_neg, a_pos, a_neg, w, hess_scale, hess_floor, curv, grad, hess):  # pragma: no cover
     """One block of rows of the binary focal grad / hess of ``alpha_t w FL`` (see module notes).
 
     Branch-free loops so that LLVM vectorises them: no alpha is ``a_pos = a_neg = 1``,
@@ -287,21 +308,24 @@ def _binary_block(pos, z, gamma, a_pos, a_neg, w, hess_scale, hess_floor, curv, 
     if w.shape[0] == 0:
         for i in range(z.shape[0]):
             grad[i], hess[i] = _binary_row(
-                np.float64(z[i]), pos[i], 1.0, gamma, a_pos, a_neg, hess_scale, hess_floor, curv
+                np.float64(z[i]), pos[i], 1.0, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, curv
             )
     else:
         for i in range(z.shape[0]):
             grad[i], hess[i] = _binary_row(
-                np.float64(z[i]), pos[i], w[i], gamma, a_pos, a_neg, hess_scale, hess_floor, curv
+                np.float64(z[i]), pos[i], w[i], g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, curv
             )
 
 
 @njit(**_JIT)
-def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, curvature_floor, grad, hess):  # pragma: no cover
+def _softmax_block(
+    y, z, gamma_all, gvec, alpha, w, hess_scale, hess_floor, curvature_floor, grad, hess
+):  # pragma: no cover
     """One block of rows of the softmax focal grad / hess diagonal of ``alpha_y w FL`` ((n, K) arrays)."""
     k_classes = z.shape[1]
     has_w = w.shape[0] > 0
     has_alpha = alpha.shape[0] > 0
+    per_class_gamma = gvec.shape[0] > 0
     clip = hess_floor >= 0.0
     for i in range(z.shape[0]):
         yi = y[i]
@@ -319,6 +343,7 @@ def _softmax_block(y, z, gamma, alpha, w, hess_scale, hess_floor, curvature_floo
                 grad[i, k] = ek  # scratch: the row of the output
                 s += ek
         u = np.float64(z[i, yi]) - (m + math.log(s))
+        gamma = gvec[yi] if per_class_gamma else gamma_all  # gamma_t = gamma[y]
         g_u, h_u, p_t, q, mod, mod_pt = _grad_hess_u(u, gamma)
         b = h_u + g_u * p_t  # d2FL/dz_k^2 = b r_k^2 - g_u r_k (1 - p_k)
         inv_s = 1.0 / s  # r_k = e_k / s as a product: within 1 ulp of numpy's division

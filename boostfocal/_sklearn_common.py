@@ -29,16 +29,23 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._core import class_balanced_alpha, class_counts
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._profiles import LibraryProfile, make_record
-from ._validation import check_binary_alpha, check_gamma, check_hess_policy, check_sample_weight, check_softmax_alpha
+from ._validation import (
+    check_binary_alpha,
+    check_class_gamma,
+    check_hess_policy,
+    check_sample_weight,
+    check_softmax_alpha,
+)
 
 __all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labels", "prepare_fit", "resolve_alpha"]
 
 #: Constructor parameters of the estimators that must never reach the native
 #: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
 #: LightGBM's ``alpha`` is its Huber / quantile parameter).
-FOCAL_PARAMS = ("gamma", "alpha", "hess_floor", "correct_proba")
+FOCAL_PARAMS = ("gamma", "alpha", "balance_beta", "hess_floor", "correct_proba")
 
 
 def _is_missing(value: Any) -> bool:
@@ -96,27 +103,58 @@ def encode_labels(y: Any, classes: np.ndarray | None, name: str) -> tuple[np.nda
     return classes, codes.astype(np.intp)
 
 
-def resolve_alpha(alpha: Any, classes: np.ndarray) -> float | NDArray[np.float64] | None:
-    """The validated focal ``alpha`` for these classes (multiclass: per class, ``classes`` order)."""
+def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
+    """A ``{label: value}`` dict as a list in ``classes`` order (other values unchanged)."""
+    if not isinstance(value, Mapping):
+        return value
+    known = set(classes.tolist())
+    unknown = [k for k in value if k not in known]
+    missing = [c for c in classes.tolist() if c not in value]
+    if unknown or missing:
+        raise ValueError(
+            f"{name} as a dict must give one value per class {classes.tolist()!r}; "
+            f"unknown labels {unknown!r}, missing labels {missing!r}"
+        )
+    return [value[c] for c in classes.tolist()]
+
+
+#: The data-dependent class weightings the estimators resolve at fit.
+ALPHA_RULES = ("balanced", "effective_number")
+
+
+def resolve_alpha(
+    alpha: Any,
+    classes: np.ndarray,
+    codes: NDArray[np.intp] | None = None,
+    sample_weight: NDArray[np.float64] | None = None,
+    *,
+    beta: float = 0.999,
+) -> float | NDArray[np.float64] | None:
+    """The validated focal ``alpha`` for these classes (a vector in ``classes`` order, a number or None).
+
+    ``"balanced"``: ``n / (K n_k)`` (scikit-learn's rule); ``"effective_number"``:
+    :func:`boostfocal.class_balanced_alpha` with ``beta``; both from the (weighted) class
+    counts of the training labels ``codes``.
+    """
     n_classes = classes.shape[0]
-    if n_classes == 2:
-        if isinstance(alpha, Mapping) or (alpha is not None and not isinstance(alpha, numbers.Real)):
-            raise TypeError(
-                "alpha must be None or a number in [0, 1] (weight of the positive class "
-                f"{classes[1]!r}) for a binary problem, got {alpha!r}"
-            )
-        return check_binary_alpha(alpha)
-    if isinstance(alpha, Mapping):
-        known = set(classes.tolist())
-        unknown = [k for k in alpha if k not in known]
-        missing = [c for c in classes.tolist() if c not in alpha]
-        if unknown or missing:
-            raise ValueError(
-                f"alpha as a dict must give one weight per class {classes.tolist()!r}; "
-                f"unknown labels {unknown!r}, missing labels {missing!r}"
-            )
-        alpha = [alpha[c] for c in classes.tolist()]
+    if isinstance(alpha, str):
+        if alpha not in ALPHA_RULES:
+            raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
+        if codes is None:
+            raise ValueError(f"alpha={alpha!r} is resolved from the training labels at fit")
+        if alpha == "effective_number":
+            return class_balanced_alpha(codes, beta=beta, num_class=n_classes, sample_weight=sample_weight)
+        counts = class_counts(codes, n_classes, sample_weight)
+        return counts.sum() / (n_classes * counts)
+    alpha = _per_class(alpha, classes, "alpha")
+    if n_classes == 2 and (alpha is None or isinstance(alpha, numbers.Real)):
+        return check_binary_alpha(alpha)  # the weight of the positive class classes_[1]
     return check_softmax_alpha(alpha, n_classes)
+
+
+def resolve_gamma(gamma: Any, classes: np.ndarray) -> float | NDArray[np.float64]:
+    """The validated focal ``gamma``: a number, or one value per class (sequence or dict, ``classes`` order)."""
+    return check_class_gamma(_per_class(gamma, classes, "gamma"), classes.shape[0])
 
 
 def objective_threads(n_jobs: Any) -> int | None:
@@ -128,6 +166,16 @@ def objective_threads(n_jobs: Any) -> int | None:
     if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
         return None
     return int(n_jobs)
+
+
+def check_balance_beta(value: object) -> float:
+    """``balance_beta`` (the effective-number beta): a finite number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"balance_beta must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    b = float(value)
+    if not 0.0 <= b < 1.0:
+        raise ValueError(f"balance_beta must be in [0, 1), got {value!r}")
+    return b
 
 
 def check_correct_proba(value: object) -> bool:
@@ -165,7 +213,7 @@ class FocalFitSetup:
     initial_margin: float | NDArray[np.float64]
 
     @property
-    def gamma(self) -> float:
+    def gamma(self) -> float | list[float]:
         return self.loss.gamma
 
     @property
@@ -189,7 +237,6 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     """
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
-    gamma = check_gamma(estimator.gamma)
     floor, _ = check_hess_policy(estimator.hess_floor)
     hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
     correct = check_correct_proba(estimator.correct_proba)
@@ -197,7 +244,7 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     n_classes = classes.shape[0]
     if n_classes < 2:
         raise ValueError(f"y contains 1 class ({classes.tolist()!r}); a classifier needs at least 2 classes")
-    alpha = resolve_alpha(estimator.alpha, classes)
+    gamma = resolve_gamma(estimator.gamma, classes)
     w = check_sample_weight(sample_weight, codes.shape[0])
     cw = _class_weight_factor(class_weight, classes, codes)
     if cw is not None:
@@ -206,6 +253,8 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     total = per_class.sum()
     if not total > 0:
         raise ValueError("sample_weight: all weights are zero, nothing to fit")
+    beta = check_balance_beta(estimator.balance_beta)
+    alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=beta)
     if n_classes == 2:
         loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid")
     else:
@@ -229,8 +278,9 @@ class FocalClassifierMixin:
     def __init__(
         self,
         *,
-        gamma: float = 2.0,
-        alpha: float | Sequence[float] | Mapping[Any, float] | None = None,
+        gamma: float | Sequence[float] | Mapping[Any, float] = 2.0,
+        alpha: float | str | Sequence[float] | Mapping[Any, float] | None = None,
+        balance_beta: float = 0.999,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
@@ -238,6 +288,7 @@ class FocalClassifierMixin:
         super().__init__(**kwargs)  # the library's classifier
         self.gamma = gamma
         self.alpha = alpha
+        self.balance_beta = balance_beta
         self.hess_floor = hess_floor
         self.correct_proba = correct_proba
 

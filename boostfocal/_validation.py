@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "check_gamma",
+    "check_class_gamma",
     "check_binary_alpha",
     "check_softmax_alpha",
     "check_hess_floor",
@@ -40,6 +41,36 @@ def check_gamma(gamma: object) -> float:
     if not np.isfinite(g) or g < 0:
         raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
     return g
+
+
+def check_class_gamma(gamma: object, n_classes: int | None) -> float | NDArray[np.float64]:
+    """``gamma`` as a float, or as a per-class float64 vector (each finite and >= 0).
+
+    A sequence whose entries are all equal collapses to that float (the same loss, the
+    same bits). ``n_classes`` None: the length is checked later, once it is known.
+    """
+    if _is_real_scalar(gamma):
+        return check_gamma(gamma)
+    if isinstance(gamma, (str, bytes, dict)) or not isinstance(gamma, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"gamma must be a real number >= 0 or a sequence of per-class values, got {gamma!r} "
+            f"of type {type(gamma).__name__}"
+        )
+    try:
+        arr = np.array(gamma, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"gamma must be a sequence of numbers, got {gamma!r}") from exc
+    if arr.ndim != 1 or arr.shape[0] < 2:
+        raise ValueError(f"gamma as a sequence must be one-dimensional with one value per class, got {gamma!r}")
+    if n_classes is not None and arr.shape[0] != n_classes:
+        raise ValueError(
+            f"gamma must have one value per class: length {n_classes} expected, got length {arr.shape[0]} ({gamma!r})"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"gamma must hold finite values >= 0, got {gamma!r}")
+    if np.all(arr == arr[0]):
+        return float(arr[0])
+    return arr
 
 
 def check_hess_floor(hess_floor: object, name: str = "hess_floor") -> float:

@@ -58,7 +58,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._kernels import log_abs_phi_prime
 from ._link import expit, link_for_margin
-from ._validation import check_gamma
+from ._validation import check_class_gamma
 
 __all__ = ["focal_to_posterior", "posterior_from_weights"]
 
@@ -125,9 +125,9 @@ def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
 
 
 def posterior_from_weights(
-    p: ArrayLike, gamma: float, class_weights: NDArray[np.float64] | None
+    p: ArrayLike, gamma: float | NDArray[np.float64], class_weights: NDArray[np.float64] | None
 ) -> NDArray[np.float64]:
-    r"""Posterior estimates for validated ``gamma`` and a class-weight vector (None: all 1).
+    r"""Posterior estimates for validated ``gamma`` (a float or one per class) and class weights (None: all 1).
 
     The engine of :func:`focal_to_posterior` and :meth:`boostfocal.FocalLoss.posterior`:
     binary ``p`` (n,) with ``class_weights = [a_0, a_1]``, softmax ``p`` (n, K) with K weights.
@@ -145,14 +145,16 @@ def posterior_from_weights(
                 "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
                 f"and its posterior cannot be recovered), got {cw.tolist()!r}"
             )
+    per_class = isinstance(gamma, np.ndarray)
     if binary:
         a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
         q = 1.0 - prob
-        if gamma == 0.0 and a0 == a1:
+        g0, g1 = (float(gamma[0]), float(gamma[1])) if isinstance(gamma, np.ndarray) else (gamma, gamma)
+        if g0 == 0.0 and g1 == 0.0 and a0 == a1:
             return prob  # identity (already a fresh float64 copy)
-        # log(L0') - log(-L1') = log a0 + log|phi'(q)| - log a1 - log|phi'(p)|
+        # log(L0') - log(-L1') = log a0 + log|phi_0'(q)| - log a1 - log|phi_1'(p)|
         with np.errstate(invalid="ignore"):
-            d = (np.log(a0) + log_abs_phi_prime(q, prob, gamma)) - (np.log(a1) + log_abs_phi_prime(prob, q, gamma))
+            d = (np.log(a0) + log_abs_phi_prime(q, prob, g0)) - (np.log(a1) + log_abs_phi_prime(prob, q, g1))
         return expit(d)
     if class_weights is None:
         weights = np.ones(prob.shape[1])
@@ -160,10 +162,15 @@ def posterior_from_weights(
         weights = np.asarray(class_weights, dtype=np.float64)
         if weights.shape != (prob.shape[1],):
             raise ValueError(f"alpha must have one weight per class ({prob.shape[1]}), got {weights.tolist()!r}")
-    if gamma == 0.0 and np.all(weights == weights[0]):
+    if not per_class and gamma == 0.0 and np.all(weights == weights[0]):
         return prob / prob.sum(axis=1, keepdims=True)
-    # log eta_c = -log a_c - log|phi'(p_c)| + const  (log-sum-exp normalisation)
-    log_w = -np.log(weights)[None, :] - log_abs_phi_prime(prob, 1.0 - prob, gamma)
+    g_cols: float | NDArray[np.float64] = gamma
+    if isinstance(gamma, np.ndarray):
+        if gamma.shape != (prob.shape[1],):
+            raise ValueError(f"gamma must have one value per class ({prob.shape[1]}), got {gamma.tolist()!r}")
+        g_cols = gamma[None, :]
+    # log eta_c = -log a_c - log|phi_c'(p_c)| + const  (log-sum-exp normalisation)
+    log_w = -np.log(weights)[None, :] - log_abs_phi_prime(prob, 1.0 - prob, g_cols)
     top = log_w.max(axis=1, keepdims=True)
     inf_rows = np.isposinf(top[:, 0])
     with np.errstate(invalid="ignore", under="ignore"):
@@ -173,7 +180,9 @@ def posterior_from_weights(
     return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike | None = None) -> NDArray[np.float64]:
+def focal_to_posterior(
+    p: ArrayLike, *, gamma: float | ArrayLike, alpha: float | ArrayLike | None = None
+) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
 
     Binary, ``p`` the predicted probability of class 1 (shape (n_samples,)):
@@ -248,9 +257,10 @@ def focal_to_posterior(p: ArrayLike, *, gamma: float, alpha: float | ArrayLike |
     >>> np.round(focal_to_posterior(np.array([0.1, 0.5, 0.9]), gamma=2.0), 4).tolist()
     [0.0026, 0.5, 0.9974]
     """
-    g = check_gamma(gamma)
     prob = _check_probabilities(p)
-    if link_for_margin(prob, "p").name == "sigmoid":
+    binary = link_for_margin(prob, "p").name == "sigmoid"
+    g = check_class_gamma(gamma, 2 if binary else prob.shape[1])
+    if binary:
         a0, a1 = _binary_weights(alpha)
         return posterior_from_weights(prob, g, None if alpha is None else np.array([a0, a1]))
     return posterior_from_weights(prob, g, None if alpha is None else _softmax_weights(alpha, prob.shape[1]))

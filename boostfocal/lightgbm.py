@@ -228,11 +228,13 @@ def focal_objective(
 
     Parameters
     ----------
-    gamma : float, default=2.0
+    gamma : float or sequence of float, default=2.0
         Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
+        A sequence gives one per class (binary ``[g_0, g_1]``, softmax one per
+        class), indexed by the sample's true class.
     alpha : float, sequence of float or None, default=None
         Binary: weight of the positive class in [0, 1] (negatives get
-        ``1 - alpha``). Softmax: one weight >= 0 per class (length ``num_class``,
+        ``1 - alpha``) or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class (length ``num_class``,
         checked on the first call). None: no class weighting. A scalar outside
         [0, 1] is refused here.
     loss : FocalLoss, optional

@@ -142,14 +142,22 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
 
     Parameters
     ----------
-    gamma : float, default=2.0
-        Focusing parameter, finite and >= 0.
+    gamma : float, sequence or dict, default=2.0
+        Focusing parameter, finite and >= 0; or one per class, as a sequence in
+        ``classes_`` order or a dict ``{label: gamma}`` (binary: asymmetric focusing).
     alpha : float, sequence, dict or None, default=None
         Class weighting. Binary: weight of the positive class ``classes_[1]``
         in [0, 1] (the negative class gets ``1 - alpha``). Multiclass: one
         weight >= 0 per class, a sequence in ``classes_`` order or a dict
         ``{label: weight}`` covering every class, or one number for all
-        classes. None: no class weighting.
+        classes. None: no class weighting. Binary problems also take ``[a_0, a_1]`` (sequence
+        or dict). ``"balanced"``: ``n / (K n_k)`` from the training labels (scikit-learn's
+        rule); ``"effective_number"``: :func:`boostfocal.class_balanced_alpha` with
+        ``balance_beta`` (Cui et al., 2019). Both use the sample-weighted class counts
+        and are stored as the fitted vector ``alpha_``.
+    balance_beta : float in [0, 1), default=0.999
+        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
+        class frequency); unused otherwise.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy of :func:`boostfocal.lightgbm.focal_objective`:
         ``"curvature"`` raises the exact hessian to the focal-weighted

@@ -59,9 +59,10 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
 
     Parameters
     ----------
-    gamma : float, default=2.0
-        Focusing parameter, finite and >= 0. ``gamma=0`` with ``alpha=None`` is
-        XGBoost's logistic / softmax model. (XGBoost's own ``gamma``, the
+    gamma : float, sequence or dict, default=2.0
+        Focusing parameter, finite and >= 0; or one per class, as a sequence in
+        ``classes_`` order or a dict ``{label: gamma}`` (binary: asymmetric
+        focusing). ``gamma=0`` with ``alpha=None`` is XGBoost's logistic / softmax model. (XGBoost's own ``gamma``, the
         minimum split loss, is ``min_split_loss``.)
     alpha : float, sequence, dict or None, default=None
         Class weighting. Binary: the weight of the positive class
@@ -69,7 +70,14 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         Multiclass: one weight >= 0 per class, as a sequence in ``classes_``
         order or a dict ``{label: weight}`` covering every class, or one
         number for all classes. None: no class weighting. (XGBoost's own
-        ``alpha``, the L1 penalty, is ``reg_alpha``.)
+        ``alpha``, the L1 penalty, is ``reg_alpha``.) Binary problems also take ``[a_0, a_1]`` (sequence
+        or dict). ``"balanced"``: ``n / (K n_k)`` from the training labels (scikit-learn's
+        rule); ``"effective_number"``: :func:`boostfocal.class_balanced_alpha` with
+        ``balance_beta`` (Cui et al., 2019). Both use the sample-weighted class counts
+        and are stored as the fitted vector ``alpha_``.
+    balance_beta : float in [0, 1), default=0.999
+        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
+        class frequency); unused otherwise.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy of :func:`boostfocal.xgboost.focal_objective`:
         ``"curvature"`` raises the exact hessian to the focal-weighted

@@ -179,3 +179,67 @@ def test_a_loss_with_a_fixed_link_refuses_other_margins(lib):
     obj = lib.module.focal_objective(loss=FocalLoss(gamma=2.0, link="sigmoid"))
     with pytest.raises(ValueError, match=r"margin must have shape \(n_samples,\) for binary focal loss"):
         lib.call(obj, y, z)
+
+
+# ---------------------------------------------------------------- the focal family (issue 14): per-class gamma
+@pytest.mark.parametrize("k", [2, 3], ids=["binary", "softmax3"])
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_per_class_gamma_reaches_the_kernel_with_the_library_rule(lib, k):
+    gamma = [0.5, 3.0] if k == 2 else [0.5, 1.0, 4.0]
+    alpha = [1.0, 4.0] if k == 2 else [2.0, 1.0, 0.5]
+    y, z = _scores(k)
+    w = np.random.default_rng(4).random(len(y)) + 0.5
+    g, h = lib.call(lib.module.focal_objective(gamma=gamma, alpha=alpha), y, z, w)
+    link = "sigmoid" if k == 2 else "softmax"
+    loss = FocalLoss(gamma=gamma, alpha=alpha, link=link)
+    scale = lib.module.PROFILE.softmax_hess_scale(k) if k > 2 else 1.0
+    g_ref, h_ref = loss.grad_hess(y, z, w, hess_floor="curvature", hess_scale=scale)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-15)
+    # and it differs from one shared gamma: the per-class values are used
+    g_one, _ = lib.call(lib.module.focal_objective(gamma=gamma[0], alpha=alpha), y, z, w)
+    assert not np.allclose(g, g_one)
+
+
+def test_per_class_gamma_survives_the_lightgbm_model_record(tmp_path):
+    X, y = make_classification(n_samples=300, n_features=5, n_classes=3, n_informative=4, n_redundant=0, random_state=2)
+    loss = FocalLoss(gamma=[0.5, 1.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax")
+    z0 = loss.initial_margin(y, num_class=3)
+    params = {"objective": bl.focal_objective(loss=loss), "num_class": 3, "verbose": -1, "num_leaves": 7}
+    booster = lgb.train(params, lgb.Dataset(X, y, init_score=bl.init_score(z0, len(y))), 10)
+    embedded = bl.embed_initial_margin(booster, z0, loss=loss)
+    path = tmp_path / "model.txt"
+    embedded.save_model(str(path))
+    record = bl.focal_metadata(path)
+    assert FocalLoss.from_dict(record) == loss.with_link("softmax", 3)
+    assert record["gamma"] == [0.5, 1.0, 4.0]
+
+
+@pytest.mark.parametrize("estimator", ["xgboost", "lightgbm"])
+def test_estimators_take_per_class_gamma_and_data_dependent_alpha(estimator, tmp_path):
+    from boostfocal import FocalLGBMClassifier, FocalXGBClassifier, class_balanced_alpha
+
+    X, y = make_classification(n_samples=400, weights=[0.85], random_state=3)
+    labels = np.where(y == 1, "fraud", "ok")  # classes_ = ["fraud", "ok"]: the rare class first
+    cls = FocalXGBClassifier if estimator == "xgboost" else FocalLGBMClassifier
+    kw: dict[str, Any] = {"n_estimators": 8} | ({"verbose": -1} if estimator == "lightgbm" else {})
+    clf = cls(gamma={"fraud": 1.0, "ok": 3.0}, alpha="effective_number", balance_beta=0.99, **kw).fit(X, labels)
+    codes = (labels == "ok").astype(int)
+    np.testing.assert_allclose(clf.alpha_, class_balanced_alpha(codes, beta=0.99), rtol=1e-12)
+    assert clf.gamma_ == [1.0, 3.0] and clf.loss_.gamma == [1.0, 3.0]
+    balanced = cls(alpha="balanced", **kw).fit(X, labels)
+    n_k = np.bincount(codes)
+    np.testing.assert_allclose(balanced.alpha_, len(codes) / (2 * n_k), rtol=1e-12)
+    from sklearn.base import clone
+
+    again = clone(clf)
+    assert again.get_params()["alpha"] == "effective_number" and again.get_params()["balance_beta"] == 0.99
+    proba = clf.predict_proba(X)
+    assert proba.shape == (400, 2) and np.all(np.isfinite(clf.predict_posterior(X)))
+    if estimator == "xgboost":
+        path = tmp_path / "m.json"
+        clf.save_model(path)
+        loaded = cls()
+        loaded.load_model(path)
+        assert loaded.loss_ == clf.loss_ and loaded.gamma_ == [1.0, 3.0]
+        np.testing.assert_allclose(loaded.predict_proba(X), proba, rtol=1e-6)

@@ -392,8 +392,8 @@ def test_bad_labels_and_alpha_fail_before_any_tree():
         _count_calls_train(
             {**BASE, "objective": focal_objective(alpha=[0.5, 0.5, 1.0]), "num_class": 4}, lgb.Dataset(Xk, yk)
         )
-    with pytest.raises(ValueError, match="per-class sequence"):
-        _count_calls_train({**BASE, "objective": focal_objective(alpha=[0.5, 0.5])}, lgb.Dataset(X, y))
+    with pytest.raises(ValueError, match="alpha has 3 per-class values but the predictions are 1-D"):
+        _count_calls_train({**BASE, "objective": focal_objective(alpha=[0.5, 0.5, 1.0])}, lgb.Dataset(X, y))
     with pytest.raises(ValueError, match="alpha must have one weight per class"):
         lgb.LGBMClassifier(objective=focal_objective(alpha=[1.0, 2.0]), verbose=-1, n_estimators=2).fit(Xk, yk)
     with pytest.raises(TypeError, match="weights are read from the Dataset"):

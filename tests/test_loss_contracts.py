@@ -23,15 +23,24 @@ LOSS_INSTANCES = [
     FocalLoss(gamma=0.5),
     FocalLoss(gamma=2.0, alpha=0.25),
     FocalLoss(gamma=5.0, alpha=0.9),
+    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0]),  # asymmetric focusing (ASL's gamma_-, gamma_+), [a_0, a_1]
+    FocalLoss(gamma=[4.0, 0.0]),  # focus the negatives only
     FocalLoss(gamma=0.0, link="softmax", num_class=K),
     FocalLoss(gamma=0.7, link="softmax", num_class=K),
     FocalLoss(gamma=2.0, alpha=[0.5, 1.0, 2.0, 0.25], link="softmax", num_class=K),
     FocalLoss(gamma=3.0, alpha=1.5, link="softmax", num_class=K),
+    FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K),  # per class
 ]
 IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
 
 
 # ``backend`` (numpy, and numba when installed) comes from conftest.py.
+
+
+def gamma_of(loss: FocalLoss, y):
+    """gamma_t = gamma[y] (per-class gamma), vectorised over labels."""
+    g = loss.gamma
+    return np.asarray(g)[y] if isinstance(g, list) else g
 
 
 def is_softmax(loss: FocalLoss) -> bool:
@@ -61,8 +70,8 @@ def fd(f, z: np.ndarray, h: float = 1e-4) -> np.ndarray:
 
 
 def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
-    """Slow, obviously right oracle: -a_y (1 - p_t)^gamma log p_t in 50 digits."""
-    g = mpmath.mpf(loss.gamma)
+    """Slow, obviously right oracle: -a_y (1 - p_t)^gamma_y log p_t in 50 digits."""
+    g = mpmath.mpf(gamma_of(loss, y))
     cw = loss.class_weights(K if is_softmax(loss) else None)
     a = mpmath.mpf(1) if cw is None else mpmath.mpf(float(cw[y]))
     if is_softmax(loss):
@@ -109,7 +118,7 @@ def test_ratio_to_cross_entropy_is_the_modulating_factor(loss):
     ce = FocalLoss(gamma=0.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
     p = loss.proba(z)
     p_t = p[np.arange(len(y)), y] if is_softmax(loss) else np.where(y == 1, p, 1 - p)
-    np.testing.assert_allclose(loss.loss(y, z) / ce.loss(y, z), (1 - p_t) ** loss.gamma, rtol=1e-12)
+    np.testing.assert_allclose(loss.loss(y, z) / ce.loss(y, z), (1 - p_t) ** gamma_of(loss, y), rtol=1e-12)
 
 
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
@@ -239,7 +248,9 @@ def test_record_pickle_equality_and_immutability(loss):
     assert FocalLoss.from_dict(json.loads(json.dumps(loss.to_dict()))) == loss
     with pytest.raises(AttributeError, match="immutable"):
         loss.gamma = 1.0  # type: ignore[misc]
-    other = FocalLoss(gamma=loss.gamma + 1.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
+    other = FocalLoss(
+        gamma=(np.asarray(loss.gamma) + 1.0).tolist(), alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class
+    )
     assert other != loss
 
 
@@ -286,3 +297,55 @@ def test_bad_hessian_policy_is_refused_before_any_work():
         loss.grad_hess([0, 1], [0.0, 1.0], hess_floor="clip")
     with pytest.raises(ValueError, match="hess_floor must be a finite number >= 0, got -1"):
         loss.grad_hess([0, 1], [0.0, 1.0], hess_floor=-1)
+
+
+# ---------------------------------------------------------------- class-balanced weights (Cui et al., 2019)
+def test_class_balanced_alpha_limits_and_normalisation():
+    y = np.r_[np.zeros(900), np.ones(100)].astype(int)
+    assert boostfocal.class_balanced_alpha(y, beta=0.0).tolist() == [1.0, 1.0]
+    a = boostfocal.class_balanced_alpha(y, beta=0.999)
+    n = np.array([900, 100])
+    ref = (1 - 0.999) / (1 - 0.999**n)
+    np.testing.assert_allclose(a, 2 * ref / ref.sum(), rtol=1e-12)
+    near_one = boostfocal.class_balanced_alpha(y, beta=1 - 1e-12)
+    np.testing.assert_allclose(near_one, 2 * (1 / n) / (1 / n).sum(), rtol=1e-6)  # inverse frequency
+    yk = np.repeat([0, 1, 2], [50, 30, 20])
+    w = np.where(yk == 2, 2.0, 1.0)
+    ak = boostfocal.class_balanced_alpha(yk, beta=0.9, num_class=3, sample_weight=w)
+    nk = np.array([50.0, 30.0, 40.0])  # weight sums
+    refk = (1 - 0.9) / (1 - 0.9**nk)
+    np.testing.assert_allclose(ak, 3 * refk / refk.sum(), rtol=1e-12)
+    assert ak.sum() == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"beta": 1.0}, r"beta must be a number in \[0, 1\), got 1.0"),
+        ({"beta": -0.1}, r"beta must be a number in \[0, 1\)"),
+        ({"num_class": 3}, "class 2 has no sample"),
+    ],
+)
+def test_class_balanced_alpha_refuses_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        boostfocal.class_balanced_alpha(np.array([0, 1, 1, 0]), **kwargs)
+
+
+def test_per_class_gamma_with_equal_values_is_the_scalar_loss_to_the_bit():
+    y, z = sample(FocalLoss())
+    a, b = FocalLoss(gamma=[2.0, 2.0], alpha=0.25), FocalLoss(gamma=2.0, alpha=0.25)
+    assert a == b
+    for u, v in zip(a.grad_hess(y, z), b.grad_hess(y, z), strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_binary_per_class_gamma_equals_two_class_softmax():
+    """Binary with [g_0, g_1], [a_0, a_1] equals the 2-class softmax on margins (-z/2, z/2)."""
+    y, z = sample(FocalLoss(), n=60)
+    binary = FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0])
+    soft = FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], link="softmax")
+    zz = np.column_stack([-z / 2, z / 2])
+    np.testing.assert_allclose(binary.loss(y, z), soft.loss(y, zz), rtol=1e-12)
+    g_soft, _ = soft.grad_hess(y, zz)
+    np.testing.assert_allclose(binary.grad_hess(y, z)[0], (g_soft[:, 1] - g_soft[:, 0]) / 2, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(binary.posterior(binary.proba(z)), soft.posterior(soft.proba(zz))[:, 1], rtol=1e-10)

@@ -288,7 +288,8 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
     [
         ({"gamma": -1.0}, "binary", ValueError, "gamma"),
         ({"alpha": [0.2, 0.3]}, "multi", ValueError, "alpha must have one weight per class"),
-        ({"alpha": [0.2, 0.8]}, "binary", TypeError, "alpha"),
+        ({"alpha": [0.2, 0.3, 0.5]}, "binary", ValueError, "one weight per class: length 2 expected"),
+        ({"gamma": {"a": 1.0}}, "binary", ValueError, "gamma as a dict must give one value per class"),
         ({"alpha": {"x": 1.0}}, "multi", ValueError, "alpha as a dict"),
         ({}, "single", ValueError, "1 class"),
         ({}, "nan", ValueError, "NaN"),
@@ -300,7 +301,8 @@ def test_pickle_joblib_fresh_process_and_native_model(tmp_path):
     ids=[
         "gamma-negative",
         "alpha-length",
-        "alpha-seq-binary",
+        "alpha-seq-binary-len3",
+        "gamma-dict-keys",
         "alpha-dict-keys",
         "single-class",
         "nan-labels",

@@ -404,7 +404,7 @@ def test_bad_labels_and_alpha_raise_before_any_tree():
     # binary with a per-class alpha, or alpha > 1
     d = xgb.DMatrix(X, label=y)
     with pytest.raises(ValueError, match="alpha"):
-        xgb.train(dict(BASE, objective="binary:logistic"), d, 5, obj=focal_objective(alpha=[0.5, 0.5]))
+        xgb.train(dict(BASE, objective="binary:logistic"), d, 5, obj=focal_objective(alpha=[0.5, 0.5, 1.0]))
     with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
         focal_params(BASE, y_true=y, gamma=2.0, alpha=3.0)
     # multiclass: labels outside [0, K), alpha of the wrong length
