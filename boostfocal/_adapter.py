@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._fast import check_n_jobs
-from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._profiles import LibraryProfile
 from ._validation import check_hess_policy, check_sample_weight
 
@@ -22,16 +22,16 @@ from ._validation import check_hess_policy, check_sample_weight
 CACHE_SIZE = 4
 
 
-def resolve_loss(loss: FocalLoss | None, gamma: float, alpha: AlphaLike) -> FocalLoss:
-    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma=gamma, alpha=alpha, link=None)``.
+def resolve_loss(loss: FocalLoss | None, gamma: GammaLike, alpha: AlphaLike, label_smoothing: float = 0.0) -> FocalLoss:
+    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma=..., alpha=..., label_smoothing=..., link=None)``.
 
     ``link=None``: one objective serves binary (1-D margins) and softmax boosters.
     """
     if loss is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link=None)
+        return FocalLoss(gamma=gamma, alpha=alpha, link=None, label_smoothing=label_smoothing)
     if not isinstance(loss, FocalLoss):
         raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
-    if gamma != 2.0 or alpha is not None:
+    if not (isinstance(gamma, float) and gamma == 2.0) or alpha is not None or label_smoothing != 0.0:
         raise TypeError(f"give either loss or gamma / alpha, not both (got loss={loss!r}, gamma={gamma!r})")
     return loss
 
@@ -90,8 +90,15 @@ class FocalBase:
     _profile: LibraryProfile
     _squeeze_label_column = False
 
-    def __init__(self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None) -> None:
-        self.loss = resolve_loss(loss, gamma, alpha)
+    def __init__(
+        self,
+        *,
+        gamma: GammaLike = 2.0,
+        alpha: AlphaLike = None,
+        loss: FocalLoss | None = None,
+        label_smoothing: float = 0.0,
+    ) -> None:
+        self.loss = resolve_loss(loss, gamma, alpha, label_smoothing)
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[LabelCache, ...] = ()
 
@@ -152,13 +159,14 @@ class ObjectiveMixin(FocalBase):
     def __init__(
         self,
         *,
-        gamma: float = 2.0,
+        gamma: GammaLike = 2.0,
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
+        label_smoothing: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         n_jobs: int | None = None,
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
         self._abs_floor, self._curvature = check_hess_policy(hess_floor)
         self.hess_floor = hess_floor if isinstance(hess_floor, str) else self._abs_floor
         self.n_jobs = check_n_jobs(n_jobs)

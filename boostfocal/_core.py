@@ -33,8 +33,9 @@ def binary_focal_loss(
     margin: ArrayLike,
     *,
     gamma: float = 2.0,
-    alpha: float | None = None,
+    alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample binary focal loss on raw margins.
 
@@ -63,6 +64,9 @@ def binary_focal_loss(
         weights ``[a_0, a_1]`` (>= 0). None weights both classes by 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0 multiplying each sample's loss.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
+        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
 
     Returns
     -------
@@ -73,7 +77,9 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid").loss(y_true, margin, sample_weight)
+    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).loss(
+        y_true, margin, sample_weight
+    )
 
 
 def binary_focal_grad_hess(
@@ -81,8 +87,9 @@ def binary_focal_grad_hess(
     margin: ArrayLike,
     *,
     gamma: float = 2.0,
-    alpha: float | None = None,
+    alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of binary focal loss with respect to the margin.
 
@@ -117,12 +124,17 @@ def binary_focal_grad_hess(
         Positive-class weight (negatives: ``1 - alpha``) or ``[a_0, a_1]``.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0 multiplying gradient and hessian.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
+        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid").grad_hess(y_true, margin, sample_weight)
+    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).grad_hess(
+        y_true, margin, sample_weight
+    )
 
 
 def softmax_focal_loss(
@@ -132,6 +144,7 @@ def softmax_focal_loss(
     gamma: float = 2.0,
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample softmax (multiclass) focal loss on raw margins.
 
@@ -156,12 +169,17 @@ def softmax_focal_loss(
         Class weights: None (all 1), one weight for every class, or one per class.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
+        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
 
     Returns
     -------
     loss : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax").loss(y_true, margin, sample_weight)
+    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing).loss(
+        y_true, margin, sample_weight
+    )
 
 
 def softmax_focal_grad_hess(
@@ -171,6 +189,7 @@ def softmax_focal_grad_hess(
     gamma: float = 2.0,
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and exact hessian diagonal of softmax focal loss.
 
@@ -206,12 +225,17 @@ def softmax_focal_grad_hess(
         Class weights.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
+        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax").grad_hess(y_true, margin, sample_weight)
+    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing).grad_hess(
+        y_true, margin, sample_weight
+    )
 
 
 def clip_hessian(
@@ -272,6 +296,7 @@ def initial_margin(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
+    label_smoothing: float = 0.0,
 ) -> float | FloatArray:
     r"""Constant margin minimising the weighted mean focal loss (the booster's starting point).
 
@@ -302,6 +327,9 @@ def initial_margin(
     sample_weight : array-like of shape (n_samples,), optional
     num_class : int or None, default=None
         None for binary; the number of classes K >= 2 for softmax.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
+        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
 
     Returns
     -------
@@ -313,9 +341,13 @@ def initial_margin(
         If a class has zero total weight: the minimiser is then infinite.
     """
     if num_class is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid").initial_margin(y_true, sample_weight)
+        return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).initial_margin(
+            y_true, sample_weight
+        )
     k = check_num_class(num_class)
-    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=k).initial_margin(y_true, sample_weight)
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, num_class=k
+    ).initial_margin(y_true, sample_weight)
 
 
 def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | None = None) -> NDArray[np.float64]:

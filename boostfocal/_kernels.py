@@ -135,6 +135,18 @@ def grad_hess_from_u(
 # --------------------------------------------------------------------------
 # Per-row factors
 # --------------------------------------------------------------------------
+def _pair(gamma: Gamma) -> tuple[float, float]:
+    """``(g_0, g_1)`` of a binary gamma (a float is both)."""
+    if isinstance(gamma, np.ndarray):
+        return float(gamma[0]), float(gamma[1])
+    return gamma, gamma
+
+
+def smoothed_target(pos: NDArray[np.bool_], e: float) -> FloatArray:
+    """Binary smoothed target ``t = y (1 - e) + e / 2``."""
+    return np.where(pos, 1.0 - e / 2, e / 2)
+
+
 def row_factor(labels: NDArray, class_weights: FloatArray | None, w: FloatArray | None) -> FloatArray | None:
     """``alpha_t * w`` per row (None when both are absent): ``alpha_t = class_weights[y]``."""
     if class_weights is None:
@@ -180,12 +192,67 @@ def _floor(
 # Sigmoid link (binary)
 # --------------------------------------------------------------------------
 def binary_loss(
-    pos: NDArray[np.bool_], z: NDArray[np.floating], gamma: Gamma, cw: FloatArray | None, w: FloatArray | None
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    label_smoothing: float = 0.0,
 ) -> FloatArray:
-    """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1)."""
+    """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1); smoothed: ``w (t L_1 + (1 - t) L_0)``."""
+    if label_smoothing:
+        z64 = np.asarray(z, dtype=np.float64)
+        g0, g1 = _pair(gamma)
+        a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
+        t = smoothed_target(pos, label_smoothing)
+        out = t * (a1 * loss_from_u(z64, g1)) + (1.0 - t) * (a0 * loss_from_u(-z64, g0))
+        return out if w is None else out * w
     loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma))
     _scale((loss,), row_factor(pos, cw, w))
     return loss
+
+
+def _binary_smoothed_grad_hess(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    e: float,
+    hess_scale: float,
+    hess_floor: float | None,
+    curvature_floor: bool,
+) -> tuple[FloatArray, FloatArray]:
+    """Label-smoothed binary grad / hess: ``FL = t L_1 + (1 - t) L_0``, each term a focal loss in its own u.
+
+    ``L_1`` is the focal loss of class 1 at ``u = z`` (gamma ``g_1``), ``L_0`` that of class 0
+    at ``u = -z`` (``g_0``): ``dFL/dz = t a_1 L_1'(z) - (1 - t) a_0 L_0'(-z)``, and the hessians
+    (and curvature floors) add with the same weights. numpy only, block by block.
+    """
+    g0, g1 = _pair(gamma)
+    a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
+    n = pos.shape[0]
+    grad = np.empty(n)
+    hess = np.empty(n)
+    for start in range(0, n, _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        zb = np.asarray(z[rows], dtype=np.float64)
+        t = smoothed_target(pos[rows], e)
+        c1 = t * a1
+        c0 = (1.0 - t) * a0
+        gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1)  # class-1 term, u = z
+        gu0, hu0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0)  # class-0 term, u = -z (dz = -du)
+        g = grad[rows]
+        h = hess[rows]
+        np.multiply(c1, gu1, out=g)
+        g -= c0 * gu0
+        np.multiply(c1, hu1, out=h)
+        h += c0 * hu0
+        curv = c1 * (mp1 * q1) + c0 * (mp0 * q0) if curvature_floor else None  # q^g p (1 - p) of each term
+        wb = None if w is None else w[rows]
+        _scale((g, h) if curv is None else (g, h, curv), wb)
+        _floor(h, curv, wb, hess_scale, hess_floor)
+    return grad, hess
 
 
 def _binary_grad_hess_numpy(
@@ -223,9 +290,21 @@ def _binary_grad_hess_numpy(
 # Softmax link
 # --------------------------------------------------------------------------
 def softmax_loss(
-    y: NDArray[np.intp], z: NDArray[np.floating], gamma: Gamma, cw: FloatArray | None, w: FloatArray | None
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    label_smoothing: float = 0.0,
 ) -> FloatArray:
-    """Per-row ``alpha_y w FL`` for integer labels ``y``."""
+    """Per-row ``alpha_y w FL`` for integer labels ``y``; smoothed: ``w sum_k t_k a_k FL_k``."""
+    if label_smoothing:
+        e = label_smoothing
+        k_classes = z.shape[1]
+        out = (1.0 - e) * softmax_loss(y, z, gamma, cw, None)
+        for k in range(k_classes):  # the e / K share of every class's term
+            out += (e / k_classes) * softmax_loss(np.full(y.shape, k, dtype=np.intp), z, gamma, cw, None)
+        return out if w is None else out * w
     u, _ = SoftmaxLink.signed_margin(y, z)
     loss = loss_from_u(u, row_gamma(y, gamma))
     _scale((loss,), row_factor(y, cw, w))
@@ -259,6 +338,49 @@ def _softmax_grad_hess_numpy(
         _floor(h, curv, wb, hess_scale, hess_floor)
         grad[rows] = g
         hess[rows] = h
+    return grad, hess
+
+
+def _softmax_smoothed_grad_hess(
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    e: float,
+    hess_scale: float,
+    hess_floor: float | None,
+    curvature_floor: bool | str,
+) -> tuple[FloatArray, FloatArray]:
+    """Label-smoothed softmax grad / hess diagonal: ``(1 - e) FL(y) + (e / K) sum_k FL(k)``.
+
+    ``FL(k) = a_k (1 - p_k)^{g_k} (-log p_k)`` is the focal loss with label k; its exact
+    gradient and hessian diagonal come from the plain kernel, and the terms (and their
+    curvature floors) add. numpy only, block by block; K + 1 plain evaluations per block.
+    """
+    k_classes = z.shape[1]
+    grad = np.empty_like(z, dtype=np.float64)
+    hess = np.empty_like(z, dtype=np.float64)
+    block = max(256, _BLOCK_ROWS // k_classes)
+    for start in range(0, z.shape[0], block):
+        rows = slice(start, start + block)
+        yb, zb = y[rows], z[rows]
+        terms = [(1.0 - e, yb)] + [(e / k_classes, np.full(yb.shape, k, dtype=np.intp)) for k in range(k_classes)]
+        g_sum = h_sum = c_sum = None
+        for share, labels in terms:
+            factor = row_factor(labels, cw, None)
+            factor = np.full(labels.shape, share) if factor is None else share * factor
+            g, h, c = _softmax_block(labels, zb, row_gamma(labels, gamma), factor, curvature_floor)
+            g_sum = g if g_sum is None else g_sum + g
+            h_sum = h if h_sum is None else h_sum + h
+            if c is not None:
+                c_sum = c if c_sum is None else c_sum + c
+        assert g_sum is not None and h_sum is not None
+        wb = None if w is None else w[rows]
+        _scale((g_sum, h_sum) if c_sum is None else (g_sum, h_sum, c_sum), wb)
+        _floor(h_sum, c_sum, wb, hess_scale, hess_floor)
+        grad[rows] = g_sum
+        hess[rows] = h_sum
     return grad, hess
 
 
@@ -321,8 +443,13 @@ def binary_grad_hess(
     hess_floor: float | None = None,
     curvature_floor: bool = False,
     n_threads: int | None = None,
+    label_smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`)."""
+    """Binary grad / (scaled, floored) hess with the active backend (label smoothing: numpy)."""
+    if label_smoothing:
+        return _binary_smoothed_grad_hess(
+            pos, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor
+        )
     kernels = _fast.numba_kernels()
     if kernels is None:
         return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
@@ -355,8 +482,11 @@ def softmax_grad_hess(
     hess_floor: float | None = None,
     curvature_floor: bool | str = False,
     n_threads: int | None = None,
+    label_smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``: numpy)."""
+    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy)."""
+    if label_smoothing:
+        return _softmax_smoothed_grad_hess(y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor)
     kernels = _fast.numba_kernels()
     if kernels is None or curvature_floor == "abs_residual":
         return _softmax_grad_hess_numpy(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)

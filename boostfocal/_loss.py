@@ -37,6 +37,7 @@ from ._validation import (
     check_binary_labels,
     check_class_gamma,
     check_hess_policy,
+    check_label_smoothing,
     check_num_class,
     check_sample_weight,
     check_softmax_alpha,
@@ -104,6 +105,12 @@ class FocalLoss:
     num_class : int or None, default=None
         Number of classes K >= 2 for ``softmax`` when known (checked against
         ``alpha`` and the margins); None: taken from the margins.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets ``e``. Sigmoid: ``t = y (1 - e) + e / 2`` and
+        ``FL = t L_1 + (1 - t) L_0`` with ``L_1 = -a_1 (1 - p)^{g_1} log p``,
+        ``L_0 = -a_0 p^{g_0} log(1 - p)``. Softmax: ``t_k = (1 - e) [k = y] + e / K`` and
+        ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``. 0 is the plain loss, to the bit.
+        Computed by the numpy kernels whatever the backend (softmax: K + 1 passes).
 
     Notes
     -----
@@ -124,12 +131,13 @@ class FocalLoss:
     True
     """
 
-    __slots__ = ("_gamma", "_alpha", "_link", "_num_class")
+    __slots__ = ("_gamma", "_alpha", "_link", "_num_class", "_smoothing")
 
     _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _link: Link | None
     _num_class: int | None
+    _smoothing: float
 
     def __init__(
         self,
@@ -138,6 +146,7 @@ class FocalLoss:
         alpha: AlphaLike = None,
         link: str | None = "sigmoid",
         num_class: int | None = None,
+        label_smoothing: float = 0.0,
     ) -> None:
         link_obj = None if link is None else get_link(link)
         k = check_num_class(num_class)
@@ -165,6 +174,7 @@ class FocalLoss:
         object.__setattr__(self, "_alpha", a)
         object.__setattr__(self, "_link", link_obj)
         object.__setattr__(self, "_num_class", k)
+        object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
 
     # ------------------------------------------------------------------ immutability, equality, pickling
     def __setattr__(self, name: str, value: object) -> None:
@@ -181,6 +191,7 @@ class FocalLoss:
             tuple(g.tolist()) if isinstance(g, np.ndarray) else g,
             tuple(a.tolist()) if isinstance(a, np.ndarray) else a,
             self._num_class,
+            self._smoothing,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -199,6 +210,8 @@ class FocalLoss:
         parts.append(f"link={None if self._link is None else self._link.name!r}")
         if self._num_class is not None:
             parts.append(f"num_class={self._num_class!r}")
+        if self._smoothing:
+            parts.append(f"label_smoothing={self._smoothing!r}")
         return f"FocalLoss({', '.join(parts)})"
 
     # ------------------------------------------------------------------ description
@@ -226,6 +239,11 @@ class FocalLoss:
     def link(self) -> Link | None:
         """The link, or None when it is chosen from the margins."""
         return self._link
+
+    @property
+    def label_smoothing(self) -> float:
+        """The label-smoothing amount ``e`` in [0, 1) (0: hard labels)."""
+        return self._smoothing
 
     @property
     def num_class(self) -> int | None:
@@ -257,7 +275,9 @@ class FocalLoss:
 
     def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
         """The same loss with its link fixed (``num_class`` for softmax)."""
-        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link=link, num_class=num_class)
+        return FocalLoss(
+            gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link=link, num_class=num_class
+        )
 
     def for_margin(self, margin: NDArray, scores: str = "margins") -> FocalLoss:
         """The concrete loss for a margin array: this one when the link is set, else the one its shape implies.
@@ -273,7 +293,9 @@ class FocalLoss:
                 return self
             k = int(margin.shape[1])
             if self._num_class is None:
-                return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="softmax", num_class=k)
+                return FocalLoss(
+                    gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="softmax", num_class=k
+                )
             if self._num_class != k:
                 raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class}")
             return self
@@ -285,9 +307,11 @@ class FocalLoss:
                         f"{name} has {value.shape[0]} per-class values but the {scores} are 1-D (binary focal "
                         f"loss: 2 classes); set num_class for softmax, got {name}={value.tolist()!r}"
                     )
-            return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="sigmoid")
+            return FocalLoss(gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="sigmoid")
         k = int(margin.shape[1])
-        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link="softmax", num_class=k)
+        return FocalLoss(
+            gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="softmax", num_class=k
+        )
 
     # ------------------------------------------------------------------ validation of one call
     def _concrete(self, margin: ArrayLike) -> tuple[FocalLoss, NDArray[np.floating]]:
@@ -348,7 +372,7 @@ class FocalLoss:
     ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
         assert self._link is not None
-        return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w)
+        return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w, self._smoothing)
 
     def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
@@ -428,9 +452,17 @@ class FocalLoss:
         """Gradient / floored hessian of already validated input (the adapters' per-round path)."""
         assert self._link is not None
         return _KERNELS[self._link.name][1](
-            y, z, self._gamma, cw, w,
-            hess_scale=hess_scale, hess_floor=hess_floor, curvature_floor=curvature_floor, n_threads=n_jobs,
-        )  # fmt: skip
+            y,
+            z,
+            self._gamma,
+            cw,
+            w,
+            hess_scale=hess_scale,
+            hess_floor=hess_floor,
+            curvature_floor=curvature_floor,
+            n_threads=n_jobs,
+            label_smoothing=self._smoothing,
+        )
 
     # ------------------------------------------------------------------ starting margin
     def initial_margin(
@@ -471,8 +503,11 @@ class FocalLoss:
             pos = check_binary_labels(y_true)
             w = check_sample_weight(sample_weight, pos.shape[0])
             w_arr = np.ones(pos.shape[0]) if w is None else w
-            w1 = float(np.sum(w_arr[pos])) * (1.0 if cw is None else float(cw[1]))
-            w0 = float(np.sum(w_arr[~pos])) * (1.0 if cw is None else float(cw[0]))
+            n1, n0 = float(np.sum(w_arr[pos])), float(np.sum(w_arr[~pos]))
+            e = self._smoothing  # smoothed targets: the weight each class's loss term receives
+            s1, s0 = n1 * (1.0 - e / 2) + n0 * e / 2, n0 * (1.0 - e / 2) + n1 * e / 2
+            w1 = s1 * (1.0 if cw is None else float(cw[1]))
+            w0 = s0 * (1.0 if cw is None else float(cw[0]))
             if w1 <= 0 or w0 <= 0:
                 raise ValueError(
                     "initial_margin needs both classes with positive total weight (sample_weight x alpha_t), "
@@ -486,6 +521,8 @@ class FocalLoss:
         y = check_softmax_labels(y_true, k)
         w = check_sample_weight(sample_weight, y.shape[0])
         class_weight = np.bincount(y, weights=w, minlength=k).astype(np.float64)
+        if self._smoothing:  # t_k = (1 - e) [k = y] + e / K: class k's term gets (1 - e) W_k + e W / K
+            class_weight = (1.0 - self._smoothing) * class_weight + self._smoothing * class_weight.sum() / k
         if cwk is not None:
             class_weight *= cwk
         if np.any(class_weight <= 0):
@@ -515,7 +552,15 @@ class FocalLoss:
         p = np.asarray(proba)
         loss = self.for_margin(p, "proba")  # the same shapes as the margins
         assert loss.link is not None
-        return posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class))
+        eta = posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class))
+        e = self._smoothing
+        if not e:
+            return eta
+        # eta is the smoothed target (1 - e) eta + e / K (binary K = 2): un-smooth and clip to [0, 1]
+        if loss.link.name == "sigmoid":
+            return np.clip((eta - e / 2) / (1.0 - e), 0.0, 1.0)
+        out = np.clip((eta - e / eta.shape[1]) / (1.0 - e), 0.0, 1.0)
+        return out / out.sum(axis=1, keepdims=True)
 
     # ------------------------------------------------------------------ records
     def to_dict(self) -> dict[str, Any]:
@@ -536,6 +581,7 @@ class FocalLoss:
             "alpha": self.alpha,
             "class_weights": None if cw is None else [float(v) for v in cw],
             "num_class": self._num_class,
+            "label_smoothing": self._smoothing,
         }
 
     @classmethod
@@ -554,9 +600,12 @@ class FocalLoss:
             if record["format"] != _RECORD_FORMAT:
                 raise ValueError(f"unknown focal-loss record format {record['format']!r}")
             return cls(
-                gamma=record["gamma"], alpha=record.get("alpha"), link=record.get("link"),
+                gamma=record["gamma"],
+                alpha=record.get("alpha"),
+                link=record.get("link"),
                 num_class=record.get("num_class"),
-            )  # fmt: skip
+                label_smoothing=record.get("label_smoothing", 0.0),
+            )
         # 0.1 records: the number of classes says the link
         k = record.get("num_class")
         if k is None and "classes" in record:

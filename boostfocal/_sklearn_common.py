@@ -45,7 +45,7 @@ __all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labe
 #: Constructor parameters of the estimators that must never reach the native
 #: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
 #: LightGBM's ``alpha`` is its Huber / quantile parameter).
-FOCAL_PARAMS = ("gamma", "alpha", "balance_beta", "hess_floor", "correct_proba")
+FOCAL_PARAMS = ("gamma", "alpha", "balance_beta", "label_smoothing", "hess_floor", "correct_proba")
 
 
 def _is_missing(value: Any) -> bool:
@@ -255,10 +255,11 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
         raise ValueError("sample_weight: all weights are zero, nothing to fit")
     beta = check_balance_beta(estimator.balance_beta)
     alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=beta)
+    e = estimator.label_smoothing
     if n_classes == 2:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid")
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e)
     else:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes)
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e)
     z0 = loss.initial_margin(codes, w)
     return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
 
@@ -281,6 +282,7 @@ class FocalClassifierMixin:
         gamma: float | Sequence[float] | Mapping[Any, float] = 2.0,
         alpha: float | str | Sequence[float] | Mapping[Any, float] | None = None,
         balance_beta: float = 0.999,
+        label_smoothing: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
@@ -289,6 +291,7 @@ class FocalClassifierMixin:
         self.gamma = gamma
         self.alpha = alpha
         self.balance_beta = balance_beta
+        self.label_smoothing = label_smoothing
         self.hess_floor = hess_floor
         self.correct_proba = correct_proba
 
@@ -367,13 +370,16 @@ class FocalClassifierMixin:
         """
         check_is_fitted(self, "gamma_")
         weights = self.loss_.class_weights(proba.shape[1])
-        if self.gamma_ == 0.0 and (weights is None or np.all(weights == weights[0])):
+        if self.gamma_ == 0.0 and not self.loss_.label_smoothing and (weights is None or np.all(weights == weights[0])):
             return proba
         # the softmax form with the K class weights; at K = 2 it is the binary formula
         columns = FocalLoss(
-            gamma=self.gamma_, alpha=None if weights is None else weights.tolist(), link="softmax",
+            gamma=self.gamma_,
+            alpha=None if weights is None else weights.tolist(),
+            link="softmax",
             num_class=proba.shape[1],
-        )  # fmt: skip
+            label_smoothing=self.loss_.label_smoothing,
+        )
         return columns.posterior(np.asarray(proba, dtype=np.float64))
 
     def _maybe_corrected(self, proba: NDArray) -> NDArray:

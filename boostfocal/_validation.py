@@ -22,6 +22,7 @@ __all__ = [
     "check_hess_floor",
     "check_hess_policy",
     "check_num_class",
+    "check_label_smoothing",
     "check_binary_labels",
     "check_softmax_labels",
     "check_margin",
@@ -109,6 +110,16 @@ def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[
             f"got {hess_floor!r} of type {type(hess_floor).__name__}"
         )
     return check_hess_floor(hess_floor), False
+
+
+def check_label_smoothing(value: object) -> float:
+    """``label_smoothing``: a finite number in [0, 1)."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"label_smoothing must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    e = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= e < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {value!r}")
+    return e
 
 
 def check_num_class(num_class: object) -> int | None:

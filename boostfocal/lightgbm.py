@@ -70,7 +70,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
 from ._link import LINKS
-from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._profiles import LIGHTGBM, RECORD_KEY, make_record
 from ._validation import check_hess_policy
 
@@ -202,9 +202,15 @@ class FocalMetric(_FocalBase):
     """
 
     def __init__(
-        self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+        self,
+        *,
+        gamma: GammaLike = 2.0,
+        alpha: AlphaLike = None,
+        loss: FocalLoss | None = None,
+        label_smoothing: float = 0.0,
+        name: str = "focal_loss",
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
         if not isinstance(name, str) or not name or any(c.isspace() for c in name):
             raise TypeError(f"name must be a non-empty string without spaces, got {name!r}")
         self.name = name
@@ -218,9 +224,10 @@ class FocalMetric(_FocalBase):
 
 def focal_objective(
     *,
-    gamma: float = 2.0,
+    gamma: GammaLike = 2.0,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -237,9 +244,11 @@ def focal_objective(
         ``1 - alpha``) or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class (length ``num_class``,
         checked on the first call). None: no class weighting. A scalar outside
         [0, 1] is refused here.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets (see :class:`boostfocal.FocalLoss`); 0: hard labels.
     loss : FocalLoss, optional
-        The loss to train with, instead of ``gamma`` / ``alpha`` (give one or
-        the other). A loss with ``link=None`` serves binary and softmax boosters.
+        The loss to train with, instead of ``gamma`` / ``alpha`` /
+        ``label_smoothing`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy (module notes): ``"curvature"`` returns
         ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns
@@ -277,11 +286,18 @@ def focal_objective(
     (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
     ``binary`` and ``multiclass`` objectives.
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, loss=loss, hess_floor=hess_floor, n_jobs=n_jobs)
+    return FocalObjective(
+        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, hess_floor=hess_floor, n_jobs=n_jobs
+    )
 
 
 def focal_metric(
-    *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+    *,
+    gamma: GammaLike = 2.0,
+    alpha: AlphaLike = None,
+    loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
+    name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
@@ -304,7 +320,7 @@ def focal_metric(
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, name=name)
+    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
 
 
 def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
@@ -394,9 +410,10 @@ def embed_initial_margin(
     booster: lgb.Booster,
     margin: float | ArrayLike,
     *,
-    gamma: float = 2.0,
+    gamma: GammaLike = 2.0,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
 ) -> lgb.Booster:
@@ -417,7 +434,7 @@ def embed_initial_margin(
         Not modified: a new booster is returned (``best_iteration`` kept).
     margin : float or array-like of shape (n_classes,)
         The starting margin (:func:`boostfocal.initial_margin`).
-    gamma, alpha, loss, hess_floor
+    gamma, alpha, loss, label_smoothing, hess_floor
         The focal settings the booster was trained with (recorded, validated):
         ``loss`` or ``gamma`` / ``alpha``, as in :func:`focal_objective`.
     extra : mapping, optional
@@ -440,7 +457,7 @@ def embed_initial_margin(
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
     m = _check_margin_vector(margin)
     k = booster.num_model_per_iteration()
-    focal = resolve_loss(loss, gamma, alpha)
+    focal = resolve_loss(loss, gamma, alpha, label_smoothing)
     focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
     focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
     floor, _ = check_hess_policy(hess_floor)

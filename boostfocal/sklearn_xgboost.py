@@ -78,6 +78,10 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
     balance_beta : float in [0, 1), default=0.999
         The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
         class frequency); unused otherwise.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
+        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
+        noise; ``predict_posterior`` un-smooths. 0: hard labels.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy of :func:`boostfocal.xgboost.focal_objective`:
         ``"curvature"`` raises the exact hessian to the focal-weighted

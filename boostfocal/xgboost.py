@@ -60,7 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
 from ._link import expit
-from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, HessFloor
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._profiles import xgboost_profile
 from ._validation import check_num_class
 
@@ -219,9 +219,15 @@ class FocalMetric(_FocalBase):
     """
 
     def __init__(
-        self, *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+        self,
+        *,
+        gamma: GammaLike = 2.0,
+        alpha: AlphaLike = None,
+        loss: FocalLoss | None = None,
+        label_smoothing: float = 0.0,
+        name: str = "focal_loss",
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss)
+        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         self.__name__ = name
@@ -238,9 +244,10 @@ class FocalMetric(_FocalBase):
 
 def focal_objective(
     *,
-    gamma: float = 2.0,
+    gamma: GammaLike = 2.0,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -290,11 +297,18 @@ def focal_objective(
     with ``u`` the signed margin (see :mod:`boostfocal._core`). The softmax
     hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
     """
-    return FocalObjective(gamma=gamma, alpha=alpha, loss=loss, hess_floor=hess_floor, n_jobs=n_jobs)
+    return FocalObjective(
+        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, hess_floor=hess_floor, n_jobs=n_jobs
+    )
 
 
 def focal_metric(
-    *, gamma: float = 2.0, alpha: AlphaLike = None, loss: FocalLoss | None = None, name: str = "focal_loss"
+    *,
+    gamma: GammaLike = 2.0,
+    alpha: AlphaLike = None,
+    loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
+    name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
@@ -318,16 +332,17 @@ def focal_metric(
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, name=name)
+    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
 
 
 def focal_params(
     params: Mapping[str, Any] | None = None,
     *,
     y_true: ArrayLike | xgb.DMatrix,
-    gamma: float = 2.0,
+    gamma: GammaLike = 2.0,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
+    label_smoothing: float = 0.0,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
 ) -> dict[str, Any]:
@@ -356,7 +371,7 @@ def focal_params(
     y_true : xgboost.DMatrix or array-like of shape (n_samples,)
         The training DMatrix (labels and weights are read from it) or the
         training labels.
-    gamma, alpha, loss
+    gamma, alpha, loss, label_smoothing
         As in :func:`focal_objective`; use the same values.
     sample_weight : array-like of shape (n_samples,), optional
         Training weights when ``y_true`` is an array (ignored -- an error -- with
@@ -375,7 +390,7 @@ def focal_params(
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
     """
-    focal = resolve_loss(loss, gamma, alpha)
+    focal = resolve_loss(loss, gamma, alpha, label_smoothing)
     out: dict[str, Any] = dict(params or {})
     if num_class is None and out.get("num_class") is not None:
         num_class = out["num_class"]

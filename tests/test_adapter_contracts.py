@@ -182,28 +182,32 @@ def test_a_loss_with_a_fixed_link_refuses_other_margins(lib):
 
 
 # ---------------------------------------------------------------- the focal family (issue 14): per-class gamma
+@pytest.mark.parametrize("smoothing", [0.0, 0.2], ids=["hard", "smoothed"])
 @pytest.mark.parametrize("k", [2, 3], ids=["binary", "softmax3"])
 @pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
-def test_per_class_gamma_reaches_the_kernel_with_the_library_rule(lib, k):
+def test_per_class_gamma_reaches_the_kernel_with_the_library_rule(lib, k, smoothing):
     gamma = [0.5, 3.0] if k == 2 else [0.5, 1.0, 4.0]
     alpha = [1.0, 4.0] if k == 2 else [2.0, 1.0, 0.5]
     y, z = _scores(k)
     w = np.random.default_rng(4).random(len(y)) + 0.5
-    g, h = lib.call(lib.module.focal_objective(gamma=gamma, alpha=alpha), y, z, w)
+    obj = lib.module.focal_objective(gamma=gamma, alpha=alpha, label_smoothing=smoothing)
+    g, h = lib.call(obj, y, z, w)
     link = "sigmoid" if k == 2 else "softmax"
-    loss = FocalLoss(gamma=gamma, alpha=alpha, link=link)
+    loss = FocalLoss(gamma=gamma, alpha=alpha, link=link, label_smoothing=smoothing)
+    metric = lib.call(lib.module.focal_metric(gamma=gamma, alpha=alpha, label_smoothing=smoothing), y, z, w)
+    assert (metric if lib.name == "xgboost" else metric[1]) == pytest.approx(loss.mean(y, z, w), rel=1e-12)
     scale = lib.module.PROFILE.softmax_hess_scale(k) if k > 2 else 1.0
     g_ref, h_ref = loss.grad_hess(y, z, w, hess_floor="curvature", hess_scale=scale)
     np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-15)
     # and it differs from one shared gamma: the per-class values are used
-    g_one, _ = lib.call(lib.module.focal_objective(gamma=gamma[0], alpha=alpha), y, z, w)
+    g_one, _ = lib.call(lib.module.focal_objective(gamma=gamma[0], alpha=alpha, label_smoothing=smoothing), y, z, w)
     assert not np.allclose(g, g_one)
 
 
 def test_per_class_gamma_survives_the_lightgbm_model_record(tmp_path):
     X, y = make_classification(n_samples=300, n_features=5, n_classes=3, n_informative=4, n_redundant=0, random_state=2)
-    loss = FocalLoss(gamma=[0.5, 1.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax")
+    loss = FocalLoss(gamma=[0.5, 1.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax", label_smoothing=0.1)
     z0 = loss.initial_margin(y, num_class=3)
     params = {"objective": bl.focal_objective(loss=loss), "num_class": 3, "verbose": -1, "num_leaves": 7}
     booster = lgb.train(params, lgb.Dataset(X, y, init_score=bl.init_score(z0, len(y))), 10)
@@ -212,7 +216,7 @@ def test_per_class_gamma_survives_the_lightgbm_model_record(tmp_path):
     embedded.save_model(str(path))
     record = bl.focal_metadata(path)
     assert FocalLoss.from_dict(record) == loss.with_link("softmax", 3)
-    assert record["gamma"] == [0.5, 1.0, 4.0]
+    assert record["gamma"] == [0.5, 1.0, 4.0] and record["label_smoothing"] == 0.1
 
 
 @pytest.mark.parametrize("estimator", ["xgboost", "lightgbm"])
@@ -223,7 +227,10 @@ def test_estimators_take_per_class_gamma_and_data_dependent_alpha(estimator, tmp
     labels = np.where(y == 1, "fraud", "ok")  # classes_ = ["fraud", "ok"]: the rare class first
     cls = FocalXGBClassifier if estimator == "xgboost" else FocalLGBMClassifier
     kw: dict[str, Any] = {"n_estimators": 8} | ({"verbose": -1} if estimator == "lightgbm" else {})
-    clf = cls(gamma={"fraud": 1.0, "ok": 3.0}, alpha="effective_number", balance_beta=0.99, **kw).fit(X, labels)
+    clf = cls(
+        gamma={"fraud": 1.0, "ok": 3.0}, alpha="effective_number", balance_beta=0.99, label_smoothing=0.1, **kw
+    ).fit(X, labels)
+    assert clf.loss_.label_smoothing == 0.1
     codes = (labels == "ok").astype(int)
     np.testing.assert_allclose(clf.alpha_, class_balanced_alpha(codes, beta=0.99), rtol=1e-12)
     assert clf.gamma_ == [1.0, 3.0] and clf.loss_.gamma == [1.0, 3.0]

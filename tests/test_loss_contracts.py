@@ -25,13 +25,20 @@ LOSS_INSTANCES = [
     FocalLoss(gamma=5.0, alpha=0.9),
     FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0]),  # asymmetric focusing (ASL's gamma_-, gamma_+), [a_0, a_1]
     FocalLoss(gamma=[4.0, 0.0]),  # focus the negatives only
+    FocalLoss(gamma=2.0, alpha=0.25, label_smoothing=0.1),
+    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], label_smoothing=0.3),
     FocalLoss(gamma=0.0, link="softmax", num_class=K),
     FocalLoss(gamma=0.7, link="softmax", num_class=K),
     FocalLoss(gamma=2.0, alpha=[0.5, 1.0, 2.0, 0.25], link="softmax", num_class=K),
     FocalLoss(gamma=3.0, alpha=1.5, link="softmax", num_class=K),
     FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K),  # per class
+    FocalLoss(gamma=2.0, link="softmax", num_class=K, label_smoothing=0.1),
+    FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K, label_smoothing=0.3),
 ]
 IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
+#: Without label smoothing: the identities that hold for one hard label.
+HARD = [loss for loss in LOSS_INSTANCES if loss.label_smoothing == 0.0]
+HARD_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss.label_smoothing == 0.0]
 
 
 # ``backend`` (numpy, and numba when installed) comes from conftest.py.
@@ -70,17 +77,30 @@ def fd(f, z: np.ndarray, h: float = 1e-4) -> np.ndarray:
 
 
 def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
-    """Slow, obviously right oracle: -a_y (1 - p_t)^gamma_y log p_t in 50 digits."""
-    g = mpmath.mpf(gamma_of(loss, y))
+    """Slow, obviously right oracle in 50 digits: sum_k t_k a_k (1 - p_k)^gamma_k (-log p_k).
+
+    Binary: p_1 = p, p_0 = 1 - p, t = (1 - e/2, e/2) for y = 1, reversed for y = 0; softmax:
+    t_k = (1 - e) [k = y] + e / K. At e = 0 this is -a_y (1 - p_y)^gamma_y log p_y.
+    """
+    e = mpmath.mpf(loss.label_smoothing)
+    n_cls = K if is_softmax(loss) else 2
     cw = loss.class_weights(K if is_softmax(loss) else None)
-    a = mpmath.mpf(1) if cw is None else mpmath.mpf(float(cw[y]))
     if is_softmax(loss):
         zs = [mpmath.mpf(float(v)) for v in z]
-        p_t = mpmath.exp(zs[y]) / mpmath.fsum(mpmath.exp(v) for v in zs)
+        total = mpmath.fsum(mpmath.exp(v) for v in zs)
+        probs = [mpmath.exp(v) / total for v in zs]
     else:
         p = 1 / (1 + mpmath.exp(-mpmath.mpf(float(z))))
-        p_t = p if y == 1 else 1 - p
-    return -a * (1 - p_t) ** g * mpmath.log(p_t)
+        probs = [1 - p, p]
+    out = mpmath.mpf(0)
+    for k in range(n_cls):
+        t_k = (1 - e) * (1 if k == y else 0) + e / n_cls
+        if t_k == 0:
+            continue
+        a = mpmath.mpf(1) if cw is None else mpmath.mpf(float(cw[k]))
+        g = mpmath.mpf(float(gamma_of(loss, k)))
+        out += -t_k * a * (1 - probs[k]) ** g * mpmath.log(probs[k])
+    return out
 
 
 # ---------------------------------------------------------------- values and derivatives
@@ -111,7 +131,7 @@ def test_hessian_is_the_derivative_of_the_gradient(loss, backend):
     np.testing.assert_allclose(hess, num, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
+@pytest.mark.parametrize("loss", HARD, ids=HARD_IDS)
 def test_ratio_to_cross_entropy_is_the_modulating_factor(loss):
     """FL / CE = (1 - p_t)^gamma, with the same class weights."""
     y, z = sample(loss, scale=2.0)
@@ -123,19 +143,28 @@ def test_ratio_to_cross_entropy_is_the_modulating_factor(loss):
 
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
 def test_gamma_zero_gives_weighted_residual_and_ce_curvature(loss):
-    ce = FocalLoss(gamma=0.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class)
+    """At gamma = 0: g = sum_k t_k a_k (p - onehot_k), h = sum_k t_k a_k p (1 - p); unweighted: p - t, p (1 - p)."""
+    e = loss.label_smoothing
+    ce = FocalLoss(gamma=0.0, alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class, label_smoothing=e)
     y, z = sample(loss)
     grad, hess = ce.grad_hess(y, z)
     p = ce.proba(z)
+    n_cls = K if is_softmax(loss) else 2
     cw = ce.class_weights(K if is_softmax(loss) else None)
-    a = np.ones(len(y)) if cw is None else cw[y]
+    a = np.ones(n_cls) if cw is None else cw
+    t = (1 - e) * np.eye(n_cls)[y] + e / n_cls  # (n, classes) smoothed targets
     if is_softmax(loss):
-        onehot = np.eye(K)[y]
-        np.testing.assert_allclose(grad, a[:, None] * (p - onehot), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(hess, a[:, None] * p * (1 - p), rtol=1e-10, atol=1e-15)
-    else:
-        np.testing.assert_allclose(grad, a * (p - y), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(hess, a * p * (1 - p), rtol=1e-10, atol=1e-15)
+        ta = t * a  # t_k a_k
+        ref_g = ta.sum(axis=1, keepdims=True) * p - ta
+        ref_h = ta.sum(axis=1, keepdims=True) * p * (1 - p)
+    else:  # classes (0, 1): L_1 gives a_1 t_1 (p - 1), L_0 gives a_0 t_0 p
+        ref_g = a[1] * t[:, 1] * (p - 1) + a[0] * t[:, 0] * p
+        ref_h = (a[1] * t[:, 1] + a[0] * t[:, 0]) * p * (1 - p)
+    np.testing.assert_allclose(grad, ref_g, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(hess, ref_h, rtol=1e-10, atol=1e-15)
+    if cw is None:  # the textbook form: residual against the smoothed target
+        target = t if is_softmax(loss) else t[:, 1]
+        np.testing.assert_allclose(grad, p - target, rtol=1e-10, atol=1e-14)
 
 
 # ---------------------------------------------------------------- extremes and dtypes
@@ -206,7 +235,8 @@ def test_curvature_floor_keeps_cross_entropy_and_raises_only_where_needed(loss, 
     else:
         assert np.any(exact < 0)  # the sample reaches the region where the exact hessian is negative
         easy = exact > floored * 0.999
-        assert np.mean(easy) > 0.3  # the floor leaves most rows alone
+        # the floor leaves most entries alone (fewer with smoothing: every class keeps an e / K target)
+        assert np.mean(easy) > (0.3 if loss.label_smoothing == 0.0 else 0.2)
 
 
 # ---------------------------------------------------------------- starting margin and posterior
@@ -249,7 +279,11 @@ def test_record_pickle_equality_and_immutability(loss):
     with pytest.raises(AttributeError, match="immutable"):
         loss.gamma = 1.0  # type: ignore[misc]
     other = FocalLoss(
-        gamma=(np.asarray(loss.gamma) + 1.0).tolist(), alpha=loss.alpha, link=loss.link.name, num_class=loss.num_class
+        gamma=(np.asarray(loss.gamma) + 1.0).tolist(),
+        alpha=loss.alpha,
+        link=loss.link.name,
+        num_class=loss.num_class,
+        label_smoothing=loss.label_smoothing,
     )
     assert other != loss
 
@@ -258,13 +292,13 @@ def test_record_pickle_equality_and_immutability(loss):
 def test_wrappers_and_the_loss_agree_to_the_bit(loss):
     y, z = sample(loss)
     if is_softmax(loss):
-        kw = {"gamma": loss.gamma, "alpha": loss.alpha}
+        kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
         pairs = [
             (boostfocal.softmax_focal_loss(y, z, **kw), loss.loss(y, z)),
             *zip(boostfocal.softmax_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
         ]
     else:
-        kw = {"gamma": loss.gamma, "alpha": loss.alpha}
+        kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
         pairs = [
             (boostfocal.binary_focal_loss(y, z, **kw), loss.loss(y, z)),
             *zip(boostfocal.binary_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
@@ -284,6 +318,11 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
         ({"link": "probit"}, ValueError, r"link must be one of \['sigmoid', 'softmax'\], got 'probit'"),
         ({"link": "softmax", "num_class": 1}, ValueError, "num_class must be None .* integer >= 2, got 1"),
         ({"link": "sigmoid", "num_class": 3}, ValueError, "num_class must be None or 2 for the sigmoid link"),
+        ({"label_smoothing": 1.0}, ValueError, r"label_smoothing must be in \[0, 1\), got 1.0"),
+        ({"label_smoothing": -0.1}, ValueError, r"label_smoothing must be in \[0, 1\)"),
+        ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a number"),
+        ({"gamma": [1.0, float("nan")]}, ValueError, "gamma must hold finite values >= 0"),
+        ({"gamma": "2"}, TypeError, "gamma must be a real number >= 0 or a sequence"),
     ],
 )
 def test_bad_parameters_are_refused_at_construction(kwargs, error, match):
@@ -349,3 +388,21 @@ def test_binary_per_class_gamma_equals_two_class_softmax():
     g_soft, _ = soft.grad_hess(y, zz)
     np.testing.assert_allclose(binary.grad_hess(y, z)[0], (g_soft[:, 1] - g_soft[:, 0]) / 2, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(binary.posterior(binary.proba(z)), soft.posterior(soft.proba(zz))[:, 1], rtol=1e-10)
+
+
+BINARY = [loss for loss in LOSS_INSTANCES if not is_softmax(loss)]
+BINARY_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if not is_softmax(loss)]
+
+
+@pytest.mark.parametrize("loss", BINARY, ids=BINARY_IDS)
+def test_initial_margin_and_posterior_agree_with_a_brute_force_minimiser(loss):
+    """Independent of the stationarity algebra: minimise eta L(1, z) + (1 - eta) L(0, z) on a fine grid."""
+    grid = np.linspace(-12.0, 12.0, 240_001)  # step 1e-4
+    l1 = loss.loss(np.ones(grid.size, dtype=int), grid)
+    l0 = loss.loss(np.zeros(grid.size, dtype=int), grid)
+    for eta in (0.05, 0.3, 0.5, 0.8, 0.97):
+        z_star = grid[np.argmin(eta * l1 + (1 - eta) * l0)]
+        z0 = loss.initial_margin(np.array([1, 0]), np.array([eta, 1 - eta]))
+        assert abs(z0 - z_star) < 2e-4
+        back = loss.posterior(loss.proba(np.array([z_star])))[0]
+        assert abs(back - eta) < 1e-3
