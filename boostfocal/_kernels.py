@@ -555,6 +555,8 @@ def _invert_phi_prime(target: FloatArray, gamma: Gamma) -> FloatArray:
     hi = np.full(target.shape, 60.0)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
+        if np.all((mid == lo) | (mid == hi)):  # converged to adjacent floats: further steps change nothing
+            break
         too_low = log_abs_phi_prime(expit(mid), expit(-mid), gamma) > log_target
         lo = np.where(too_low, mid, lo)
         hi = np.where(too_low, hi, mid)
@@ -618,6 +620,8 @@ def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArra
     log_lo, log_hi = -60.0, 60.0  # bracket of log(-mu)
     for _ in range(200):
         log_mid = 0.5 * (log_lo + log_hi)
+        if log_mid in (log_lo, log_hi):  # converged: further steps change nothing
+            break
         logit = _invert_phi_prime(-np.exp(log_mid) / class_weights, gamma)
         total = np.sum(expit(logit))
         if total > 1.0:  # probabilities too large: mu must be more negative
