@@ -182,7 +182,14 @@ class ObjectiveMixin(FocalBase):
         loss, y, w, cw = self._prepared(y_raw, w_raw, z)
         assert loss.link is not None
         scale, curvature = self._profile.hessian_rule(loss.link.name, loss.num_class)
+        curvature_floor = curvature if self._curvature else False
         return loss.grad_hess_prepared(
-            y, z, w, cw, hess_floor=self._abs_floor, curvature_floor=curvature if self._curvature else False,
-            hess_scale=scale, n_jobs=self.n_jobs,
-        )  # fmt: skip
+            y,
+            z,
+            w,
+            cw,
+            hess_floor=self._abs_floor,
+            curvature_floor=curvature_floor,
+            hess_scale=scale,
+            n_jobs=self.n_jobs,
+        )

@@ -227,7 +227,8 @@ def _binary_smoothed_grad_hess(
 
     ``L_1`` is the focal loss of class 1 at ``u = z`` (gamma ``g_1``), ``L_0`` that of class 0
     at ``u = -z`` (``g_0``): ``dFL/dz = t a_1 L_1'(z) - (1 - t) a_0 L_0'(-z)``, and the hessians
-    (and curvature floors) add with the same weights. numpy only, block by block.
+    (and curvature floors) add with the same weights. Block by block; the numba backend
+    has the same two-term kernel (``_numba._binary_smoothed_block``).
     """
     g0, g1 = _pair(gamma)
     a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
@@ -445,12 +446,12 @@ def binary_grad_hess(
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """Binary grad / (scaled, floored) hess with the active backend (label smoothing: numpy)."""
-    if label_smoothing:
+    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`)."""
+    kernels = _fast.numba_kernels()
+    if kernels is None and label_smoothing:
         return _binary_smoothed_grad_hess(
             pos, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor
         )
-    kernels = _fast.numba_kernels()
     if kernels is None:
         return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
     grad = np.empty(z.shape[0])
@@ -467,6 +468,7 @@ def binary_grad_hess(
         grad,
         hess,
         numba_threads(n_threads),
+        float(label_smoothing),
     )
     return grad, hess
 

@@ -110,7 +110,7 @@ class FocalLoss:
         ``FL = t L_1 + (1 - t) L_0`` with ``L_1 = -a_1 (1 - p)^{g_1} log p``,
         ``L_0 = -a_0 p^{g_0} log(1 - p)``. Softmax: ``t_k = (1 - e) [k = y] + e / K`` and
         ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``. 0 is the plain loss, to the bit.
-        Computed by the numpy kernels whatever the backend (softmax: K + 1 passes).
+        Binary: both backends; softmax: the numpy kernels whatever the backend (K + 1 passes).
 
     Notes
     -----

@@ -98,10 +98,13 @@ def _run(call, n_values: int, n_rows: int, n_threads: int) -> None:
         fut.result()
 
 
-def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads):
+def binary_grad_hess(
+    pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads, label_smoothing=0.0
+):
     """Binary focal grad / hess into ``grad``, ``hess`` (n,), in up to ``n_threads`` threads.
 
-    ``cw`` and ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes).
+    ``cw`` and ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes);
+    ``label_smoothing > 0`` runs the two-term smoothed loss (:func:`_binary_smoothed_block`).
     """
     a_pos, a_neg = (1.0, 1.0) if cw.shape[0] == 0 else (float(cw[1]), float(cw[0]))
     g_pos, g_neg = (float(gamma), float(gamma)) if np.ndim(gamma) == 0 else (float(gamma[1]), float(gamma[0]))
@@ -112,9 +115,26 @@ def binary_grad_hess(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_flo
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        _binary_block(
-            pos[rows], z[rows], g_pos, g_neg, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows]
-        )
+        if label_smoothing > 0.0:
+            _binary_smoothed_block(
+                pos[rows],
+                z[rows],
+                g_pos,
+                g_neg,
+                a_pos,
+                a_neg,
+                float(label_smoothing),
+                w_rows,
+                hess_scale,
+                floor,
+                curv,
+                grad[rows],
+                hess[rows],
+            )
+        else:
+            _binary_block(
+                pos[rows], z[rows], g_pos, g_neg, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows]
+            )
 
     _run(call, z.shape[0], z.shape[0], n_threads)
 
@@ -292,6 +312,43 @@ def _binary_row(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, c
     h = c if h < c else h
     bound = hess_floor * wi
     return g, (bound if h < bound else h)  # max(h, hess_floor * w); -inf * 0 = nan keeps h
+
+
+@njit(**_INLINE)
+def _binary_smoothed_row(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale, hess_floor, curv):  # pragma: no cover
+    """One row of the label-smoothed binary loss ``t L_1 + (1 - t) L_0`` (as ``_kernels._binary_smoothed_grad_hess``).
+
+    ``L_1`` at ``u = z`` with ``g_pos``, ``L_0`` at ``u = -z`` with ``g_neg``; gradients subtract
+    (``dz = -du`` for ``L_0``), hessians and curvature floors add.
+    """
+    t = (1.0 - 0.5 * e) if y else 0.5 * e  # t = y (1 - e) + e / 2
+    c1 = t * a_pos
+    c0 = (1.0 - t) * a_neg
+    gu1, hu1, _, q1, _, mp1 = _grad_hess_u(zi, g_pos)
+    gu0, hu0, _, q0, _, mp0 = _grad_hess_u(-zi, g_neg)
+    g = (c1 * gu1 - c0 * gu0) * wi
+    h = (c1 * hu1 + c0 * hu0) * wi * hess_scale
+    c = (c1 * (mp1 * q1) + c0 * (mp0 * q0)) * wi * hess_scale if curv else -np.inf
+    h = c if h < c else h
+    bound = hess_floor * wi
+    return g, (bound if h < bound else h)
+
+
+@njit(**_JIT)
+def _binary_smoothed_block(
+    pos, z, g_pos, g_neg, a_pos, a_neg, e, w, hess_scale, hess_floor, curv, grad, hess
+):  # pragma: no cover
+    """One block of rows of the label-smoothed binary grad / hess (see :func:`_binary_smoothed_row`)."""
+    if w.shape[0] == 0:
+        for i in range(z.shape[0]):
+            grad[i], hess[i] = _binary_smoothed_row(
+                np.float64(z[i]), pos[i], 1.0, g_pos, g_neg, a_pos, a_neg, e, hess_scale, hess_floor, curv
+            )
+    else:
+        for i in range(z.shape[0]):
+            grad[i], hess[i] = _binary_smoothed_row(
+                np.float64(z[i]), pos[i], w[i], g_pos, g_neg, a_pos, a_neg, e, hess_scale, hess_floor, curv
+            )
 
 
 @njit(**_JIT)

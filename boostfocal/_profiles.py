@@ -75,10 +75,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 def xgboost_profile(version: str) -> LibraryProfile:
     """The XGBoost profile for an installed version (the softmax rule changed after 3.2)."""
     rule = "|p-y|" if _version_tuple(version) >= (3, 3) else "2p(1-p)"
-    return LibraryProfile(
-        name=f"xgboost {version}", scores="margins", softmax_rule=rule,
-        record_location=f"booster attribute {RECORD_KEY!r} (JSON)",
-    )  # fmt: skip
+    location = f"booster attribute {RECORD_KEY!r} (JSON)"
+    return LibraryProfile(name=f"xgboost {version}", scores="margins", softmax_rule=rule, record_location=location)
 
 
 LIGHTGBM = LibraryProfile(
