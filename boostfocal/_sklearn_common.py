@@ -118,6 +118,49 @@ def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
     return [value[c] for c in classes.tolist()]
 
 
+def focal_params_doc(
+    *, library: str, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = ""
+) -> str:
+    """The numpydoc entries of the focal parameters, shared by both estimators (written once).
+
+    ``library`` names the adapter module (``xgboost`` / ``lightgbm``), ``model`` the native
+    model that ``gamma=0`` reproduces; the notes are appended to their entries.
+    """
+    return f"""gamma : float, sequence or dict, default=2.0
+        Focusing parameter, finite and >= 0; or one per class, as a sequence in
+        ``classes_`` order or a dict ``{{label: gamma}}`` (binary: asymmetric
+        focusing). ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
+    alpha : float, str, sequence, dict or None, default=None
+        Class weighting. Binary: the weight of the positive class ``classes_[1]``
+        in [0, 1] (the negative class gets ``1 - alpha``), or ``[a_0, a_1]`` (a
+        sequence or a dict). Multiclass: one weight >= 0 per class, as a sequence
+        in ``classes_`` order or a dict ``{{label: weight}}`` covering every class,
+        or one number for all classes. ``"balanced"``: ``n / (K n_k)`` from the
+        training labels (scikit-learn's rule); ``"effective_number"``:
+        :func:`boostfocal.class_balanced_alpha` with ``balance_beta`` (Cui et al.,
+        2019); both use the sample-weighted class counts and are stored as the
+        fitted vector ``alpha_``. None: no class weighting.{alpha_note}
+    balance_beta : float in [0, 1), default=0.999
+        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
+        class frequency); unused otherwise.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
+        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
+        noise; ``predict_posterior`` un-smooths. 0: hard labels.
+    hess_floor : "curvature" or float, default="curvature"
+        The hessian policy of :func:`boostfocal.{library}.focal_objective`:
+        ``"curvature"`` raises the exact hessian to the focal-weighted
+        cross-entropy curvature (gamma = 0 is exactly {model}); a number
+        f >= 0 is the absolute floor ``max(h, f w)``.
+    correct_proba : bool, default=False
+        True: ``predict_proba`` returns posterior estimates instead of the
+        focal probabilities, and ``predict`` (always the argmax of
+        ``predict_proba``) follows them. See :meth:`predict_posterior`.{proba_note}"""
+
+
+#: Marker in the estimators' docstrings replaced by :func:`focal_params_doc`.
+FOCAL_PARAMS_DOC_MARKER = "%(focal_params)s"
+
 #: The data-dependent class weightings the estimators resolve at fit.
 ALPHA_RULES = ("balanced", "effective_number")
 

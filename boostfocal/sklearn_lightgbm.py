@@ -43,7 +43,15 @@ from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
 from ._link import LINKS, link_for_margin
-from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
+from ._sklearn_common import (
+    FOCAL_PARAMS,
+    FOCAL_PARAMS_DOC_MARKER,
+    FocalClassifierMixin,
+    encode_labels,
+    focal_params_doc,
+    objective_threads,
+    prepare_fit,
+)
 from .lightgbm import PROFILE, FocalMetric, FocalObjective, embed_initial_margin, init_score
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
@@ -142,37 +150,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
 
     Parameters
     ----------
-    gamma : float, sequence or dict, default=2.0
-        Focusing parameter, finite and >= 0; or one per class, as a sequence in
-        ``classes_`` order or a dict ``{label: gamma}`` (binary: asymmetric focusing).
-    alpha : float, sequence, dict or None, default=None
-        Class weighting. Binary: weight of the positive class ``classes_[1]``
-        in [0, 1] (the negative class gets ``1 - alpha``). Multiclass: one
-        weight >= 0 per class, a sequence in ``classes_`` order or a dict
-        ``{label: weight}`` covering every class, or one number for all
-        classes. None: no class weighting. Binary problems also take ``[a_0, a_1]`` (sequence
-        or dict). ``"balanced"``: ``n / (K n_k)`` from the training labels (scikit-learn's
-        rule); ``"effective_number"``: :func:`boostfocal.class_balanced_alpha` with
-        ``balance_beta`` (Cui et al., 2019). Both use the sample-weighted class counts
-        and are stored as the fitted vector ``alpha_``.
-    balance_beta : float in [0, 1), default=0.999
-        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
-        class frequency); unused otherwise.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
-        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
-        noise; ``predict_posterior`` un-smooths. 0: hard labels.
-    hess_floor : "curvature" or float, default="curvature"
-        The hessian policy of :func:`boostfocal.lightgbm.focal_objective`:
-        ``"curvature"`` raises the exact hessian to the focal-weighted
-        cross-entropy curvature (gamma = 0 is exactly LightGBM's model); a
-        number f >= 0 is the absolute floor ``max(h, f w)``.
-    correct_proba : bool, default=False
-        True: ``predict_proba`` returns posterior estimates instead of the
-        focal probabilities, and ``predict`` (always the argmax of
-        ``predict_proba``) follows them. See :meth:`predict_posterior`. ``class_weight``, like
-        ``sample_weight``, is not undone: it defines the population whose
-        posterior is estimated.
+    %(focal_params)s
     **kwargs
         Any ``lightgbm.LGBMClassifier`` parameter (``n_estimators``,
         ``learning_rate``, ``num_leaves``, ``class_weight``,
@@ -428,3 +406,14 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         if options.get("raw_score") or options.get("pred_leaf") or options.get("pred_contrib"):
             return result
         return self.classes_[np.argmax(result, axis=1)]
+
+
+FocalLGBMClassifier.__doc__ = (FocalLGBMClassifier.__doc__ or "").replace(
+    FOCAL_PARAMS_DOC_MARKER,
+    focal_params_doc(
+        library="lightgbm",
+        model="LightGBM's binary / multiclass model",
+        proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
+        "        population whose posterior is estimated.",
+    ),
+)

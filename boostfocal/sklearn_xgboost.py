@@ -38,7 +38,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
-from ._sklearn_common import FOCAL_PARAMS, FocalClassifierMixin, encode_labels, objective_threads, prepare_fit
+from ._sklearn_common import (
+    FOCAL_PARAMS,
+    FOCAL_PARAMS_DOC_MARKER,
+    FocalClassifierMixin,
+    encode_labels,
+    focal_params_doc,
+    objective_threads,
+    prepare_fit,
+)
 from .xgboost import PROFILE, FocalMetric, FocalObjective, base_score_from_margin
 
 __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
@@ -59,38 +67,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
 
     Parameters
     ----------
-    gamma : float, sequence or dict, default=2.0
-        Focusing parameter, finite and >= 0; or one per class, as a sequence in
-        ``classes_`` order or a dict ``{label: gamma}`` (binary: asymmetric
-        focusing). ``gamma=0`` with ``alpha=None`` is XGBoost's logistic / softmax model. (XGBoost's own ``gamma``, the
-        minimum split loss, is ``min_split_loss``.)
-    alpha : float, sequence, dict or None, default=None
-        Class weighting. Binary: the weight of the positive class
-        ``classes_[1]`` in [0, 1] (the negative class gets ``1 - alpha``).
-        Multiclass: one weight >= 0 per class, as a sequence in ``classes_``
-        order or a dict ``{label: weight}`` covering every class, or one
-        number for all classes. None: no class weighting. (XGBoost's own
-        ``alpha``, the L1 penalty, is ``reg_alpha``.) Binary problems also take ``[a_0, a_1]`` (sequence
-        or dict). ``"balanced"``: ``n / (K n_k)`` from the training labels (scikit-learn's
-        rule); ``"effective_number"``: :func:`boostfocal.class_balanced_alpha` with
-        ``balance_beta`` (Cui et al., 2019). Both use the sample-weighted class counts
-        and are stored as the fitted vector ``alpha_``.
-    balance_beta : float in [0, 1), default=0.999
-        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
-        class frequency); unused otherwise.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
-        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
-        noise; ``predict_posterior`` un-smooths. 0: hard labels.
-    hess_floor : "curvature" or float, default="curvature"
-        The hessian policy of :func:`boostfocal.xgboost.focal_objective`:
-        ``"curvature"`` raises the exact hessian to the focal-weighted
-        cross-entropy curvature (gamma = 0 is exactly XGBoost's model); a
-        number f >= 0 is the absolute floor ``max(h, f w)``.
-    correct_proba : bool, default=False
-        True: ``predict_proba`` returns posterior estimates instead of the
-        focal probabilities, and ``predict`` (always the argmax of
-        ``predict_proba``) follows them. See :meth:`predict_posterior`.
+    %(focal_params)s
     **kwargs
         Any ``xgboost.XGBClassifier`` parameter (``n_estimators``,
         ``learning_rate``, ``max_depth``, ``early_stopping_rounds``,
@@ -276,3 +253,14 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         # put back the estimator's defaults so that get_params / clone stay valid.
         self.objective = "binary:logistic"
         self.base_score = None
+
+
+FocalXGBClassifier.__doc__ = (FocalXGBClassifier.__doc__ or "").replace(
+    FOCAL_PARAMS_DOC_MARKER,
+    focal_params_doc(
+        library="xgboost",
+        model="XGBoost's logistic / softmax model",
+        gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
+        alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
+    ),
+)
