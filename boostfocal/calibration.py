@@ -51,14 +51,12 @@ for :math:`\gamma < 1`.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._kernels import log_abs_phi_prime
 from ._link import expit, link_for_margin
-from ._validation import check_class_gamma
+from ._loss import AlphaLike, FocalLoss, GammaLike
 
 __all__ = ["focal_to_posterior", "posterior_from_weights"]
 
@@ -82,46 +80,6 @@ def _check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
     if out.ndim == 2 and out.size and np.any(out.sum(axis=1) <= 0.0):
         raise ValueError("each row of p (n_samples, n_classes) needs a positive entry, got a row of zeros")
     return out
-
-
-def _binary_weights(alpha: object) -> tuple[float, float]:
-    if alpha is None:
-        return 1.0, 1.0
-    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool):
-        raise TypeError(
-            f"alpha must be None or a real number in (0, 1) for binary probabilities, got {alpha!r} "
-            f"of type {type(alpha).__name__}"
-        )
-    a = float(alpha)
-    if not np.isfinite(a) or not 0.0 < a < 1.0:
-        raise ValueError(
-            f"alpha must be in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the "
-            f"posterior cannot be recovered) for binary probabilities, got {alpha!r}"
-        )
-    return 1.0 - a, a
-
-
-def _softmax_weights(alpha: object, n_classes: int) -> NDArray[np.float64]:
-    if alpha is None or (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)):
-        if alpha is not None:
-            a = float(alpha)
-            if not np.isfinite(a) or a <= 0.0:
-                raise ValueError(f"alpha must be a finite number > 0 for softmax probabilities, got {alpha!r}")
-        return np.ones(n_classes)  # a common factor cancels in the normalisation
-    if isinstance(alpha, (str, bytes)):
-        raise TypeError(f"alpha must be None, a number or a sequence of numbers, got {alpha!r}")
-    try:
-        arr = np.asarray(alpha, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"alpha must be None, a number or a sequence of numbers, got {alpha!r}") from exc
-    if arr.ndim != 1 or arr.shape[0] != n_classes:
-        raise ValueError(f"alpha must have one weight per class ({n_classes}), got {np.asarray(alpha).tolist()!r}")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0):
-        raise ValueError(
-            "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
-            f"and its posterior cannot be recovered), got {arr.tolist()!r}"
-        )
-    return arr
 
 
 def posterior_from_weights(
@@ -180,9 +138,7 @@ def posterior_from_weights(
     return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def focal_to_posterior(
-    p: ArrayLike, *, gamma: float | ArrayLike, alpha: float | ArrayLike | None = None
-) -> NDArray[np.float64]:
+def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = None) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
 
     Binary, ``p`` the predicted probability of class 1 (shape (n_samples,)):
@@ -212,12 +168,16 @@ def focal_to_posterior(
         Probabilities predicted by a model trained with focal loss, in [0, 1]:
         the probability of class 1 (binary) or one row per sample (softmax;
         rows are expected to sum to 1 and are renormalised by the formula).
-    gamma : float
-        The focusing parameter used in training, finite and >= 0.
+    gamma : float or sequence of float
+        The focusing parameter used in training, finite and >= 0; or one per
+        class (binary ``[g_0, g_1]``).
     alpha : float, sequence of float or None, default=None
         The class weighting used in training. Binary: weight of class 1 in the
-        open interval (0, 1) (class 0 gets ``1 - alpha``). Softmax: one weight
-        > 0 per class, or a single number (which cancels). None: unweighted.
+        open interval (0, 1) (class 0 gets ``1 - alpha``) or ``[a_0, a_1]``, both
+        > 0. Softmax: one weight > 0 per class, or a single number (which
+        cancels). None: unweighted. This is
+        ``FocalLoss(gamma=gamma, alpha=alpha, link=...).posterior(p)``: the loss's
+        own rules for ``gamma`` and ``alpha``.
 
     Returns
     -------
@@ -258,9 +218,7 @@ def focal_to_posterior(
     [0.0026, 0.5, 0.9974]
     """
     prob = _check_probabilities(p)
-    binary = link_for_margin(prob, "p").name == "sigmoid"
-    g = check_class_gamma(gamma, 2 if binary else prob.shape[1])
-    if binary:
-        a0, a1 = _binary_weights(alpha)
-        return posterior_from_weights(prob, g, None if alpha is None else np.array([a0, a1]))
-    return posterior_from_weights(prob, g, None if alpha is None else _softmax_weights(alpha, prob.shape[1]))
+    link = link_for_margin(prob, "p")
+    # the loss's own rules for gamma and alpha (one place), then its posterior
+    num_class = prob.shape[1] if link.name == "softmax" else None
+    return FocalLoss(gamma=gamma, alpha=alpha, link=link.name, num_class=num_class).posterior(prob)

@@ -151,7 +151,8 @@ def test_float32_input_and_caller_array_untouched() -> None:
         (np.array([0.5]), {"gamma": -1.0}, ValueError, "gamma"),
         (np.array([0.5]), {"gamma": 2.0, "alpha": 0.0}, ValueError, r"alpha must be in \(0, 1\).*got 0.0"),
         (np.array([0.5]), {"gamma": 2.0, "alpha": 1.0}, ValueError, "alpha"),
-        (np.array([0.5]), {"gamma": 2.0, "alpha": [0.5, 0.5]}, TypeError, "alpha"),
+        (np.array([0.5]), {"gamma": 2.0, "alpha": [0.5, 0.5, 1.0]}, ValueError, "one weight per class: length 2"),
+        (np.array([0.5]), {"gamma": 2.0, "alpha": [1.0, 0.0]}, ValueError, r"alpha must be in \(0, 1\)"),
         (np.array([[0.5, 0.5]]), {"gamma": 2.0, "alpha": [1.0, 2.0, 3.0]}, ValueError, "one weight per class"),
         (np.array([[0.5, 0.5]]), {"gamma": 2.0, "alpha": [1.0, 0.0]}, ValueError, "> 0"),
     ],
@@ -165,7 +166,8 @@ def test_float32_input_and_caller_array_untouched() -> None:
         "gamma",
         "alpha0",
         "alpha1",
-        "alpha-seq-binary",
+        "alpha-seq-binary-len3",
+        "alpha-pair-zero",
         "alpha-len",
         "alpha-zero-class",
     ],
@@ -409,3 +411,13 @@ def test_lightgbm_saved_model_records_correct_proba(tmp_path) -> None:
     focal = booster_predict_proba(lgb.Booster(model_file=path), X)
     fixed = focal_to_posterior(focal, gamma=meta["gamma"], alpha=meta["alpha"])
     np.testing.assert_allclose(fixed, clf.predict_proba(X)[:, 1], rtol=1e-12, atol=1e-15)
+
+
+def test_binary_class_weight_pair_equals_the_scalar_alpha():
+    """``alpha=[1 - a, a]`` is the scalar ``alpha=a`` (one rule for class weights, the loss's)."""
+    p = np.linspace(0.0, 1.0, 41)
+    np.testing.assert_array_equal(
+        focal_to_posterior(p, gamma=2.0, alpha=[0.75, 0.25]), focal_to_posterior(p, gamma=2.0, alpha=0.25)
+    )
+    unequal = focal_to_posterior(p, gamma=2.0, alpha=[1.0, 4.0])
+    assert np.all(np.diff(unequal) >= 0) and unequal[0] == 0.0 and unequal[-1] == 1.0
