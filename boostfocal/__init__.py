@@ -14,6 +14,8 @@ from ._core import (
     class_balanced_alpha,
     clip_hessian,
     initial_margin,
+    multilabel_focal_grad_hess,
+    multilabel_focal_loss,
     softmax_focal_grad_hess,
     softmax_focal_loss,
 )
@@ -54,6 +56,8 @@ __all__ = [
     "binary_focal_grad_hess",
     "softmax_focal_loss",
     "softmax_focal_grad_hess",
+    "multilabel_focal_loss",
+    "multilabel_focal_grad_hess",
     "clip_hessian",
     "initial_margin",
     "class_balanced_alpha",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss
+from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "binary_focal_grad_hess",
     "softmax_focal_loss",
     "softmax_focal_grad_hess",
+    "multilabel_focal_loss",
+    "multilabel_focal_grad_hess",
     "clip_hessian",
     "initial_margin",
     "class_balanced_alpha",
@@ -234,6 +236,90 @@ def softmax_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
     return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing).grad_hess(
+        y_true, margin, sample_weight
+    )
+
+
+def multilabel_focal_loss(
+    y_true: ArrayLike,
+    margin: ArrayLike,
+    *,
+    gamma: GammaLike = 2.0,
+    alpha: MultilabelAlphaLike = None,
+    sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
+) -> FloatArray:
+    r"""Per-row multi-label focal loss: one sigmoid per label, the binary loss of each, summed over labels.
+
+    .. math::
+
+        FL_i = w_i \sum_{k=1}^{K} FL_{\mathrm{bin}}(z_{ik}, y_{ik}; a_{k,0}, a_{k,1}, g_0, g_1)
+
+    with :math:`FL_{\mathrm{bin}}` the binary loss of :func:`binary_focal_loss` (class
+    weights, gamma pair, label smoothing) on :math:`p_{ik} = \sigma(z_{ik})`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_labels)
+        A 0/1 indicator (bool, int or float with values exactly 0 or 1).
+    margin : array-like of shape (n_samples, n_labels)
+        Raw margins, one column per label, finite; float32 or float64.
+    gamma : float or sequence of 2 floats, default=2.0
+        Focusing parameter >= 0, or ``[g_0, g_1]`` (negatives, positives), shared by every label.
+    alpha : float in [0, 1], sequence of n_labels floats, array of shape (n_labels, 2) or None
+        Every label's positive weight (negatives ``1 - alpha``), per-label positive
+        weights in [0, 1], or ``[negative, positive]`` weights (>= 0) per label.
+        None: every element weighs 1.
+    sample_weight : array-like of shape (n_samples,), optional
+        Finite weights >= 0, one per row.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets ``t = y (1 - e) + e / 2`` per element.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_samples,), float64
+
+    References
+    ----------
+    Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017; Ridnik et al.,
+    "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
+    """
+    return FocalLoss(gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing).loss(
+        y_true, margin, sample_weight
+    )
+
+
+def multilabel_focal_grad_hess(
+    y_true: ArrayLike,
+    margin: ArrayLike,
+    *,
+    gamma: GammaLike = 2.0,
+    alpha: MultilabelAlphaLike = None,
+    sample_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Exact gradient and hessian of multi-label focal loss, elementwise.
+
+    Every element is the binary derivative of :func:`binary_focal_grad_hess` at
+    :math:`z_{ik}` with the label's weights (the labels do not interact, so the
+    hessian is diagonal):
+
+    .. math::
+
+        \frac{\partial FL_i}{\partial z_{ik}} = w_i\,\frac{d FL_{\mathrm{bin}}}{dz}(z_{ik}, y_{ik}), \qquad
+        \frac{\partial^2 FL_i}{\partial z_{ik}^2} = w_i\,\frac{d^2 FL_{\mathrm{bin}}}{dz^2}(z_{ik}, y_{ik})
+
+    Parameters
+    ----------
+    y_true, margin, gamma, alpha, sample_weight, label_smoothing
+        As in :func:`multilabel_focal_loss`.
+
+    Returns
+    -------
+    grad, hess : ndarray of shape (n_samples, n_labels), float64
+        The exact hessian (negative for badly misclassified elements when gamma > 0).
+    """
+    return FocalLoss(gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing).grad_hess(
         y_true, margin, sample_weight
     )
 

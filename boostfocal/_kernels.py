@@ -38,6 +38,8 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -507,6 +509,99 @@ def softmax_grad_hess(
         hess,
         numba_threads(n_threads),
     )
+    return grad, hess
+
+
+# --------------------------------------------------------------------------
+# Multi-label (one sigmoid per column): the binary kernels, elementwise
+# --------------------------------------------------------------------------
+def _label_weights(cw: FloatArray | None) -> tuple[FloatArray | None, FloatArray | None]:
+    """``(shared [a_0, a_1], None)`` when every label has the same weights, else ``(None, (K, 2) per label)``."""
+    if cw is None:
+        return None, None
+    if np.all(cw == cw[0]):
+        return np.ascontiguousarray(cw[0]), None
+    return None, cw
+
+
+def _flat_order(z: NDArray) -> Literal["C", "F"]:
+    """``"F"`` for a Fortran-ordered (LightGBM) margin array, else ``"C"``: the order that flattens without a copy."""
+    return "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
+
+
+def _repeat_rows(w: FloatArray | None, k: int, order: Literal["C", "F"]) -> FloatArray | None:
+    """Row weights per element of an (n, k) array flattened in ``order``."""
+    if w is None:
+        return None
+    return np.repeat(w, k) if order == "C" else np.tile(w, k)
+
+
+def multilabel_loss(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    *options: float,
+) -> FloatArray:
+    """Per-row multi-label loss: the sum over labels of :func:`binary_loss` of each element.
+
+    ``pos`` and ``z`` have shape (n, K); ``cw`` is the (K, 2) ``[a_0, a_1]`` per label
+    (or None); ``options`` are :func:`binary_loss`'s (label smoothing, ...), passed on
+    unchanged. Shared weights: one call on the flattened arrays; per-label weights: one
+    call per label.
+    """
+    n, k = z.shape
+    shared, per_label = _label_weights(cw)
+    if per_label is None:
+        order = _flat_order(z)
+        elem = binary_loss(
+            pos.ravel(order=order), z.ravel(order=order), gamma, shared, _repeat_rows(w, k, order), *options
+        )
+        return np.asarray(elem.reshape((n, k), order=order).sum(axis=1), dtype=np.float64)
+    out = np.zeros(n)
+    for j in range(k):
+        out += binary_loss(pos[:, j], z[:, j], gamma, per_label[j], w, *options)
+    return out
+
+
+def multilabel_grad_hess(
+    pos: NDArray[np.bool_],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    cw: FloatArray | None,
+    w: FloatArray | None,
+    **options: object,
+) -> tuple[FloatArray, FloatArray]:
+    """Multi-label grad / hess (n, K), each element that of :func:`binary_grad_hess`; the layout of ``z``.
+
+    ``options`` (hessian policy, threads, label smoothing, ...) are passed to the
+    binary kernel unchanged, so every binary option holds per label.
+    """
+    n, k = z.shape
+    shared, per_label = _label_weights(cw)
+    order = _flat_order(z)
+    if per_label is None:
+        g, h = binary_grad_hess(
+            np.ascontiguousarray(pos.ravel(order=order)),
+            np.ascontiguousarray(z.ravel(order=order)),
+            gamma,
+            shared,
+            _repeat_rows(w, k, order),
+            **options,  # type: ignore[arg-type]
+        )
+        return g.reshape((n, k), order=order), h.reshape((n, k), order=order)
+    grad = np.empty((n, k), order=order)
+    hess = np.empty((n, k), order=order)
+    for j in range(k):
+        grad[:, j], hess[:, j] = binary_grad_hess(
+            np.ascontiguousarray(pos[:, j]),
+            np.ascontiguousarray(z[:, j]),
+            gamma,
+            np.ascontiguousarray(per_label[j]),
+            w,
+            **options,  # type: ignore[arg-type]
+        )
     return grad, hess
 
 

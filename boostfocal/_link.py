@@ -23,7 +23,14 @@ Links
     p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}, \qquad
     u = z_y - \log\sum_{j \ne y} e^{z_j}, \qquad p_t = p_y = \sigma(u)
 
-Both forms give ``log p_t = log_expit(u)`` and ``1 - p_t = expit(-u)`` without
+``multilabel`` (K >= 1 labels, margins of shape (n_samples, K), labels (n_samples, K)
+in {0, 1}): one sigmoid per column, each element the binary link above,
+
+.. math::
+
+    p_{ik} = \sigma(z_{ik}), \qquad u_{ik} = z_{ik} \text{ if } y_{ik} = 1 \text{ else } -z_{ik}
+
+The forms give ``log p_t = log_expit(u)`` and ``1 - p_t = expit(-u)`` without
 cancellation for any finite margin.
 """
 
@@ -37,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "LINKS",
     "Link",
+    "MultilabelLink",
     "SigmoidLink",
     "SoftmaxLink",
     "expit",
@@ -202,8 +210,33 @@ class SoftmaxLink(Link):
             raise ValueError(f"margin must have at least 2 columns (classes) for softmax focal loss, got {z.shape}")
 
 
+class MultilabelLink(Link):
+    r"""Multi-label link: one sigmoid per column, :math:`p_{ik} = \sigma(z_{ik})`, margins (n_samples, K), K >= 1.
+
+    Every element is the binary (``sigmoid``) link; labels are an (n_samples, K)
+    indicator in {0, 1}.
+    """
+
+    name = "multilabel"
+    margin_ndim = 2
+
+    def inverse(self, margin: ArrayLike) -> FloatArray:
+        r""":math:`\sigma(z)` elementwise: the probability of each label."""
+        return expit(margin)
+
+    def log_inverse(self, margin: ArrayLike) -> FloatArray:
+        r""":math:`\log \sigma(z)` elementwise."""
+        return log_expit(margin)
+
+    def check_shape(self, z: NDArray) -> None:
+        if z.ndim != 2:
+            raise ValueError(f"margin must have shape (n_samples, n_labels) for multi-label focal loss, got {z.shape}")
+        if z.shape[1] < 1:
+            raise ValueError(f"margin must have at least 1 column (label) for multi-label focal loss, got {z.shape}")
+
+
 #: The links by name.
-LINKS: dict[str, Link] = {"sigmoid": SigmoidLink(), "softmax": SoftmaxLink()}
+LINKS: dict[str, Link] = {"sigmoid": SigmoidLink(), "softmax": SoftmaxLink(), "multilabel": MultilabelLink()}
 
 
 def get_link(name: str) -> Link:
@@ -214,14 +247,23 @@ def get_link(name: str) -> Link:
     return link
 
 
-def link_for_margin(margin: NDArray, scores: str = "margins") -> Link:
+def link_for_margin(margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> Link:
     """The link a margin array implies: 1-D is ``sigmoid``, 2-D with >= 2 columns is ``softmax``.
 
-    The one place where the package decides binary versus softmax from a shape
-    (for objectives created without an explicit link, which serve both).
+    With ``label_ndim=2`` (the labels are an (n_samples, K) indicator), 2-D margins
+    are ``multilabel``. The one place where the package decides binary, softmax or
+    multi-label from shapes (for objectives created without an explicit link, which
+    serve every kind of booster).
     """
     if margin.ndim == 1:
+        if label_ndim == 2:
+            raise ValueError(
+                f"got 2-D (multi-label) labels but 1-D {scores} of shape {margin.shape}; a multi-label booster "
+                "has one column of scores per label"
+            )
         return LINKS["sigmoid"]
+    if margin.ndim == 2 and label_ndim == 2:
+        return LINKS["multilabel"]
     if margin.ndim == 2 and margin.shape[1] >= 2:
         return LINKS["softmax"]
     raise ValueError(

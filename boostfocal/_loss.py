@@ -38,7 +38,10 @@ from ._validation import (
     check_class_gamma,
     check_hess_policy,
     check_label_smoothing,
+    check_multilabel_alpha,
+    check_multilabel_labels,
     check_num_class,
+    check_num_labels,
     check_sample_weight,
     check_softmax_alpha,
     check_softmax_labels,
@@ -49,6 +52,8 @@ __all__ = ["FocalLoss", "HessFloor", "CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR"]
 FloatArray = NDArray[np.float64]
 AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
 GammaLike = float | Sequence[float] | NDArray[np.floating]
+#: Multi-label ``alpha``: a number, per-label positive weights, or (K, 2) ``[negative, positive]`` rows.
+MultilabelAlphaLike = float | Sequence[float] | Sequence[Sequence[float]] | NDArray[np.floating] | None
 #: A hessian policy: None (exact), ``"curvature"`` or an absolute floor per unit of weight.
 HessFloor = float | str | None
 
@@ -69,6 +74,7 @@ _GradKernel = Callable[..., tuple[FloatArray, FloatArray]]
 _KERNELS: dict[str, tuple[_LossKernel, _GradKernel]] = {
     "sigmoid": (_kernels.binary_loss, _kernels.binary_grad_hess),
     "softmax": (_kernels.softmax_loss, _kernels.softmax_grad_hess),
+    "multilabel": (_kernels.multilabel_loss, _kernels.multilabel_grad_hess),
 }
 
 
@@ -96,15 +102,23 @@ class FocalLoss:
         one from the class counts. ``softmax``:
         one weight >= 0 per class (a sequence of length K), or one number >= 0 for
         every class. None: every class weighs 1.
-    link : {"sigmoid", "softmax"} or None, default="sigmoid"
+    link : {"sigmoid", "softmax", "multilabel"} or None, default="sigmoid"
         ``"sigmoid"``: binary, margins of shape (n_samples,), labels in {0, 1}.
         ``"softmax"``: K >= 2 classes, margins (n_samples, K), labels in [0, K).
+        ``"multilabel"``: K >= 1 labels, margins (n_samples, K), labels an (n_samples, K)
+        indicator in {0, 1}; every element is the binary loss of its own sigmoid (with
+        every binary option) and a row's loss is the sum over its labels. ``alpha``: a
+        number in [0, 1] (every label's positive weight, negatives ``1 - alpha``), a
+        length-K sequence of per-label positive weights, or a (K, 2) array of
+        ``[negative, positive]`` weights per label; ``gamma``: a number or a
+        ``[g_0, g_1]`` pair shared by all labels.
         None: chosen from the margins on each call (1-D sigmoid, 2-D softmax); that
         is what ``focal_objective(gamma=..., alpha=...)`` builds, one object for
         both kinds of booster. A scalar ``alpha`` must then lie in [0, 1].
     num_class : int or None, default=None
-        Number of classes K >= 2 for ``softmax`` when known (checked against
-        ``alpha`` and the margins); None: taken from the margins.
+        Number of classes K >= 2 for ``softmax`` (number of labels K >= 1 for
+        ``multilabel``) when known (checked against ``alpha`` and the margins);
+        None: taken from the margins.
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets ``e``. Sigmoid: ``t = y (1 - e) + e / 2`` and
         ``FL = t L_1 + (1 - t) L_0`` with ``L_1 = -a_1 (1 - p)^{g_1} log p``,
@@ -143,12 +157,26 @@ class FocalLoss:
         self,
         *,
         gamma: GammaLike = 2.0,
-        alpha: AlphaLike = None,
+        alpha: MultilabelAlphaLike = None,
         link: str | None = "sigmoid",
         num_class: int | None = None,
         label_smoothing: float = 0.0,
     ) -> None:
         link_obj = None if link is None else get_link(link)
+        if link_obj is not None and link_obj.name == "multilabel":
+            k_labels = check_num_labels(num_class)
+            a_ml = check_multilabel_alpha(alpha, k_labels)
+            if a_ml is not None:
+                a_ml.setflags(write=False)
+            g_ml = check_class_gamma(gamma, 2)  # a [g_0, g_1] pair shared by every label
+            if isinstance(g_ml, np.ndarray):
+                g_ml.setflags(write=False)
+            object.__setattr__(self, "_gamma", g_ml)
+            object.__setattr__(self, "_alpha", a_ml)
+            object.__setattr__(self, "_link", link_obj)
+            object.__setattr__(self, "_num_class", k_labels)
+            object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
+            return
         k = check_num_class(num_class)
         if link_obj is not None and link_obj.name == "sigmoid" and k is not None and k != 2:
             raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
@@ -189,7 +217,7 @@ class FocalLoss:
         return (
             None if self._link is None else self._link.name,
             tuple(g.tolist()) if isinstance(g, np.ndarray) else g,
-            tuple(a.tolist()) if isinstance(a, np.ndarray) else a,
+            (a.shape, tuple(a.ravel().tolist())) if isinstance(a, np.ndarray) else a,
             self._num_class,
             self._smoothing,
         )
@@ -226,9 +254,20 @@ class FocalLoss:
         return self._gamma
 
     @property
-    def alpha(self) -> float | list[float] | None:
-        """``alpha`` as it would be passed in again (sigmoid: the weight of class 1)."""
+    def alpha(self) -> float | list[float] | list[list[float]] | None:
+        """``alpha`` as it would be passed in again (sigmoid: the weight of class 1).
+
+        Multi-label: the shared positive weight (a float), the per-label positive
+        weights (a list) when every label's negatives weigh ``1 - a_1``, else the
+        ``[[a_0, a_1], ...]`` rows.
+        """
         a = self._alpha
+        if self.is_multilabel and isinstance(a, np.ndarray):
+            if a.ndim == 1:
+                return float(a[1])
+            if np.all(a[:, 0] == 1.0 - a[:, 1]):  # exactly the form [1 - a, a]: round trips to the bit
+                return [float(v) for v in a[:, 1]]
+            return [[float(v) for v in row] for row in a]
         if isinstance(a, np.ndarray):
             if self._link is not None and self._link.name == "sigmoid" and a[0] + a[1] == 1.0:
                 return float(a[1])  # the scalar form [1 - alpha, alpha]
@@ -241,13 +280,18 @@ class FocalLoss:
         return self._link
 
     @property
+    def is_multilabel(self) -> bool:
+        """True for the multi-label link (one sigmoid per column)."""
+        return self._link is not None and self._link.name == "multilabel"
+
+    @property
     def label_smoothing(self) -> float:
         """The label-smoothing amount ``e`` in [0, 1) (0: hard labels)."""
         return self._smoothing
 
     @property
     def num_class(self) -> int | None:
-        """K for a softmax loss that knows it, else None."""
+        """K for a softmax (classes) or multi-label (labels) loss that knows it, else None."""
         return self._num_class
 
     def class_weights(self, n_classes: int | None = None) -> FloatArray | None:
@@ -255,11 +299,23 @@ class FocalLoss:
 
         Sigmoid: ``[1 - alpha, alpha]``; softmax: the K weights (a scalar ``alpha``
         repeated ``n_classes`` times). ``n_classes`` is needed for a softmax scalar
-        and is checked against a sequence.
+        and is checked against a sequence. Multi-label: the (K, 2) array of
+        ``[a_0, a_1]`` per label (``n_classes`` labels; a shared weight without a
+        known K: its (2,) pair).
         """
         a = self._alpha
         if a is None:
             return None
+        if self.is_multilabel:
+            assert isinstance(a, np.ndarray)
+            k = n_classes if n_classes is not None else self._num_class
+            if a.ndim == 1:  # one [1 - alpha, alpha] for every label
+                return a.copy() if k is None else np.tile(a, (k, 1))
+            if k is not None and a.shape[0] != k:
+                raise ValueError(
+                    f"alpha must have one entry per label: {k} labels expected, got {a.shape[0]} ({self.alpha!r})"
+                )
+            return a
         if isinstance(a, np.ndarray):
             if n_classes is not None and a.shape[0] != n_classes:
                 raise ValueError(
@@ -279,8 +335,23 @@ class FocalLoss:
             gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link=link, num_class=num_class
         )
 
-    def for_margin(self, margin: NDArray, scores: str = "margins") -> FocalLoss:
+    def binary_options(self) -> dict[str, Any]:
+        """The options every element of a multi-label loss shares with the binary loss (not link / alpha / K)."""
+        return {"gamma": self.gamma, "label_smoothing": self._smoothing}
+
+    def label_loss(self, label: int) -> FocalLoss:
+        """The binary (sigmoid) loss of one label of a multi-label loss: its ``[a_0, a_1]`` and every shared option."""
+        if not self.is_multilabel:
+            raise ValueError(f"label_loss is for a multi-label loss, got link {self._link!r}")
+        cw = self.class_weights()
+        alpha = None if cw is None else (cw if cw.ndim == 1 else cw[label]).tolist()
+        return FocalLoss(link="sigmoid", alpha=alpha, **self.binary_options())
+
+    def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         """The concrete loss for a margin array: this one when the link is set, else the one its shape implies.
+
+        ``label_ndim``: the dimensions of the labels, when known (2: a multi-label
+        indicator, which makes 2-D margins multi-label).
 
         Raises
         ------
@@ -289,6 +360,13 @@ class FocalLoss:
         """
         if self._link is not None:
             self._link.check_shape(margin)
+            if self._link.name == "multilabel":
+                k = int(margin.shape[1])
+                if self._num_class is None:
+                    return FocalLoss(alpha=self.alpha, link="multilabel", num_class=k, **self.binary_options())
+                if self._num_class != k:
+                    raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class} labels")
+                return self
             if self._link.name != "softmax":
                 return self
             k = int(margin.shape[1])
@@ -299,7 +377,11 @@ class FocalLoss:
             if self._num_class != k:
                 raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class}")
             return self
-        link = link_for_margin(margin, scores)
+        link = link_for_margin(margin, scores, label_ndim)
+        if link.name == "multilabel":
+            return FocalLoss(
+                alpha=self.alpha, link="multilabel", num_class=int(margin.shape[1]), **self.binary_options()
+            )
         if link.name == "sigmoid":
             for name, value in (("alpha", self._alpha), ("gamma", self._gamma)):
                 if isinstance(value, np.ndarray) and value.shape[0] != 2:
@@ -314,14 +396,16 @@ class FocalLoss:
         )
 
     # ------------------------------------------------------------------ validation of one call
-    def _concrete(self, margin: ArrayLike) -> tuple[FocalLoss, NDArray[np.floating]]:
+    def _concrete(self, margin: ArrayLike, label_ndim: int | None = None) -> tuple[FocalLoss, NDArray[np.floating]]:
         z = np.asarray(margin)
-        loss = self.for_margin(z) if self._link is None else self
+        loss = self.for_margin(z, label_ndim=label_ndim) if self._link is None else self
         assert loss._link is not None
         return loss, z
 
     def check_labels(self, y_true: ArrayLike, n_classes: int | None = None) -> NDArray:
-        """Validated labels: bool (sigmoid) or integer indices in [0, K) (softmax)."""
+        """Validated labels: bool (sigmoid), integer indices in [0, K) (softmax) or an (n, K) bool indicator."""
+        if self.is_multilabel:
+            return check_multilabel_labels(y_true, n_classes if n_classes is not None else self._num_class)
         if self._link is None or self._link.name == "sigmoid":
             return check_binary_labels(y_true)
         k = n_classes if n_classes is not None else self._num_class
@@ -333,16 +417,25 @@ class FocalLoss:
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> tuple[FocalLoss, NDArray, NDArray[np.floating], FloatArray | None, FloatArray | None]:
         """Validate one call: ``(concrete loss, labels, margins, sample weights, class weights)``."""
-        loss, z = self._concrete(margin)
+        label_ndim = np.ndim(y_true) if self._link is None else None
+        loss, z = self._concrete(margin, label_ndim)
         link = loss._link
         assert link is not None
-        if link.name == "softmax":
+        if link.name == "multilabel":
+            link.check_shape(z)
+            n_labels = int(z.shape[1])
+            if loss._num_class is not None and loss._num_class != n_labels:
+                raise ValueError(f"margin has {n_labels} columns but the loss has num_class={loss._num_class} labels")
+            cw = loss.class_weights(n_labels)
+            y: NDArray = check_multilabel_labels(y_true, n_labels)
+            z = link.check_margin(z, y.shape[0])
+        elif link.name == "softmax":
             link.check_shape(z)
             n_classes = int(z.shape[1])
             if loss._num_class is not None and loss._num_class != n_classes:
                 raise ValueError(f"margin has {n_classes} columns but the loss has num_class={loss._num_class}")
             cw = loss.class_weights(n_classes)
-            y: NDArray = check_softmax_labels(y_true, n_classes)
+            y = check_softmax_labels(y_true, n_classes)
             z = link.check_margin(z, y.shape[0])
         else:
             cw = loss.class_weights()
@@ -357,12 +450,13 @@ class FocalLoss:
 
         Parameters
         ----------
-        y_true : array-like of shape (n_samples,)
-            Labels in {0, 1} (sigmoid) or in [0, K) (softmax).
+        y_true : array-like of shape (n_samples,) or (n_samples, K)
+            Labels in {0, 1} (sigmoid), in [0, K) (softmax), or an indicator in {0, 1}
+            (multilabel; the row's loss is the sum over its labels).
         margin : array-like of shape (n_samples,) or (n_samples, K)
             Raw margins, finite; float32 or float64.
         sample_weight : array-like of shape (n_samples,), optional
-            Finite weights >= 0.
+            Finite weights >= 0 (one per row).
         """
         loss, y, z, w, cw = self.prepare(y_true, margin, sample_weight)
         return loss.loss_prepared(y, z, w, cw)
@@ -483,15 +577,30 @@ class FocalLoss:
             K for a softmax loss that does not know it (a loss without link: None
             means sigmoid).
 
+        Multi-label: the binary starting margin of each label's column, shape (K,).
+
         Returns
         -------
-        float (sigmoid) or ndarray of shape (K,) (softmax)
+        float (sigmoid) or ndarray of shape (K,) (softmax, multilabel)
 
         Raises
         ------
         ValueError
             If a class has zero total weight: the minimiser is then infinite.
         """
+        if self.is_multilabel:
+            if num_class is not None and check_num_labels(num_class) != self._num_class and self._num_class is not None:
+                raise ValueError(f"num_class={num_class!r} but the loss has num_class={self._num_class} labels")
+            y_ml = check_multilabel_labels(y_true, self._num_class)
+            w_ml = check_sample_weight(sample_weight, y_ml.shape[0])
+            concrete = self if self._num_class is not None else self.for_margin(np.zeros((1, y_ml.shape[1])))
+            out = np.empty(y_ml.shape[1])
+            for j in range(y_ml.shape[1]):
+                try:
+                    out[j] = concrete.label_loss(j).initial_margin(y_ml[:, j], w_ml)
+                except ValueError as exc:
+                    raise ValueError(f"label {j}: {exc}") from None
+            return out
         k = check_num_class(num_class) if num_class is not None else self._num_class
         if self._link is None:
             concrete = self.with_link("sigmoid") if k is None else self.with_link("softmax", k)
@@ -535,7 +644,8 @@ class FocalLoss:
 
     # ------------------------------------------------------------------ probabilities
     def proba(self, margin: ArrayLike) -> FloatArray:
-        r"""Probabilities from margins: :math:`\sigma(z)` (n,) or :math:`\mathrm{softmax}(z)` (n, K)."""
+        r"""Probabilities from margins: :math:`\sigma(z)` (n,), :math:`\mathrm{softmax}(z)` (n, K) or (multilabel)
+        :math:`\sigma(z)` elementwise (n, K)."""
         loss, z = self._concrete(margin)
         assert loss._link is not None
         return loss._link.inverse(loss._link.check_margin(z))
@@ -550,6 +660,10 @@ class FocalLoss:
         from .calibration import posterior_from_weights
 
         p = np.asarray(proba)
+        if self.is_multilabel:  # every label's binary posterior, from its own column
+            ml = self.for_margin(p, "proba")
+            cols = [ml.label_loss(j).posterior(p[:, j]) for j in range(p.shape[1])]
+            return np.column_stack(cols) if cols else np.empty(p.shape)
         loss = self.for_margin(p, "proba")  # the same shapes as the margins
         assert loss.link is not None
         eta = posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class))
@@ -570,6 +684,18 @@ class FocalLoss:
         "class_weights": ..., "num_class": ...}``; ``class_weights`` is derived
         (the vector the kernels use) and ignored by :meth:`from_dict`.
         """
+        if self.is_multilabel:
+            cw_ml = self.class_weights()
+            return {
+                "loss": "focal",
+                "format": _RECORD_FORMAT,
+                "link": "multilabel",
+                "gamma": self.gamma,
+                "alpha": self.alpha,
+                "class_weights": None if cw_ml is None else cw_ml.tolist(),
+                "num_class": self._num_class,
+                "label_smoothing": self._smoothing,
+            }
         cw = self._alpha if isinstance(self._alpha, np.ndarray) else None
         if cw is None and self._alpha is not None and self._num_class is not None:
             cw = np.full(self._num_class, self._alpha)

@@ -25,6 +25,9 @@ __all__ = [
     "check_label_smoothing",
     "check_binary_labels",
     "check_softmax_labels",
+    "check_multilabel_labels",
+    "check_multilabel_alpha",
+    "check_num_labels",
     "check_margin",
     "check_sample_weight",
 ]
@@ -131,6 +134,63 @@ def check_num_class(num_class: object) -> int | None:
     return int(num_class)
 
 
+def check_num_labels(num_class: object) -> int | None:
+    """``num_class`` of a multi-label loss (the number of labels K): None or an integer >= 1 (not a bool)."""
+    if num_class is None:
+        return None
+    if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 1:
+        raise ValueError(
+            f"num_class must be None or the number of labels, an integer >= 1, for multi-label focal loss, "
+            f"got {num_class!r}"
+        )
+    return int(num_class)
+
+
+def check_multilabel_alpha(alpha: object, n_labels: int | None) -> NDArray[np.float64] | None:
+    """Multi-label ``alpha`` as class weights: None, ``[1 - a, a]`` (shape (2,)) or ``[[a_0, a_1], ...]`` (K, 2).
+
+    A number in [0, 1] is every label's positive weight (negatives ``1 - alpha``); a
+    length-K sequence holds per-label positive weights in [0, 1]; a (K, 2) array holds
+    ``[negative, positive]`` weights (>= 0) per label. ``n_labels`` None: the number of
+    labels is checked later, once it is known.
+    """
+    if alpha is None:
+        return None
+    if _is_real_scalar(alpha):
+        a = float(alpha)  # type: ignore[arg-type]
+        if not np.isfinite(a) or not 0.0 <= a <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1] for multi-label focal loss, got {alpha!r}")
+        return np.array([1.0 - a, a])
+    if isinstance(alpha, (str, bytes, dict)) or not isinstance(alpha, (Sequence, np.ndarray)):
+        raise TypeError(
+            "alpha must be None, a number in [0, 1], a sequence of per-label positive weights or a (n_labels, 2) "
+            f"array of [negative, positive] weights for multi-label focal loss, got {alpha!r} "
+            f"of type {type(alpha).__name__}"
+        )
+    try:
+        arr = np.array(alpha, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"alpha must be a sequence of numbers, got {alpha!r}") from exc
+    if arr.ndim == 1:
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0.0) or np.any(arr > 1.0):
+            raise ValueError(f"alpha as per-label positive weights must hold values in [0, 1], got {alpha!r}")
+        arr = np.column_stack([1.0 - arr, arr])
+    elif arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(
+            "alpha must be one-dimensional (one positive weight per label) or of shape (n_labels, 2) "
+            f"([negative, positive] per label) for multi-label focal loss, got shape {arr.shape}"
+        )
+    elif not np.all(np.isfinite(arr)) or np.any(arr < 0.0):
+        raise ValueError(f"alpha must hold finite weights >= 0, got {alpha!r}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"alpha must hold at least one label's weights, got {alpha!r}")
+    if n_labels is not None and arr.shape[0] != n_labels:
+        raise ValueError(
+            f"alpha must have one entry per label: {n_labels} labels expected, got {arr.shape[0]} ({alpha!r})"
+        )
+    return arr
+
+
 def check_binary_alpha(alpha: object) -> float | None:
     """Return ``alpha`` (weight of the positive class) as a float in [0, 1] or None."""
     if alpha is None:
@@ -228,6 +288,29 @@ def check_softmax_labels(y_true: ArrayLike, n_classes: int) -> NDArray[np.intp]:
             f"got {y[np.flatnonzero(bad)[0]]!r}"
         )
     return out
+
+
+def check_multilabel_labels(y_true: ArrayLike, n_labels: int | None = None) -> NDArray[np.bool_]:
+    """Return a multi-label indicator (n_samples, K) as a boolean array; values must be exactly 0 or 1."""
+    y = _as_float_array(y_true, "y_true")
+    if y.ndim != 2:
+        raise ValueError(
+            f"y_true must have shape (n_samples, n_labels) (a 0/1 indicator) for multi-label focal loss, "
+            f"got shape {y.shape}"
+        )
+    if y.shape[0] == 0:
+        raise ValueError("y_true is empty: at least one sample is required")
+    if n_labels is not None and y.shape[1] != n_labels:
+        raise ValueError(f"y_true has {y.shape[1]} labels (columns) but the margins have {n_labels} columns")
+    if y.dtype == np.bool_:
+        return y
+    bad = (y != 0) & (y != 1)  # NaN compares unequal, so it is caught here too
+    if np.any(bad):
+        i, k = np.argwhere(bad)[0]
+        raise ValueError(
+            f"y_true must contain only 0 and 1 for multi-label focal loss, got {y[i, k]!r} (row {i}, label {k})"
+        )
+    return y == 1
 
 
 def check_margin(margin: ArrayLike, n_samples: int, *, softmax: bool) -> NDArray[np.floating]:

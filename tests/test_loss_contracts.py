@@ -34,11 +34,20 @@ LOSS_INSTANCES = [
     FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K),  # per class
     FocalLoss(gamma=2.0, link="softmax", num_class=K, label_smoothing=0.1),
     FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K, label_smoothing=0.3),
+    # multi-label (issue 15): one sigmoid per column, every binary option per element
+    FocalLoss(gamma=0.0, link="multilabel"),
+    FocalLoss(gamma=2.0, alpha=0.25, link="multilabel"),
+    FocalLoss(gamma=[4.0, 0.0], alpha=[0.2, 0.5, 0.7, 0.9], link="multilabel"),  # ASL-style gamma, per-label alpha
+    FocalLoss(gamma=[0.5, 3.0], alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel"),
+    FocalLoss(gamma=[1.0, 3.0], alpha=0.75, link="multilabel", label_smoothing=0.1),
+    FocalLoss(
+        gamma=2.0, alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel", label_smoothing=0.3
+    ),
 ]
 IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
-#: Without label smoothing: the identities that hold for one hard label.
-HARD = [loss for loss in LOSS_INSTANCES if loss.label_smoothing == 0.0]
-HARD_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss.label_smoothing == 0.0]
+#: Without label smoothing and one label per row: the identities that hold for one hard label.
+HARD = [loss for loss in LOSS_INSTANCES if loss.label_smoothing == 0.0 and not loss.is_multilabel]
+HARD_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss in HARD]
 
 
 # ``backend`` (numpy, and numba when installed) comes from conftest.py.
@@ -54,8 +63,15 @@ def is_softmax(loss: FocalLoss) -> bool:
     return loss.link is not None and loss.link.name == "softmax"
 
 
+def is_2d(loss: FocalLoss) -> bool:
+    """Margins of shape (n, K): softmax and multi-label."""
+    return is_softmax(loss) or loss.is_multilabel
+
+
 def sample(loss: FocalLoss, n: int = 40, scale: float = 3.0, seed: int = 0):
     rng = np.random.default_rng(seed)
+    if loss.is_multilabel:
+        return rng.integers(0, 2, (n, K)), rng.standard_normal((n, K)) * scale
     if is_softmax(loss):
         return rng.integers(0, K, n), rng.standard_normal((n, K)) * scale
     return rng.integers(0, 2, n), rng.standard_normal(n) * scale
@@ -81,7 +97,13 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
 
     Binary: p_1 = p, p_0 = 1 - p, t = (1 - e/2, e/2) for y = 1, reversed for y = 0; softmax:
     t_k = (1 - e) [k = y] + e / K. At e = 0 this is -a_y (1 - p_y)^gamma_y log p_y.
+    Multi-label: the sum over labels of the binary oracle with each label's [a_0, a_1].
     """
+    if loss.is_multilabel:
+        cw = loss.class_weights(K)
+        labels = [FocalLoss(gamma=loss.gamma, alpha=None if cw is None else cw[k].tolist(),
+                            label_smoothing=loss.label_smoothing) for k in range(K)]  # fmt: skip
+        return mpmath.fsum(mp_loss(labels[k], int(y[k]), z[k]) for k in range(K))
     e = mpmath.mpf(loss.label_smoothing)
     n_cls = K if is_softmax(loss) else 2
     cw = loss.class_weights(K if is_softmax(loss) else None)
@@ -108,7 +130,9 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
 def test_loss_matches_the_mpmath_oracle(loss):
     y, z = sample(loss, n=12, scale=6.0)
     got = loss.loss(y, z)
-    ref = np.array([float(mp_loss(loss, int(yi), zi)) for yi, zi in zip(y, z, strict=True)])
+    ref = np.array(
+        [float(mp_loss(loss, yi if loss.is_multilabel else int(yi), zi)) for yi, zi in zip(y, z, strict=True)]
+    )
     np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
 
 
@@ -116,7 +140,7 @@ def test_loss_matches_the_mpmath_oracle(loss):
 def test_gradient_is_the_derivative_of_the_loss(loss, backend):
     y, z = sample(loss)
     grad, _ = loss.grad_hess(y, z)
-    if is_softmax(loss):
+    if is_2d(loss):  # d(row loss) / dz_ik, one column at a time
         num = fd(lambda m: np.repeat(loss.loss(y, m)[:, None], K, axis=1), z)
     else:
         num = fd(lambda m: loss.loss(y, m), z)
@@ -129,6 +153,12 @@ def test_hessian_is_the_derivative_of_the_gradient(loss, backend):
     _, hess = loss.grad_hess(y, z)  # exact (hess_floor=None)
     num = fd(lambda m: loss.grad_hess(y, m)[0], z)
     np.testing.assert_allclose(hess, num, rtol=1e-6, atol=1e-8)
+    if loss.is_multilabel:  # the labels do not interact: the gradient of label k moves with z_ik only
+        shifted = z.copy()
+        shifted[:, 0] += 1e-2
+        g0, g1 = loss.grad_hess(y, z)[0], loss.grad_hess(y, shifted)[0]
+        np.testing.assert_array_equal(g0[:, 1:], g1[:, 1:])
+        assert not np.array_equal(g0[:, 0], g1[:, 0])
 
 
 @pytest.mark.parametrize("loss", HARD, ids=HARD_IDS)
@@ -149,6 +179,15 @@ def test_gamma_zero_gives_weighted_residual_and_ce_curvature(loss):
     y, z = sample(loss)
     grad, hess = ce.grad_hess(y, z)
     p = ce.proba(z)
+    if loss.is_multilabel:  # elementwise binary: a_1 t (p - 1) + a_0 (1 - t) p with each label's weights
+        cw_ml = ce.class_weights(K)
+        a0, a1 = (1.0, 1.0) if cw_ml is None else (cw_ml[:, 0], cw_ml[:, 1])
+        t1 = (1 - e) * y + e / 2
+        np.testing.assert_allclose(grad, a1 * t1 * (p - 1) + a0 * (1 - t1) * p, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(hess, (a1 * t1 + a0 * (1 - t1)) * p * (1 - p), rtol=1e-10, atol=1e-15)
+        if cw_ml is None:
+            np.testing.assert_allclose(grad, p - t1, rtol=1e-10, atol=1e-14)
+        return
     n_cls = K if is_softmax(loss) else 2
     cw = ce.class_weights(K if is_softmax(loss) else None)
     a = np.ones(n_cls) if cw is None else cw
@@ -172,9 +211,12 @@ def test_gamma_zero_gives_weighted_residual_and_ce_curvature(loss):
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
 def test_finite_at_extreme_margins(loss, dtype, backend):
     edges = np.array([-1e4, -745.0, -100.0, -37.0, 0.0, 37.0, 100.0, 745.0, 1e4])
-    if is_softmax(loss):
+    if is_2d(loss):
         z = np.stack([np.roll(np.resize(edges, K), i) for i in range(len(edges))]).astype(dtype)
+        z = np.concatenate([z, z]) if loss.is_multilabel else z
         y = np.arange(len(edges)) % K
+        if loss.is_multilabel:  # every margin with both labels
+            y = np.concatenate([np.zeros(z.shape, int)[: len(edges)], np.ones(z.shape, int)[: len(edges)]])
     else:
         z = np.concatenate([edges, edges]).astype(dtype)
         y = np.repeat([0, 1], len(edges))
@@ -245,7 +287,7 @@ def test_mean_gradient_is_zero_at_the_initial_margin(loss):
     y, _ = sample(loss, n=200)
     w = np.random.default_rng(5).random(len(y)) + 0.1
     z0 = loss.initial_margin(y, w)
-    z = np.tile(z0, (len(y), 1)) if is_softmax(loss) else np.full(len(y), z0)
+    z = np.tile(z0, (len(y), 1)) if is_2d(loss) else np.full(len(y), z0)
     grad, _ = loss.grad_hess(y, z, w)
     assert np.all(np.abs(grad.sum(axis=0)) <= 1e-9 * w.sum())
 
@@ -255,7 +297,12 @@ def test_posterior_inverts_the_focal_minimiser(loss):
     """The focal-optimal probability for posterior eta maps back to eta."""
     rng = np.random.default_rng(11)
     for _ in range(5):
-        if is_softmax(loss):
+        if loss.is_multilabel:  # every label sees the posterior e: rows all-ones and all-zeros weighted e, 1 - e
+            e = rng.uniform(0.02, 0.98)
+            eta = np.full(K, e)
+            z0 = loss.initial_margin(np.array([np.ones(K), np.zeros(K)]), np.array([e, 1 - e]))
+            back = loss.posterior(loss.proba(z0[None, :]))[0]
+        elif is_softmax(loss):
             eta = rng.dirichlet(np.ones(K))
             z0 = loss.initial_margin(np.arange(K), eta)
             back = loss.posterior(loss.proba(z0[None, :]))[0]
@@ -291,7 +338,13 @@ def test_record_pickle_equality_and_immutability(loss):
 @pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=IDS)
 def test_wrappers_and_the_loss_agree_to_the_bit(loss):
     y, z = sample(loss)
-    if is_softmax(loss):
+    if loss.is_multilabel:
+        kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
+        pairs = [
+            (boostfocal.multilabel_focal_loss(y, z, **kw), loss.loss(y, z)),
+            *zip(boostfocal.multilabel_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
+        ]
+    elif is_softmax(loss):
         kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
         pairs = [
             (boostfocal.softmax_focal_loss(y, z, **kw), loss.loss(y, z)),
@@ -315,7 +368,7 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
         ({"alpha": 1.5, "link": None}, ValueError, r"alpha must be in \[0, 1\].*1\.5"),
         ({"alpha": [1.0, -1.0], "link": "softmax"}, ValueError, "alpha must hold finite weights >= 0"),
         ({"alpha": [1.0, 2.0], "link": "softmax", "num_class": 3}, ValueError, "one weight per class"),
-        ({"link": "probit"}, ValueError, r"link must be one of \['sigmoid', 'softmax'\], got 'probit'"),
+        ({"link": "probit"}, ValueError, r"link must be one of \['multilabel', 'sigmoid', 'softmax'\], got 'probit'"),
         ({"link": "softmax", "num_class": 1}, ValueError, "num_class must be None .* integer >= 2, got 1"),
         ({"link": "sigmoid", "num_class": 3}, ValueError, "num_class must be None or 2 for the sigmoid link"),
         ({"label_smoothing": 1.0}, ValueError, r"label_smoothing must be in \[0, 1\), got 1.0"),
@@ -390,8 +443,8 @@ def test_binary_per_class_gamma_equals_two_class_softmax():
     np.testing.assert_allclose(binary.posterior(binary.proba(z)), soft.posterior(soft.proba(zz))[:, 1], rtol=1e-10)
 
 
-BINARY = [loss for loss in LOSS_INSTANCES if not is_softmax(loss)]
-BINARY_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if not is_softmax(loss)]
+BINARY = [loss for loss in LOSS_INSTANCES if not is_2d(loss)]
+BINARY_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if not is_2d(loss)]
 
 
 @pytest.mark.parametrize("loss", BINARY, ids=BINARY_IDS)
