@@ -128,10 +128,10 @@ class FocalBase:
         for cache in self._cache:
             if cache.matches(y_raw, w_raw, key):
                 return cache.loss, cache.y, cache.w, cache.cw
-        loss = self.loss.for_margin(z, self._profile.scores)
         y_arr = np.asarray(y_raw)
-        if self._squeeze_label_column and y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        if self._squeeze_label_column and y_arr.ndim == 2 and y_arr.shape[1] == 1 and z.ndim == 1:
             y_arr = y_arr[:, 0]
+        loss = self.loss.for_margin(z, self._profile.scores, label_ndim=y_arr.ndim)
         n_classes = loss.num_class
         cw = loss.class_weights(n_classes)
         y = loss.check_labels(y_arr, n_classes)

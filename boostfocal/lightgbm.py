@@ -53,6 +53,28 @@ With a callable objective LightGBM boosts from 0 (no ``boost_from_average``) and
    pickling;
 4. :func:`predict_proba` returns probabilities ((n,) binary, (n, K) softmax).
 
+Multi-label
+-----------
+LightGBM has no multi-label mode, but a callable objective with ``num_class = K``
+grows one tree per label per round. LightGBM's label is one number per row, so
+:func:`multilabel_dataset` builds a Dataset whose label is a placeholder (zeros)
+and keeps the (n, K) indicator ``Y`` beside it (attribute
+:data:`MULTILABEL_ATTRIBUTE`); the objective and the metric read ``Y`` from there::
+
+    loss = FocalLoss(gamma=[4.0, 1.0], alpha=0.5, link="multilabel")
+    z0 = loss.initial_margin(Y)                                  # (K,), one per label
+    train = multilabel_dataset(X, Y, init_score=init_score(z0, len(X)))
+    valid = multilabel_dataset(Xv, Yv, init_score=init_score(z0, len(Xv)), reference=train)
+    params = {"objective": focal_objective(loss=loss), "num_class": Y.shape[1], "metric": "None"}
+    booster = lgb.train(params, train, 100, valid_sets=[valid], feval=focal_metric(loss=loss))
+    booster = embed_initial_margin(booster, z0, loss=loss)
+    proba = predict_proba(booster, X)                            # (n, K), one sigmoid per label
+
+An objective with a multi-label loss refuses a Dataset without ``Y`` (and a ``Y``
+whose shape does not match the scores) on its first call; an objective without
+a link trains multi-label when the Dataset has ``Y``, softmax otherwise. K >= 2
+(one label is a binary problem).
+
 Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
 Dense Object Detection", ICCV 2017.
 """
@@ -87,7 +109,12 @@ __all__ = [
     "embed_initial_margin",
     "focal_metadata",
     "predict_proba",
+    "multilabel_dataset",
+    "MULTILABEL_ATTRIBUTE",
 ]
+
+#: Attribute of a :func:`multilabel_dataset` holding its (n_samples, K) label indicator.
+MULTILABEL_ATTRIBUTE = "boostfocal_multilabel_y"
 
 #: The conventions of LightGBM (softmax hessian factor, record location).
 PROFILE = LIGHTGBM
@@ -126,7 +153,9 @@ class _FocalBase(FocalBase):
         if _is_dataset(second):
             if weight is not None:
                 raise TypeError("weights are read from the Dataset; do not pass weight with (preds, dataset)")
-            preds, y_raw, w_raw = first, second.get_label(), second.get_weight()
+            multilabel = getattr(second, MULTILABEL_ATTRIBUTE, None)
+            preds, w_raw = first, second.get_weight()
+            y_raw = second.get_label() if multilabel is None else multilabel
         elif _is_dataset(first):
             raise TypeError(
                 "call as f(preds, dataset) (lgb.train) or f(y_true, y_pred, weight) (LGBMClassifier); "
@@ -142,6 +171,14 @@ class _FocalBase(FocalBase):
         if w_arr is not None and w_arr.size == 0:
             w_arr = None
         return z, y_arr, w_arr
+
+    def _prepared(self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray) -> Any:
+        if self.loss.is_multilabel and np.ndim(y_raw) == 1:
+            raise ValueError(
+                "a multi-label focal loss needs the (n_samples, n_labels) labels: build the Dataset with "
+                "boostfocal.lightgbm.multilabel_dataset(X, Y), got a Dataset with a 1-D label only"
+            )
+        return super()._prepared(y_raw, w_raw, z)
 
 
 class FocalObjective(ObjectiveMixin, _FocalBase):
@@ -323,6 +360,66 @@ def focal_metric(
     return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
 
 
+def multilabel_dataset(
+    data: Any,
+    label: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    init_score: ArrayLike | None = None,
+    reference: lgb.Dataset | None = None,
+    **kwargs: Any,
+) -> lgb.Dataset:
+    r"""A ``lightgbm.Dataset`` for multi-label focal loss: features, a placeholder label, and ``Y`` beside it.
+
+    Parameters
+    ----------
+    data : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+        Features, as for ``lightgbm.Dataset``.
+    label : array-like of shape (n_samples, n_labels)
+        The 0/1 indicator ``Y`` (K >= 2 labels), validated here and kept as the
+        attribute :data:`MULTILABEL_ATTRIBUTE` (float64) where
+        :class:`FocalObjective` and :class:`FocalMetric` read it; LightGBM's own
+        label is a placeholder of zeros.
+    weight : array-like of shape (n_samples,), optional
+        Row weights.
+    init_score : array-like of shape (n_samples, n_labels), optional
+        Starting margins (:func:`init_score` of the loss's ``initial_margin(Y)``).
+    reference : lightgbm.Dataset, optional
+        The training Dataset, for validation sets.
+    **kwargs
+        Other ``lightgbm.Dataset`` arguments (``feature_name``, ``categorical_feature``, ``params``, ...).
+
+    Returns
+    -------
+    lightgbm.Dataset
+        Train with ``num_class = n_labels`` and a focal objective.
+
+    Raises
+    ------
+    ValueError
+        For a label that is not a 2-D 0/1 indicator with at least 2 columns, or a
+        row count different from ``data``'s.
+    """
+    from ._validation import check_multilabel_labels
+
+    y = check_multilabel_labels(label)
+    if y.shape[1] < 2:
+        raise ValueError(
+            f"label has {y.shape[1]} column: a single label is a binary problem, use a plain lightgbm.Dataset"
+        )
+    n_rows = getattr(data, "shape", (None,))[0]
+    if n_rows is not None and n_rows != y.shape[0]:
+        raise ValueError(f"label has {y.shape[0]} rows but data has {n_rows}")
+    for key in ("label", "y"):
+        if key in kwargs:
+            raise TypeError(f"multilabel_dataset sets LightGBM's label itself; do not pass {key!r}")
+    ds = lgb.Dataset(
+        data, label=np.zeros(y.shape[0]), weight=weight, init_score=init_score, reference=reference, **kwargs
+    )
+    setattr(ds, MULTILABEL_ATTRIBUTE, y.astype(np.float64))
+    return ds
+
+
 def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
     m = np.asarray(margin, dtype=np.float64) if not isinstance(margin, (bool, np.bool_)) else None
     if m is None or m.ndim > 1 or (m.ndim == 1 and m.shape[0] < 2):
@@ -431,7 +528,9 @@ def embed_initial_margin(
     ----------
     booster : lightgbm.Booster
         Trained from a Dataset whose ``init_score`` was ``init_score(margin, n)``.
-        Not modified: a new booster is returned (``best_iteration`` kept).
+        Not modified: a new booster is returned (``best_iteration`` kept). A
+        multi-label booster is recorded as such when ``loss`` has
+        ``link="multilabel"`` (then :func:`predict_proba` returns per-label sigmoids).
     margin : float or array-like of shape (n_classes,)
         The starting margin (:func:`boostfocal.initial_margin`).
     gamma, alpha, loss, label_smoothing, hess_floor
@@ -458,7 +557,12 @@ def embed_initial_margin(
     m = _check_margin_vector(margin)
     k = booster.num_model_per_iteration()
     focal = resolve_loss(loss, gamma, alpha, label_smoothing)
-    focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
+    if focal.is_multilabel:
+        if k < 2:
+            raise ValueError(f"a multi-label loss needs a booster with num_class >= 2 labels, got {k} tree per round")
+        focal = focal.for_margin(np.zeros((1, k)), "trees per iteration")
+    else:
+        focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
     focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
     floor, _ = check_hess_policy(hess_floor)
     m_arr = np.atleast_1d(np.asarray(m, dtype=np.float64))
@@ -530,6 +634,7 @@ def predict_proba(
     *,
     initial_margin: float | ArrayLike | None = None,
     num_iteration: int | None = None,
+    multilabel: bool | None = None,
     **predict_kwargs: Any,
 ) -> NDArray[np.float64]:
     r"""Probabilities from a booster trained with :class:`FocalObjective`.
@@ -552,21 +657,30 @@ def predict_proba(
         error (it would be counted twice).
     num_iteration : int, optional
         As ``Booster.predict`` (default: the best iteration if set, else all).
+    multilabel : bool, optional
+        True: one sigmoid per tree of an iteration (a multi-label booster), shape
+        (n_samples, n_labels). None: read from the record of :func:`embed_initial_margin`
+        (multi-label when it says ``link="multilabel"``), else False.
     **predict_kwargs
         Passed to ``Booster.predict`` (e.g. ``start_iteration``; ``raw_score``,
         ``pred_leaf`` and ``pred_contrib`` are not allowed).
 
     Returns
     -------
-    ndarray of shape [n_samples] (binary: P(y = 1)) or [n_samples, n_classes] (rows sum to 1)
+    ndarray of shape [n_samples] (binary: P(y = 1)), [n_samples, n_classes] (rows sum to 1)
+    or [n_samples, n_labels] (multi-label: P(y_k = 1) per label)
     """
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
     for key in ("raw_score", "pred_leaf", "pred_contrib"):
         if key in predict_kwargs:
             raise TypeError(f"predict_proba does not accept {key!r}")
+    if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
+        raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
+    meta = focal_metadata(booster) if (initial_margin is not None or multilabel is None) else None
+    if multilabel is None:
+        multilabel = meta is not None and meta.get("link") == "multilabel"
     if initial_margin is not None:
-        meta = focal_metadata(booster)
         if meta is not None and meta.get("initial_margin_embedded"):
             raise ValueError(
                 "this booster already includes its initial margin (embed_initial_margin); "
@@ -582,4 +696,6 @@ def predict_proba(
         raw = raw + (m[0] if k == 1 else m)
     if k == 1:
         return LINKS["sigmoid"].inverse(raw)
+    if multilabel:
+        return LINKS["multilabel"].inverse(raw.reshape(raw.shape[0], k))
     return LINKS["softmax"].inverse(raw.reshape(raw.shape[0], k))

@@ -335,6 +335,34 @@ def focal_metric(
     return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
 
 
+def _multilabel_params(
+    out: dict[str, Any], focal: FocalLoss, y: ArrayLike, sample_weight: ArrayLike | None, num_class: int | None
+) -> dict[str, Any]:
+    """``focal_params`` for an (n, K) label: ``binary:logistic`` with one starting probability per label."""
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 2:
+        raise ValueError(
+            f"a multi-label loss needs labels of shape (n_samples, n_labels), got shape {y_arr.shape}; "
+            "give the DMatrix a 2-D label"
+        )
+    if focal.link is not None and not focal.is_multilabel:
+        raise ValueError(
+            f"the labels have shape {y_arr.shape} (multi-label) but the loss has link {focal.link.name!r}; "
+            "use link='multilabel' or no link"
+        )
+    if num_class is not None or out.get("num_class") is not None:
+        raise ValueError(
+            f"num_class is for softmax; the labels have shape {y_arr.shape} (multi-label, one sigmoid per label): "
+            "leave num_class out"
+        )
+    concrete = focal.for_margin(np.zeros((1, y_arr.shape[1])), label_ndim=2)
+    z0 = np.asarray(concrete.initial_margin(y_arr, sample_weight), dtype=np.float64)
+    out["objective"] = "binary:logistic"
+    out.pop("num_class", None)
+    out["base_score"] = [float(v) for v in expit(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))]
+    return out
+
+
 def focal_params(
     params: Mapping[str, Any] | None = None,
     *,
@@ -360,6 +388,12 @@ def focal_params(
       logit), the vector ``z*`` for softmax (xgboost 3.x uses a per-class
       ``base_score`` as the starting margins).
 
+    Multi-label (a DMatrix label, or ``y_true``, of shape (n_samples, K), or a loss
+    with ``link="multilabel"``): ``objective="binary:logistic"`` with one starting
+    probability per label, ``expit(z*_k)`` of each label's binary starting margin
+    (XGBoost 3.x boosts one output per label; either ``multi_strategy``), and
+    ``predict`` returns (n, K) probabilities.
+
     A ``base_margin`` set on a DMatrix replaces ``base_score`` for that DMatrix
     (XGBoost's rule); do not set one if you want this starting margin.
 
@@ -368,9 +402,9 @@ def focal_params(
     params : mapping, optional
         Other booster parameters, copied. ``objective`` and ``base_score`` in it
         are overwritten.
-    y_true : xgboost.DMatrix or array-like of shape (n_samples,)
+    y_true : xgboost.DMatrix or array-like of shape (n_samples,) or (n_samples, n_labels)
         The training DMatrix (labels and weights are read from it) or the
-        training labels.
+        training labels (an (n, K) 0/1 indicator for multi-label).
     gamma, alpha, loss, label_smoothing
         As in :func:`focal_objective`; use the same values.
     sample_weight : array-like of shape (n_samples,), optional
@@ -408,6 +442,8 @@ def focal_params(
         sample_weight = _weights_or_none(y_true.get_weight())
     else:
         y = y_true
+    if focal.is_multilabel or np.ndim(y) == 2:
+        return _multilabel_params(out, focal, y, sample_weight, num_class)
     if num_class is None:
         if focal.link is not None and focal.link.name == "softmax":
             raise ValueError("a softmax loss needs num_class (in params, as an argument or in the loss)")
