@@ -308,7 +308,7 @@ def check_multilabel_labels(y_true: ArrayLike, n_labels: int | None = None) -> N
     if np.any(bad):
         i, k = np.argwhere(bad)[0]
         raise ValueError(
-            f"y_true must contain only 0 and 1 for multi-label focal loss, got {y[i, k]!r} (row {i}, label {k})"
+            f"y_true must contain only 0 and 1 for multi-label focal loss, got {y[i, k].item()!r} (row {i}, label {k})"
         )
     return y == 1
 
