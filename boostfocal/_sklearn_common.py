@@ -14,7 +14,10 @@ two estimators do the same way:
   saved in the native model;
 * the probability correction (``correct_proba`` / ``predict_posterior``), which
   maps focal probabilities to posterior estimates with
-  :func:`boostfocal.focal_to_posterior`.
+  :func:`boostfocal.focal_to_posterior`;
+* multi-label fits: a 2-D 0/1 indicator ``y`` (``type_of_target`` ``"multilabel-indicator"``)
+  trains the multi-label focal loss (one sigmoid per label, :class:`boostfocal.FocalLoss`
+  with ``link="multilabel"``), with scikit-learn's multi-label conventions.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._core import class_balanced_alpha, class_counts
@@ -40,7 +43,16 @@ from ._validation import (
     check_softmax_alpha,
 )
 
-__all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labels", "prepare_fit", "resolve_alpha"]
+__all__ = [
+    "FOCAL_PARAMS",
+    "FocalClassifierMixin",
+    "FocalFitSetup",
+    "encode_indicator",
+    "encode_labels",
+    "is_indicator",
+    "prepare_fit",
+    "resolve_alpha",
+]
 
 #: Constructor parameters of the estimators that must never reach the native
 #: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
@@ -101,6 +113,48 @@ def encode_labels(y: Any, classes: np.ndarray | None, name: str) -> tuple[np.nda
             f"(training classes: {classes.tolist()!r})"
         )
     return classes, codes.astype(np.intp)
+
+
+def _as_array(y: Any) -> np.ndarray:
+    return np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+
+
+def is_indicator(y: Any) -> bool:
+    """True for a 2-D ``y`` with more than one column: a multi-label indicator (see :func:`encode_indicator`)."""
+    if y is None:
+        return False
+    shape = getattr(y, "shape", None)
+    if shape is None:
+        shape = np.shape(y)
+    return len(shape) == 2 and shape[1] > 1
+
+
+def encode_indicator(y: Any, n_labels: int | None, name: str) -> NDArray[np.intp]:
+    """A multi-label indicator (n_samples, K) as 0/1 integers; K checked against ``n_labels`` when given.
+
+    Raises
+    ------
+    ValueError
+        For missing values, a target that is not a 0/1 indicator
+        (``type_of_target`` other than ``"multilabel-indicator"``) or the wrong number of columns.
+    """
+    arr = _as_array(y)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D multi-label indicator of shape (n_samples, n_labels), got {arr.shape}")
+    missing = missing_label_mask(arr.ravel())
+    if np.any(missing):
+        i, k = divmod(int(np.flatnonzero(missing)[0]), arr.shape[1])
+        raise ValueError(f"{name} contains NaN or None labels (first at row {i}, label {k})")
+    if n_labels is not None and arr.shape[1] != n_labels:
+        raise ValueError(f"{name} has {arr.shape[1]} labels (columns) but the training y has {n_labels}")
+    kind = type_of_target(arr)
+    values_ok = arr.dtype != object and np.all((arr == 0) | (arr == 1))
+    if kind != "multilabel-indicator" and not (values_ok and arr.shape[0] > 0):
+        raise ValueError(
+            f"{name} of shape {arr.shape} must be a multi-label indicator of 0 / 1 values "
+            f"(type_of_target 'multilabel-indicator'), got type_of_target {kind!r}"
+        )
+    return arr.astype(np.intp)
 
 
 def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
@@ -249,11 +303,16 @@ class FocalFitSetup:
     alpha: float | NDArray[np.float64] | None
     hess_floor: HessFloor
     correct_proba: bool
-    classes: np.ndarray
-    codes: NDArray[np.intp]
+    classes: np.ndarray  # multi-label: the label indices 0..K-1
+    codes: NDArray[np.intp]  # multi-label: the (n, K) 0/1 indicator
     sample_weight: NDArray[np.float64] | None  # times the class_weight factor, if any
-    class_balance: NDArray[np.float64]
+    class_balance: NDArray[np.float64]  # multi-label: each label's (weighted) share of positives
     initial_margin: float | NDArray[np.float64]
+
+    @property
+    def multilabel(self) -> bool:
+        """True for a multi-label fit (a 2-D indicator ``y``)."""
+        return self.loss.is_multilabel
 
     @property
     def gamma(self) -> float | list[float]:
@@ -265,8 +324,8 @@ class FocalFitSetup:
 
     @property
     def num_class(self) -> int | None:
-        """None for binary (one margin per sample), the number of classes for softmax."""
-        return None if self.n_classes == 2 else self.n_classes
+        """None for binary (one margin per sample), the number of classes (softmax) or labels (multi-label)."""
+        return None if self.n_classes == 2 and not self.multilabel else self.n_classes
 
 
 def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, class_weight: Any = None) -> FocalFitSetup:
@@ -280,6 +339,13 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     """
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
+    if is_indicator(y):
+        if class_weight is not None:
+            raise ValueError(
+                f"class_weight is for one label per row; a multi-label y weighs its labels with alpha "
+                f"(per-label weights, 'balanced' or 'effective_number'), got class_weight={class_weight!r}"
+            )
+        return _prepare_multilabel_fit(estimator, y, sample_weight)
     floor, _ = check_hess_policy(estimator.hess_floor)
     hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
     correct = check_correct_proba(estimator.correct_proba)
@@ -305,6 +371,58 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
         loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e)
     z0 = loss.initial_margin(codes, w)
     return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
+
+
+def _label_name(y: Any, k: int) -> str:
+    columns = getattr(y, "columns", None)
+    return f"{k} ({columns[k]!r})" if columns is not None else str(k)
+
+
+def _multilabel_alpha(alpha: Any, Y: NDArray[np.intp], w: NDArray[np.float64] | None, beta: float) -> Any:
+    """The multi-label ``alpha``: ``"balanced"`` / ``"effective_number"`` per label as (K, 2) rows, else as given."""
+    if not isinstance(alpha, str):
+        return alpha
+    if alpha not in ALPHA_RULES:
+        raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
+    rows = []
+    for k in range(Y.shape[1]):
+        if alpha == "effective_number":
+            rows.append(class_balanced_alpha(Y[:, k], beta=beta, sample_weight=w))
+        else:
+            counts = class_counts(Y[:, k], 2, w)
+            rows.append(counts.sum() / (2 * counts))
+    return np.array(rows)
+
+
+def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None) -> FocalFitSetup:
+    """:func:`prepare_fit` for a multi-label indicator ``y`` (n_samples, K)."""
+    floor, _ = check_hess_policy(estimator.hess_floor)
+    hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
+    correct = check_correct_proba(estimator.correct_proba)
+    Y = encode_indicator(y, None, "y")
+    n, k = Y.shape
+    for j in range(k):
+        values = np.unique(Y[:, j])
+        if values.shape[0] < 2:
+            raise ValueError(
+                f"y column {_label_name(y, j)} has one value only ({int(values[0])}): every label of a multi-label "
+                "y needs positive and negative rows (a constant label cannot be learned)"
+            )
+    w = check_sample_weight(sample_weight, n)
+    w_arr = np.ones(n) if w is None else w
+    total = float(w_arr.sum())
+    if not total > 0:
+        raise ValueError("sample_weight: all weights are zero, nothing to fit")
+    beta = check_balance_beta(estimator.balance_beta)
+    alpha = _multilabel_alpha(estimator.alpha, Y, w, beta)
+    loss = FocalLoss(
+        gamma=estimator.gamma, alpha=alpha, link="multilabel", num_class=k, label_smoothing=estimator.label_smoothing
+    )
+    z0 = loss.initial_margin(Y, w)
+    balance = (w_arr @ Y) / total
+    fitted_alpha = loss.alpha
+    alpha_out = np.asarray(fitted_alpha, dtype=np.float64) if isinstance(fitted_alpha, list) else fitted_alpha
+    return FocalFitSetup(loss, alpha_out, hess_floor, correct, np.arange(k), Y, w, balance, z0)
 
 
 class FocalClassifierMixin:
@@ -343,13 +461,13 @@ class FocalClassifierMixin:
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()  # type: ignore[misc]
-        tags.classifier_tags.multi_label = False  # labels are encoded to one column
+        tags.classifier_tags.multi_label = True  # a 2-D indicator y trains the multi-label focal loss
         return tags
 
     def _more_tags(self) -> dict[str, bool]:  # scikit-learn < 1.6
         more = getattr(super(), "_more_tags", None)
         tags = dict(more()) if more is not None else {}
-        tags["multilabel"] = False
+        tags["multilabel"] = True
         return tags
 
     # ------------------------------------------------------------ fitted facts
@@ -365,7 +483,9 @@ class FocalClassifierMixin:
         """Fitted attributes (and gamma / alpha / correct_proba) from a saved record."""
         loss = FocalLoss.from_dict(record)
         n_classes = len(record["classes"])
-        if loss.link is None or (loss.link.name == "sigmoid") != (n_classes == 2):
+        if loss.is_multilabel:
+            loss = loss.for_margin(np.zeros((1, n_classes)))
+        elif loss.link is None or (loss.link.name == "sigmoid") != (n_classes == 2):
             loss = loss.with_link("sigmoid") if n_classes == 2 else loss.with_link("softmax", n_classes)
         self.loss_ = loss
         self.gamma_ = self.gamma = record["gamma"]
@@ -387,7 +507,9 @@ class FocalClassifierMixin:
             initial_margin=to_builtin(self.initial_margin_),
             class_balance=to_builtin(self.class_balance_),
             classes=to_builtin(self.classes_),  # type: ignore[attr-defined]
-            softmax_hess_factor=self._profile.softmax_hess_scale(n_classes) if n_classes > 2 else None,
+            softmax_hess_factor=self._profile.softmax_hess_scale(n_classes)
+            if n_classes > 2 and not self.loss_.is_multilabel
+            else None,
             correct_proba=bool(self.correct_proba),
             estimator=type(self).__name__,
         )
@@ -412,6 +534,8 @@ class FocalClassifierMixin:
         ``gamma_`` and ``alpha_``.
         """
         check_is_fitted(self, "gamma_")
+        if self.loss_.is_multilabel:  # each label's binary posterior (FocalLoss.posterior of the multi-label loss)
+            return self.loss_.posterior(np.asarray(proba, dtype=np.float64))
         weights = self.loss_.class_weights(proba.shape[1])
         if self.gamma_ == 0.0 and not self.loss_.label_smoothing and (weights is None or np.all(weights == weights[0])):
             return proba
@@ -427,6 +551,12 @@ class FocalClassifierMixin:
 
     def _maybe_corrected(self, proba: NDArray) -> NDArray:
         return self._posterior_from_focal(proba) if self.correct_proba else proba
+
+    def _labels_from_proba(self, proba: NDArray) -> NDArray:
+        """``predict``'s labels: ``classes_`` of the argmax, or (multi-label) the (n, K) indicator ``proba > 0.5``."""
+        if self.loss_.is_multilabel:
+            return (np.asarray(proba) > 0.5).astype(np.intp)
+        return self.classes_[np.argmax(proba, axis=1)]  # type: ignore[attr-defined]
 
     def predict_posterior(self, X: Any, **kwargs: Any) -> NDArray:
         r"""Posterior class probabilities, whatever ``correct_proba`` says.

@@ -47,6 +47,7 @@ from ._sklearn_common import (
     FOCAL_PARAMS,
     FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
+    encode_indicator,
     encode_labels,
     focal_params_doc,
     objective_threads,
@@ -60,9 +61,11 @@ __all__ = ["FocalLGBMClassifier", "probability_metric"]
 _NAMED_METRICS = ("average_precision", "auc", "logloss", "error")
 
 
-def _proba_from_raw(raw: NDArray) -> NDArray[np.float64]:
-    """(n, 2) or (n, K) probabilities from raw scores of shape (n,) or (n, K)."""
+def _proba_from_raw(raw: NDArray, multilabel: bool = False) -> NDArray[np.float64]:
+    """(n, 2) or (n, K) probabilities from raw scores of shape (n,) or (n, K); multi-label: one sigmoid per column."""
     z = np.asarray(raw, dtype=np.float64)
+    if multilabel:
+        return LINKS["multilabel"].inverse(z)
     if link_for_margin(z, "raw scores").name == "sigmoid":
         sigmoid = LINKS["sigmoid"]
         return np.column_stack([sigmoid.inverse(-z), sigmoid.inverse(z)])  # 1 - p without cancellation
@@ -89,7 +92,7 @@ class _ProbabilityMetric:
             )
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> Any:
-        proba = _proba_from_raw(y_pred)
+        proba = _proba_from_raw(y_pred, multilabel=np.ndim(y_true) == 2)
         if proba.shape[1] == 2 and np.asarray(y_pred).ndim == 1:
             proba = proba[:, 1]
         if self.n_args == 2:
@@ -113,6 +116,14 @@ class _NamedMetric:
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[str, float, bool]:
         from sklearn import metrics
 
+        if np.ndim(y_true) == 2:  # multi-label: macro averages over the labels
+            p_ml = _proba_from_raw(y_pred, multilabel=True)
+            if self.name == "auc":
+                return "auc", float(metrics.roc_auc_score(y_true, p_ml, sample_weight=weight, average="macro")), True
+            if self.name == "average_precision":
+                value = metrics.average_precision_score(y_true, p_ml, sample_weight=weight, average="macro")
+                return "average_precision", float(value), True
+            raise ValueError(f"eval_metric {self.name!r} is not defined for a multi-label y; use 'average_precision'")
         proba = _proba_from_raw(y_pred)
         y = np.asarray(y_true).astype(np.intp)
         k = proba.shape[1]
@@ -125,6 +136,29 @@ class _NamedMetric:
         if self.name == "auc":
             return "auc", float(metrics.roc_auc_score(y, proba[:, 1], sample_weight=weight)), True
         return "average_precision", float(metrics.average_precision_score(y, proba[:, 1], sample_weight=weight)), True
+
+
+class _IndicatorLabels:
+    """A LightGBM ``(y_true, y_pred, weight)`` callable of a multi-label fit: the placeholder label names the set.
+
+    LightGBM keeps one number per row as its label; a multi-label fit gives the
+    training set the placeholder label 0 and eval set i the label i + 1, and this
+    wrapper hands ``func`` that set's (n, K) indicator instead.
+    """
+
+    def __init__(self, func: Callable[..., Any], label_sets: Sequence[NDArray[np.intp]]) -> None:
+        self.func = func
+        self.label_sets = tuple(label_sets)
+
+    def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> Any:
+        ids = np.asarray(y_true)
+        i = int(ids[0]) if ids.size else -1
+        if not 0 <= i < len(self.label_sets) or np.any(ids != i) or self.label_sets[i].shape[0] != ids.shape[0]:
+            raise ValueError(
+                "multi-label fit: the Dataset's label is not one of the placeholders FocalLGBMClassifier set "
+                f"(0 for training, i + 1 for eval set i), got values {np.unique(ids)[:5].tolist()!r}"
+            )
+        return self.func(self.label_sets[i], y_pred, weight)
 
 
 def probability_metric(func: Callable[..., Any]) -> _ProbabilityMetric:
@@ -195,6 +229,9 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         if stage == "fit" and fit_objective is not None:
             self._objective = fit_objective
         params = super()._process_params(stage)
+        n_labels = self.__dict__.get("_fit_labels")
+        if stage == "fit" and n_labels is not None:
+            params["num_class"] = n_labels  # one tree per label per round (LightGBM sets it for K > 2 only)
         for name in FOCAL_PARAMS:
             params.pop(name, None)  # never passed to LightGBM (its own ``alpha`` is a different thing)
         if stage == "fit":
@@ -314,6 +351,10 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         fit_params = {
             k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")
         }
+        if setup.multilabel:
+            return self._fit_multilabel(
+                setup, X, self._eval_pairs(eval_set, eval_X, eval_y), eval_sample_weight, eval_metric, fit_params
+            )
 
         # eval sets: labels encoded with the training classes, each starting from the initial margin
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
@@ -362,10 +403,63 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         self._Booster.best_iteration = best
         return self
 
+    def _fit_multilabel(
+        self,
+        setup: Any,
+        X: Any,
+        pairs: list[tuple[Any, Any]],
+        eval_sample_weight: Sequence[ArrayLike | None] | None,
+        eval_metric: Any,
+        fit_params: dict[str, Any],
+    ) -> FocalLGBMClassifier:
+        """Multi-label fit: ``num_class = K`` trees per round, placeholder labels naming each set's indicator."""
+        k = setup.n_classes
+        ev_Y = [encode_indicator(yv, k, f"eval set {i} y") for i, (_, yv) in enumerate(pairs)]
+        label_sets = (setup.codes, *ev_Y)
+        z0 = setup.initial_margin
+        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        focal_metric = FocalMetric(loss=setup.loss)
+        metrics = [_IndicatorLabels(m, label_sets) for m in self._eval_metrics(focal_metric, eval_metric)]
+        self._fit_objective = _IndicatorLabels(objective, label_sets)  # type: ignore[assignment]
+        self._fit_labels = k
+        self._classes = setup.classes
+        self._n_classes = k
+        try:
+            super(LGBMClassifier, self).fit(
+                X,
+                np.zeros(setup.codes.shape[0]),
+                sample_weight=setup.sample_weight,
+                init_score=init_score(z0, setup.codes.shape[0]),
+                eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
+                eval_y=tuple(np.full(Yv.shape[0], i + 1.0) for i, Yv in enumerate(ev_Y)) if pairs else None,
+                eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
+                eval_init_score=[init_score(z0, Yv.shape[0]) for Yv in ev_Y] if pairs else None,
+                eval_metric=metrics,  # type: ignore[arg-type]
+                **fit_params,
+            )
+        finally:
+            self.__dict__.pop("_fit_objective", None)
+            self.__dict__.pop("_fit_labels", None)
+        self._objective = objective  # as after a single-label fit (predict then passes objective "None"); no labels
+        self._set_focal_attributes(setup)
+        record = self._focal_record()
+        assert self._Booster is not None
+        best = self._Booster.best_iteration
+        self._Booster = embed_initial_margin(
+            self._Booster,
+            z0,
+            loss=setup.loss,
+            hess_floor=setup.hess_floor,
+            extra={k: record[k] for k in ("classes", "class_balance", "correct_proba", "estimator")},
+        )
+        self._Booster.best_iteration = best
+        return self
+
     # ------------------------------------------------------------ predict
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
         # the starting margin is inside the booster: raw scores are the full margins
-        return _proba_from_raw(np.asarray(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs)))
+        raw = np.asarray(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs))
+        return _proba_from_raw(raw, multilabel=self.loss_.is_multilabel)
 
     def predict_proba(
         self,
@@ -405,7 +499,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         result = self.predict_proba(X, *args, **kwargs)
         if options.get("raw_score") or options.get("pred_leaf") or options.get("pred_contrib"):
             return result
-        return self.classes_[np.argmax(result, axis=1)]
+        return self._labels_from_proba(result)
 
 
 FocalLGBMClassifier.__doc__ = (FocalLGBMClassifier.__doc__ or "").replace(

@@ -42,6 +42,7 @@ from ._sklearn_common import (
     FOCAL_PARAMS,
     FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
+    encode_indicator,
     encode_labels,
     focal_params_doc,
     objective_threads,
@@ -158,12 +159,15 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         Parameters
         ----------
         X : array-like, DataFrame or any input XGBoost accepts, shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels of any sortable type (at least two classes, no NaN).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any sortable type (at least two classes, no NaN), or
+            a multi-label 0/1 indicator (numpy or DataFrame; every column with
+            both values): then the multi-label focal loss, one sigmoid per label.
         sample_weight : array-like of shape (n_samples,), optional
             Finite weights >= 0; they also weight the starting margin.
         eval_set : list of (X, y), optional
-            Validation sets, labels in the training classes; the focal loss
+            Validation sets, labels in the training classes (multi-label: indicators
+            with the training columns); the focal loss
             is recorded for each (``evals_result_``) and the last one drives
             ``early_stopping_rounds``.
         **fit_params
@@ -186,7 +190,13 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         encoded_eval = None
         if eval_set is not None:
             encoded_eval = [
-                (Xv, encode_labels(yv, setup.classes, f"eval_set[{i}] y")[1]) for i, (Xv, yv) in enumerate(eval_set)
+                (
+                    Xv,
+                    encode_indicator(yv, setup.n_classes, f"eval_set[{i}] y")
+                    if setup.multilabel
+                    else encode_labels(yv, setup.classes, f"eval_set[{i}] y")[1],
+                )
+                for i, (Xv, yv) in enumerate(eval_set)
             ]
 
         objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
@@ -195,7 +205,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         self.__dict__.pop("_focal_classes", None)
         try:
             self.objective = objective
-            self.base_score = base_score_from_margin(setup.initial_margin)
+            self.base_score = base_score_from_margin(setup.initial_margin, multilabel=setup.multilabel)
             self.eval_metric = self._eval_metric_for_fit(metric)
             super().fit(X, setup.codes, sample_weight=setup.sample_weight, eval_set=encoded_eval, **fit_params)
         finally:
@@ -220,6 +230,12 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
     ) -> NDArray:
         r"""Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
 
+        Multi-label: an (n_samples, n_labels) array of each label's probability
+        (scikit-learn's multi-label estimators differ here: ``MultiOutputClassifier``
+        returns a list of K (n_samples, 2) arrays; an array is what
+        ``average_precision_score`` / ``roc_auc_score`` take, and column k of it is
+        the second column of that list's k-th entry).
+
         The booster's focal probabilities (the starting margin included; with
         early stopping, up to ``best_iteration``), or with
         ``correct_proba=True`` their posterior estimates
@@ -231,12 +247,14 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         return self._maybe_corrected(proba)
 
     def predict(self, X: ArrayLike, **kwargs: Any) -> np.ndarray:
-        """Labels from ``classes_``: the argmax of :meth:`predict_proba` (``output_margin=True``: margins)."""
+        """Labels from ``classes_``: the argmax of :meth:`predict_proba` (``output_margin=True``: margins).
+
+        Multi-label: the (n_samples, n_labels) 0/1 indicator ``predict_proba(X) > 0.5``.
+        """
         if kwargs.get("output_margin"):
             return super().predict(X, **kwargs)
         kwargs.pop("output_margin", None)
-        proba = self.predict_proba(X, **kwargs)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self._labels_from_proba(self.predict_proba(X, **kwargs))
 
     # ------------------------------------------------------------ persistence
     def load_model(self, fname: Any) -> None:

@@ -89,23 +89,29 @@ SOFTMAX_HESS_FACTOR: float = PROFILE.softmax_hess_scale(2)
 _MAX_BINARY_BASE_MARGIN = 30.0
 
 
-def base_score_from_margin(z0: float | NDArray[np.floating]) -> float | list[float]:
+def base_score_from_margin(z0: float | NDArray[np.floating], *, multilabel: bool = False) -> float | list[float]:
     r"""``base_score`` that makes XGBoost start from margin ``z0``.
 
     binary:logistic stores a probability and boosts from its logit, so a float
     margin becomes :math:`\sigma(z_0)` (``z0`` clipped to [-30, 30]); xgboost 3.x
     multi:softprob uses a per-class ``base_score`` as the starting margins, so an
-    array becomes a list of floats.
+    array becomes a list of floats. Multi-label (binary:logistic with one output per
+    label): one probability per label, :math:`\sigma(z_{0k})`.
 
     Parameters
     ----------
-    z0 : float or ndarray of shape (n_classes,)
+    z0 : float or ndarray of shape (n_classes,) or (n_labels,)
         The starting margin (:meth:`boostfocal.FocalLoss.initial_margin`).
+    multilabel : bool, default=False
+        True: ``z0`` holds one binary margin per label.
 
     Returns
     -------
     float or list of float
     """
+    if multilabel:
+        clipped = np.clip(np.asarray(z0, dtype=np.float64), -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN)
+        return [float(v) for v in expit(np.atleast_1d(clipped))]
     if isinstance(z0, np.ndarray):
         return [float(v) for v in z0]
     zc = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
@@ -359,7 +365,7 @@ def _multilabel_params(
     z0 = np.asarray(concrete.initial_margin(y_arr, sample_weight), dtype=np.float64)
     out["objective"] = "binary:logistic"
     out.pop("num_class", None)
-    out["base_score"] = [float(v) for v in expit(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))]
+    out["base_score"] = base_score_from_margin(z0, multilabel=True)
     return out
 
 
