@@ -125,7 +125,7 @@ def is_indicator(y: Any) -> bool:
         return False
     shape = getattr(y, "shape", None)
     if shape is None:
-        shape = np.shape(y)
+        shape = np.asarray(y).shape  # through __array__ (lists, array-likes), never __array_function__
     return len(shape) == 2 and shape[1] > 1
 
 
@@ -148,11 +148,16 @@ def encode_indicator(y: Any, n_labels: int | None, name: str) -> NDArray[np.intp
     if n_labels is not None and arr.shape[1] != n_labels:
         raise ValueError(f"{name} has {arr.shape[1]} labels (columns) but the training y has {n_labels}")
     kind = type_of_target(arr)
-    values_ok = arr.dtype != object and np.all((arr == 0) | (arr == 1))
-    if kind != "multilabel-indicator" and not (values_ok and arr.shape[0] > 0):
+    if kind != "multilabel-indicator":
         raise ValueError(
             f"{name} of shape {arr.shape} must be a multi-label indicator of 0 / 1 values "
             f"(type_of_target 'multilabel-indicator'), got type_of_target {kind!r}"
+        )
+    bad = (arr != 0) & (arr != 1)
+    if np.any(bad):
+        i, k = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} must be a multi-label indicator of 0 / 1 values, got {arr[i, k].item()!r} (row {i}, label {k})"
         )
     return arr.astype(np.intp)
 
