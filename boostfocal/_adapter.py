@@ -22,16 +22,29 @@ from ._validation import check_hess_policy, check_sample_weight
 CACHE_SIZE = 4
 
 
-def resolve_loss(loss: FocalLoss | None, gamma: GammaLike, alpha: AlphaLike, label_smoothing: float = 0.0) -> FocalLoss:
-    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma=..., alpha=..., label_smoothing=..., link=None)``.
+def resolve_loss(
+    loss: FocalLoss | None,
+    gamma: GammaLike,
+    alpha: AlphaLike,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> FocalLoss:
+    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma, alpha, label_smoothing, negative_shift, link=None)``.
 
     ``link=None``: one objective serves binary (1-D margins) and softmax boosters.
     """
     if loss is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link=None, label_smoothing=label_smoothing)
+        return FocalLoss(
+            gamma=gamma, alpha=alpha, link=None, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
     if not isinstance(loss, FocalLoss):
         raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
-    if not (isinstance(gamma, float) and gamma == 2.0) or alpha is not None or label_smoothing != 0.0:
+    if (
+        not (isinstance(gamma, float) and gamma == 2.0)
+        or alpha is not None
+        or label_smoothing != 0.0
+        or negative_shift != 0.0
+    ):
         raise TypeError(f"give either loss or gamma / alpha, not both (got loss={loss!r}, gamma={gamma!r})")
     return loss
 
@@ -97,8 +110,9 @@ class FocalBase:
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
     ) -> None:
-        self.loss = resolve_loss(loss, gamma, alpha, label_smoothing)
+        self.loss = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[LabelCache, ...] = ()
 
@@ -163,10 +177,13 @@ class ObjectiveMixin(FocalBase):
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         n_jobs: int | None = None,
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
+        super().__init__(
+            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
         self._abs_floor, self._curvature = check_hess_policy(hess_floor)
         self.hess_floor = hess_floor if isinstance(hess_floor, str) else self._abs_floor
         self.n_jobs = check_n_jobs(n_jobs)
