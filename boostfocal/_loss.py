@@ -579,7 +579,10 @@ class FocalLoss:
 
         Sigmoid, ``p`` the probability of class 1:
         :math:`\eta = a_0|\phi'(1-p)| / (a_0|\phi'(1-p)| + a_1|\phi'(p)|)`; softmax:
-        :math:`\eta_c \propto 1 / (a_c|\phi'(p_c)|)`.
+        :math:`\eta_c \propto 1 / (a_c|\phi'(p_c)|)`. With ``label_smoothing`` the formula gives
+        the smoothed target, un-smoothed and clipped; with ``negative_shift = m`` the class-0
+        term is taken at ``p_m = p - m`` and ``p <= m`` maps to 0
+        (:func:`boostfocal.calibration.posterior_from_weights`).
         """
         from .calibration import posterior_from_weights
 

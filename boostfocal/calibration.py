@@ -159,7 +159,14 @@ def posterior_from_weights(
     return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = None) -> NDArray[np.float64]:
+def focal_to_posterior(
+    p: ArrayLike,
+    *,
+    gamma: GammaLike,
+    alpha: AlphaLike = None,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
 
     Binary, ``p`` the predicted probability of class 1 (shape (n_samples,)):
@@ -199,6 +206,14 @@ def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = Non
         cancels). None: unweighted. This is
         ``FocalLoss(gamma=gamma, alpha=alpha, link=...).posterior(p)``: the loss's
         own rules for ``gamma`` and ``alpha``.
+    label_smoothing : float in [0, 1), default=0.0
+        The smoothing used in training: the formula gives the smoothed target
+        ``(1 - e) eta + e / K`` (binary K = 2), which is un-smoothed and clipped to [0, 1]
+        (rows renormalised for softmax).
+    negative_shift : float in [0, 1), default=0.0
+        Binary only: the probability margin m used in training; ``p <= m`` maps to 0 and
+        the class-0 term of the formula is taken at ``p_m = p - m`` (see
+        :meth:`boostfocal.FocalLoss.posterior`).
 
     Returns
     -------
@@ -242,4 +257,11 @@ def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = Non
     link = link_for_margin(prob, "p")
     # the loss's own rules for gamma and alpha (one place), then its posterior
     num_class = prob.shape[1] if link.name == "softmax" else None
-    return FocalLoss(gamma=gamma, alpha=alpha, link=link.name, num_class=num_class).posterior(prob)
+    return FocalLoss(
+        gamma=gamma,
+        alpha=alpha,
+        link=link.name,
+        num_class=num_class,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+    ).posterior(prob)

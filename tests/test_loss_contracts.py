@@ -510,3 +510,13 @@ def test_shift_without_a_finite_starting_margin_says_so():
     with pytest.raises(ValueError, match="no finite minimiser .*negative_shift=0.05"):
         loss.initial_margin(y)
     assert np.isfinite(loss.initial_margin(np.r_[np.zeros(90), np.ones(10)].astype(int)))
+
+
+@pytest.mark.parametrize("loss", [x for x in BINARY if x.negative_shift or x.label_smoothing], ids=str)
+def test_focal_to_posterior_takes_every_binary_option(loss):
+    p = np.linspace(0.0, 1.0, 101)
+    got = boostfocal.focal_to_posterior(
+        p, gamma=loss.gamma, alpha=loss.alpha, label_smoothing=loss.label_smoothing, negative_shift=loss.negative_shift
+    )
+    np.testing.assert_array_equal(got, loss.posterior(p))
+    assert np.all(np.diff(got) >= 0) and np.all((got >= 0) & (got <= 1))
