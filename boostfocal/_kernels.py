@@ -187,8 +187,9 @@ def shifted_negative_grad_hess(z: FloatArray, gamma: float, m: float) -> tuple[F
         \frac{d^2L_0}{dz^2} = \frac{d^2L_0}{dr^2}\,s^2 + \frac{dL_0}{dr}\,s\,(1 - 2p)
 
     All three are 0 where ``p <= m``. ``r^(gamma - 1) s^2`` is formed in log space, so no
-    intermediate overflows (float spacing keeps ``r >= ~m 2^-53``, which bounds it). The loss is continuous at the kink ``p = m``; its
-    derivative jumps there when ``gamma = 0`` (from 0 to ``s``), and for
+    intermediate overflows (float spacing keeps ``r >= ~m 2^-53``, which bounds it). The
+    loss is continuous at the kink ``p = m``; its derivative jumps there when ``gamma = 0``
+    (from 0 to ``s``), and for
     ``0 < gamma < 1`` the second derivative is unbounded as ``p -> m+``. At ``m = 0``
     these are the plain class-0 focal derivatives (the kernels use those then).
     """

@@ -520,3 +520,31 @@ def test_focal_to_posterior_takes_every_binary_option(loss):
     )
     np.testing.assert_array_equal(got, loss.posterior(p))
     assert np.all(np.diff(got) >= 0) and np.all((got >= 0) & (got <= 1))
+
+
+SOFTMAX3 = [
+    FocalLoss(gamma=2.0, link="softmax", num_class=3),
+    FocalLoss(gamma=[0.5, 2.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax", num_class=3),
+    FocalLoss(gamma=[0.5, 2.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax", num_class=3, label_smoothing=0.2),
+]
+
+
+@pytest.mark.parametrize("loss", SOFTMAX3, ids=str)
+def test_softmax_starting_margin_and_posterior_agree_with_a_numerical_minimiser(loss):
+    """Independent of the stationarity algebra: minimise sum_k eta_k L(z, k) with scipy (loss values only)."""
+    from scipy.optimize import minimize
+
+    labels = np.arange(3)
+    for eta in ([0.6, 0.3, 0.1], [0.05, 0.15, 0.8], [1 / 3, 1 / 3, 1 / 3]):
+        eta = np.asarray(eta)
+
+        def expected(v, eta=eta):
+            z = np.tile(np.r_[v, 0.0], (3, 1))  # z_3 = 0 fixes the free shift of softmax
+            return float(np.dot(eta, loss.loss(labels, z)))
+
+        res = minimize(expected, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+        z_star = np.r_[res.x, 0.0]
+        z0 = loss.initial_margin(labels, eta)
+        np.testing.assert_allclose(z0 - z0[2], z_star, atol=1e-5)
+        back = loss.posterior(loss.proba(z_star[None, :]))[0]
+        np.testing.assert_allclose(back, eta, atol=1e-5)
