@@ -323,3 +323,26 @@ def test_estimators_take_the_negative_shift(estimator, tmp_path):
         cls(negative_shift=0.05, **kw).fit(X3, y3)
     with pytest.raises(ValueError, match=r"negative_shift must be in \[0, 1\), got 1.5"):
         cls(negative_shift=1.5, **kw).fit(X, y)
+
+
+def test_lightgbm_rounds_reuse_the_validation_by_identity_before_any_o_n_comparison(monkeypatch):
+    """LightGBM hands the same label / weight arrays every round: no O(n) comparison after the first."""
+    X, y = make_classification(n_samples=200, random_state=0)
+    w = np.random.default_rng(0).random(200) + 0.5
+    dset = lgb.Dataset(X, y, weight=w, free_raw_data=False).construct()
+    obj = bl.focal_objective(gamma=2.0, alpha=0.25)
+    z = np.zeros(200)
+    first = obj(z, dset)
+
+    def no_comparison(*args, **kwargs):
+        raise AssertionError("an O(n) comparison ran although the arrays are the ones already validated")
+
+    monkeypatch.setattr(np, "array_equal", no_comparison)
+    for a, b in zip(obj(z, dset), first, strict=True):
+        np.testing.assert_array_equal(a, b)
+    monkeypatch.undo()
+    dset.set_label(1 - y)  # a new label array: compared and validated again, with the new labels used
+    g_new, _ = obj(z, dset)
+    np.testing.assert_array_equal(
+        g_new, bl.focal_objective(gamma=2.0, alpha=0.25)(1 - y.astype(float), z, dset.get_weight())[0]
+    )
