@@ -38,6 +38,7 @@ def binary_focal_loss(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample binary focal loss on raw margins.
 
@@ -69,6 +70,9 @@ def binary_focal_loss(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
@@ -79,9 +83,9 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).loss(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).loss(y_true, margin, sample_weight)
 
 
 def binary_focal_grad_hess(
@@ -92,6 +96,7 @@ def binary_focal_grad_hess(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of binary focal loss with respect to the margin.
 
@@ -129,14 +134,17 @@ def binary_focal_grad_hess(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).grad_hess(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).grad_hess(y_true, margin, sample_weight)
 
 
 def softmax_focal_loss(
@@ -248,6 +256,7 @@ def multilabel_focal_loss(
     alpha: MultilabelAlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
     r"""Per-row multi-label focal loss: one sigmoid per label, the binary loss of each, summed over labels.
 
@@ -274,6 +283,9 @@ def multilabel_focal_loss(
         Finite weights >= 0, one per row.
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets ``t = y (1 - e) + e / 2`` per element.
+    negative_shift : float in [0, 1), default=0.0
+        ASL's probability margin ``m`` per element: the negative term uses
+        ``p_m = max(p - m, 0)`` (see :func:`binary_focal_loss`).
 
     Returns
     -------
@@ -284,9 +296,9 @@ def multilabel_focal_loss(
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017; Ridnik et al.,
     "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing).loss(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).loss(y_true, margin, sample_weight)
 
 
 def multilabel_focal_grad_hess(
@@ -297,6 +309,7 @@ def multilabel_focal_grad_hess(
     alpha: MultilabelAlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of multi-label focal loss, elementwise.
 
@@ -311,7 +324,7 @@ def multilabel_focal_grad_hess(
 
     Parameters
     ----------
-    y_true, margin, gamma, alpha, sample_weight, label_smoothing
+    y_true, margin, gamma, alpha, sample_weight, label_smoothing, negative_shift
         As in :func:`multilabel_focal_loss`.
 
     Returns
@@ -319,9 +332,9 @@ def multilabel_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples, n_labels), float64
         The exact hessian (negative for badly misclassified elements when gamma > 0).
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing).grad_hess(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).grad_hess(y_true, margin, sample_weight)
 
 
 def clip_hessian(
@@ -383,6 +396,7 @@ def initial_margin(
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> float | FloatArray:
     r"""Constant margin minimising the weighted mean focal loss (the booster's starting point).
 
@@ -416,6 +430,9 @@ def initial_margin(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL), binary only: class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
@@ -427,12 +444,17 @@ def initial_margin(
         If a class has zero total weight: the minimiser is then infinite.
     """
     if num_class is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).initial_margin(
-            y_true, sample_weight
-        )
+        return FocalLoss(
+            gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+        ).initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, num_class=k
+        gamma=gamma,
+        alpha=alpha,
+        link="softmax",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        num_class=k,
     ).initial_margin(y_true, sample_weight)
 
 

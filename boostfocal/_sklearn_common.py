@@ -57,7 +57,15 @@ __all__ = [
 #: Constructor parameters of the estimators that must never reach the native
 #: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
 #: LightGBM's ``alpha`` is its Huber / quantile parameter).
-FOCAL_PARAMS = ("gamma", "alpha", "balance_beta", "label_smoothing", "hess_floor", "correct_proba")
+FOCAL_PARAMS = (
+    "gamma",
+    "alpha",
+    "balance_beta",
+    "label_smoothing",
+    "negative_shift",
+    "hess_floor",
+    "correct_proba",
+)
 
 
 def _is_missing(value: Any) -> bool:
@@ -188,7 +196,8 @@ def focal_params_doc(
     return f"""gamma : float, sequence or dict, default=2.0
         Focusing parameter, finite and >= 0; or one per class, as a sequence in
         ``classes_`` order or a dict ``{{label: gamma}}`` (binary: asymmetric
-        focusing). ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
+        focusing). Multi-label ``y``: a number or ``[g_0, g_1]`` shared by every
+        label. ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
     alpha : float, str, sequence, dict or None, default=None
         Class weighting. Binary: the weight of the positive class ``classes_[1]``
         in [0, 1] (the negative class gets ``1 - alpha``), or ``[a_0, a_1]`` (a
@@ -198,7 +207,10 @@ def focal_params_doc(
         training labels (scikit-learn's rule); ``"effective_number"``:
         :func:`boostfocal.class_balanced_alpha` with ``balance_beta`` (Cui et al.,
         2019); both use the sample-weighted class counts and are stored as the
-        fitted vector ``alpha_``. None: no class weighting.{alpha_note}
+        fitted vector ``alpha_``. Multi-label ``y`` (an (n, K) 0/1 indicator): every
+        label's positive weight in [0, 1], one per label (a length-K sequence), a
+        (K, 2) array of ``[negative, positive]`` weights, or the two rules applied
+        to each label. None: no class weighting.{alpha_note}
     balance_beta : float in [0, 1), default=0.999
         The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
         class frequency); unused otherwise.
@@ -206,6 +218,13 @@ def focal_params_doc(
         Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
         ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
         noise; ``predict_posterior`` un-smooths. 0: hard labels.
+    negative_shift : float in [0, 1), default=0.0
+        Binary and multi-label only: the probability margin m of the asymmetric
+        loss (ASL, Ridnik et al., 2021). Negatives are scored at
+        ``p_m = max(p - m, 0)``, so those already below ``p = m`` cost nothing;
+        combine with ``gamma=[g_0, g_1]`` (ASL: ``[4, 1]``, m = 0.05).
+        ``predict_posterior`` maps ``p <= m`` to 0. A multiclass ``y`` with m > 0
+        is an error.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy of :func:`boostfocal.{library}.focal_objective`:
         ``"curvature"`` raises the exact hessian to the focal-weighted
@@ -370,10 +389,18 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     beta = check_balance_beta(estimator.balance_beta)
     alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=beta)
     e = estimator.label_smoothing
+    m = estimator.negative_shift
     if n_classes == 2:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e)
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e, negative_shift=m)
     else:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e)
+        if isinstance(m, numbers.Real) and not isinstance(m, bool) and m != 0.0:
+            raise ValueError(
+                f"negative_shift is a binary option (the negative class of a sigmoid), but y has {n_classes} "
+                f"classes; got negative_shift={m!r}"
+            )
+        loss = FocalLoss(
+            gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e, negative_shift=m
+        )
     z0 = loss.initial_margin(codes, w)
     return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
 
@@ -421,7 +448,12 @@ def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | N
     beta = check_balance_beta(estimator.balance_beta)
     alpha = _multilabel_alpha(estimator.alpha, Y, w, beta)
     loss = FocalLoss(
-        gamma=estimator.gamma, alpha=alpha, link="multilabel", num_class=k, label_smoothing=estimator.label_smoothing
+        gamma=estimator.gamma,
+        alpha=alpha,
+        link="multilabel",
+        num_class=k,
+        label_smoothing=estimator.label_smoothing,
+        negative_shift=estimator.negative_shift,
     )
     z0 = loss.initial_margin(Y, w)
     balance = (w_arr @ Y) / total
@@ -449,6 +481,7 @@ class FocalClassifierMixin:
         alpha: float | str | Sequence[float] | Mapping[Any, float] | None = None,
         balance_beta: float = 0.999,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
@@ -458,6 +491,7 @@ class FocalClassifierMixin:
         self.alpha = alpha
         self.balance_beta = balance_beta
         self.label_smoothing = label_smoothing
+        self.negative_shift = negative_shift
         self.hess_floor = hess_floor
         self.correct_proba = correct_proba
 
@@ -541,6 +575,9 @@ class FocalClassifierMixin:
         check_is_fitted(self, "gamma_")
         if self.loss_.is_multilabel:  # each label's binary posterior (FocalLoss.posterior of the multi-label loss)
             return self.loss_.posterior(np.asarray(proba, dtype=np.float64))
+        if self.loss_.negative_shift:  # binary only: the sigmoid form of the shifted loss
+            eta = self.loss_.posterior(np.asarray(proba[:, 1], dtype=np.float64))
+            return np.column_stack([1.0 - eta, eta])
         weights = self.loss_.class_weights(proba.shape[1])
         if self.gamma_ == 0.0 and not self.loss_.label_smoothing and (weights is None or np.all(weights == weights[0])):
             return proba

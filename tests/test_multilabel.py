@@ -21,8 +21,10 @@ CONFIGS = [
     {"gamma": [4.0, 1.0], "alpha": [0.2, 0.5, 0.9]},
     {"gamma": [0.5, 3.0], "alpha": [[1.0, 4.0], [1.0, 1.0], [0.5, 2.0]], "label_smoothing": 0.2},
     {"gamma": 2.0, "alpha": 0.75, "label_smoothing": 0.1},
+    {"gamma": [4.0, 1.0], "alpha": [0.2, 0.5, 0.9], "negative_shift": 0.05},  # ASL (Ridnik et al., 2021)
+    {"gamma": [2.0, 0.5], "alpha": [[1.0, 4.0], [1.0, 1.0], [0.5, 2.0]], "negative_shift": 0.2, "label_smoothing": 0.1},
 ]
-CONFIG_IDS = ["ce", "focal-alpha", "asym-per-label", "pairs-smoothed", "shared-smoothed"]
+CONFIG_IDS = ["ce", "focal-alpha", "asym-per-label", "pairs-smoothed", "shared-smoothed", "asl", "asl-pairs-smoothed"]
 
 
 def _data(n: int = 60, k: int = K, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -34,7 +36,10 @@ def _binary_of_label(loss: FocalLoss, j: int) -> FocalLoss:
     """The binary loss of label j, built independently of FocalLoss.label_loss."""
     cw = loss.class_weights(K)
     return FocalLoss(
-        gamma=loss.gamma, alpha=None if cw is None else cw[j].tolist(), label_smoothing=loss.label_smoothing
+        gamma=loss.gamma,
+        alpha=None if cw is None else cw[j].tolist(),
+        label_smoothing=loss.label_smoothing,
+        negative_shift=loss.negative_shift,
     )
 
 
@@ -61,10 +66,14 @@ ONE_LABEL = [
     ({"gamma": 2.0, "alpha": 0.25}, 0.25),
     ({"gamma": [4.0, 1.0], "alpha": [0.2]}, 0.2),
     ({"gamma": [0.5, 3.0], "alpha": [[1.0, 4.0]], "label_smoothing": 0.2}, [1.0, 4.0]),
+    ({"gamma": [4.0, 1.0], "alpha": [0.3], "negative_shift": 0.05}, 0.3),
+    ({"gamma": [4.0, 1.0], "negative_shift": 0.2, "label_smoothing": 0.1}, None),
 ]
 
 
-@pytest.mark.parametrize(("config", "binary_alpha"), ONE_LABEL, ids=["scalar", "per-label", "pair-smoothed"])
+@pytest.mark.parametrize(
+    ("config", "binary_alpha"), ONE_LABEL, ids=["scalar", "per-label", "pair-smoothed", "asl", "shift-smoothed"]
+)
 def test_one_label_equals_the_binary_loss_to_the_bit(config, binary_alpha, backend):
     one = FocalLoss(link="multilabel", **config)
     binary = FocalLoss(**{**config, "alpha": binary_alpha})

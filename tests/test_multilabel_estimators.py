@@ -135,7 +135,8 @@ def test_per_label_class_weights_from_the_training_labels(name, data):
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_pickling_and_the_record_in_the_saved_model(name, data, tmp_path):
     X, Y = data
-    clf = make(name, gamma=[4.0, 1.0], alpha=[0.3, 0.5, 0.8], label_smoothing=0.1).fit(X, Y)
+    clf = make(name, gamma=[4.0, 1.0], alpha=[0.3, 0.5, 0.8], label_smoothing=0.1, negative_shift=0.05).fit(X, Y)
+    assert clf.loss_.negative_shift == 0.05 and clf.loss_.label_smoothing == 0.1
     proba = clf.predict_proba(X)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), proba)

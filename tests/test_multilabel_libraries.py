@@ -167,11 +167,19 @@ def test_lightgbm_objective_refuses_a_missing_or_mismatched_label_matrix(data):
         bl.multilabel_dataset(X, Y[:, 0])
 
 
-def test_both_objectives_give_the_loss_gradient_for_an_indicator():
+def test_both_objectives_give_the_loss_gradient_for_an_indicator_with_every_binary_option():
     rng = np.random.default_rng(5)
     Y, z, w = rng.integers(0, 2, (200, K)), rng.standard_normal((200, K)) * 3, rng.random(200) + 0.5
-    loss = FocalLoss(gamma=[0.5, 3.0], alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel")
+    loss = FocalLoss(
+        gamma=[4.0, 1.0], alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel", negative_shift=0.05
+    )
     ref = loss.grad_hess(Y, z, w, hess_floor="curvature")
-    for got in (bx.focal_objective(loss=loss)(Y, z, sample_weight=w), bl.focal_objective(loss=loss)(Y, z, w)):
-        for a, b in zip(got, ref, strict=True):
+    assert np.any(ref[0] == 0.0)  # negatives below the margin: no gradient
+    spelled = {"gamma": [4.0, 1.0], "alpha": 0.25, "negative_shift": 0.05, "label_smoothing": 0.1}
+    ref_spelled = FocalLoss(link="multilabel", **spelled).grad_hess(Y, z, w, hess_floor="curvature")
+    for module in (bx, bl):
+        call = (lambda o: o(Y, z, sample_weight=w)) if module is bx else (lambda o: o(Y, z, w))
+        for a, b in zip(call(module.focal_objective(loss=loss)), ref, strict=True):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(call(module.focal_objective(**spelled)), ref_spelled, strict=True):  # no link: from the labels
             np.testing.assert_array_equal(a, b)
