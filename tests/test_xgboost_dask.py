@@ -97,3 +97,26 @@ def test_dask_train_multiclass_gamma0_matches_native_same_cluster(client):
     assert focal.shape == (400, 3)
     np.testing.assert_allclose(focal.sum(axis=1), 1.0, atol=1e-6)
     np.testing.assert_allclose(focal, native, rtol=0, atol=1e-5)
+
+
+def test_dask_train_multilabel_gamma0_matches_native_same_cluster(client):
+    """A 2-D Dask label trains the multi-label focal loss (issue 15); gamma 0 is native binary:logistic on it."""
+    from boostfocal import FocalLoss
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 4))
+    Y = (X[:, :3] + rng.normal(size=(400, 3)) > 0.5).astype(np.float64)
+    dX, dY = da.from_array(X, chunks=(200, 4)), da.from_array(Y, chunks=(200, 3))
+    dtrain = dxgb.DaskDMatrix(client, dX, dY)
+    params = focal_params(PARAMS, y_true=Y, gamma=0.0)  # one starting probability per label
+    native = dxgb.predict(client, dxgb.train(client, params, dtrain, num_boost_round=20), dX).compute()
+    focal_booster = dxgb.train(client, params, dtrain, num_boost_round=20, obj=focal_objective(gamma=0.0))
+    focal = dxgb.predict(client, focal_booster, dX).compute()
+    assert focal.shape == (400, 3) and native.std() > 0.05
+    np.testing.assert_allclose(focal, native, rtol=0, atol=1e-5)
+    asl = FocalLoss(gamma=[4.0, 1.0], link="multilabel", negative_shift=0.05)
+    booster = dxgb.train(
+        client, focal_params(PARAMS, y_true=Y, loss=asl), dtrain, num_boost_round=20, obj=focal_objective(loss=asl)
+    )
+    p_asl = dxgb.predict(client, booster, dX).compute()
+    assert np.all(np.isfinite(p_asl)) and np.abs(p_asl - focal).max() > 1e-3
