@@ -434,15 +434,22 @@ def initial_margin(
         Probability margin ``m`` of the asymmetric loss (ASL), binary only: class 0 is scored at
         ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
+    Multi-label (``y_true`` an (n_samples, K) 0/1 indicator, ``num_class`` None): each
+    label's binary starting margin, shape (K,) (see ``FocalLoss(link="multilabel")``).
+
     Returns
     -------
-    float (binary) or ndarray of shape (num_class,) (softmax)
+    float (binary) or ndarray of shape (num_class,) (softmax) or (K,) (multi-label)
 
     Raises
     ------
     ValueError
         If a class has zero total weight: the minimiser is then infinite.
     """
+    if num_class is None and np.ndim(y_true) == 2:
+        return FocalLoss(
+            gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+        ).initial_margin(y_true, sample_weight)
     if num_class is None:
         return FocalLoss(
             gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift

@@ -67,7 +67,7 @@ and keeps the (n, K) indicator ``Y`` beside it (attribute
     valid = multilabel_dataset(Xv, Yv, init_score=init_score(z0, len(Xv)), reference=train)
     params = {"objective": focal_objective(loss=loss), "num_class": Y.shape[1], "metric": "None"}
     booster = lgb.train(params, train, 100, valid_sets=[valid], feval=focal_metric(loss=loss))
-    booster = embed_initial_margin(booster, z0, loss=loss)
+    booster = embed_initial_margin(booster, z0, loss=loss)       # (gamma= / alpha= spelling: multilabel=True)
     proba = predict_proba(booster, X)                            # (n, K), one sigmoid per label
 
 An objective with a multi-label loss refuses a Dataset without ``Y`` (and a ``Y``
@@ -530,6 +530,7 @@ def embed_initial_margin(
     negative_shift: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
+    multilabel: bool | None = None,
 ) -> lgb.Booster:
     r"""Return a booster whose raw predictions include the starting margin, with focal settings recorded.
 
@@ -555,6 +556,11 @@ def embed_initial_margin(
         ``loss`` or ``gamma`` / ``alpha``, as in :func:`focal_objective`.
     extra : mapping, optional
         JSON-serialisable entries added to the record (e.g. class balance).
+    multilabel : bool, optional
+        True: a multi-label booster (one sigmoid per tree of a round), recorded with
+        ``link="multilabel"`` so that :func:`predict_proba` reads it back. None: multi-label
+        when ``loss`` has that link; with the ``gamma`` / ``alpha`` spelling a booster with
+        several trees per round is otherwise recorded as softmax, so pass True.
 
     Returns
     -------
@@ -573,7 +579,15 @@ def embed_initial_margin(
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
     m = _check_margin_vector(margin)
     k = booster.num_model_per_iteration()
+    if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
+        raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
     focal = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
+    if multilabel is False and focal.is_multilabel:
+        raise ValueError("multilabel=False contradicts the loss's link 'multilabel'")
+    if multilabel and not focal.is_multilabel:
+        if focal.link is not None:
+            raise ValueError(f"multilabel=True needs a loss with link 'multilabel' or no link, got {focal.link.name!r}")
+        focal = FocalLoss(alpha=focal.alpha, link="multilabel", **focal.binary_options())
     if focal.is_multilabel:
         if k < 2:
             raise ValueError(f"a multi-label loss needs a booster with num_class >= 2 labels, got {k} tree per round")

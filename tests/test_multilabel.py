@@ -119,6 +119,8 @@ def test_starting_margin_is_each_labels_binary_starting_margin():
     assert z0.shape == (K,)
     for j in range(K):
         assert z0[j] == _binary_of_label(loss, j).initial_margin(y[:, j], w)
+    kw = {"gamma": [4.0, 1.0], "alpha": [0.2, 0.5, 0.9], "label_smoothing": 0.1}
+    np.testing.assert_array_equal(boostfocal.initial_margin(y, sample_weight=w, **kw), z0)  # a 2-D y_true
 
 
 def test_posterior_is_each_labels_binary_posterior():

@@ -129,6 +129,24 @@ def test_lightgbm_gamma_zero_equals_native_binary_models_label_by_label(data, tm
     assert bl.focal_metadata(path)["link"] == "multilabel"
 
 
+def test_lightgbm_gamma_alpha_spelling_records_a_multilabel_booster_when_told(data):
+    X, Y = data
+    kw = {"gamma": [4.0, 1.0], "alpha": 0.3, "negative_shift": 0.05}
+    z0 = FocalLoss(link="multilabel", **kw).initial_margin(Y)
+    train = bl.multilabel_dataset(X, Y, init_score=bl.init_score(z0, len(X)))
+    booster = lgb.train({**LGB_PARAMS, "objective": bl.focal_objective(**kw), "num_class": K}, train, 5)
+    embedded = bl.embed_initial_margin(booster, z0, multilabel=True, **kw)
+    record = bl.focal_metadata(embedded)
+    assert FocalLoss.from_dict(record) == FocalLoss(link="multilabel", num_class=K, **kw)
+    proba = bl.predict_proba(embedded, X)
+    raw = booster.predict(X, raw_score=True) + z0
+    np.testing.assert_allclose(proba, 1 / (1 + np.exp(-raw)), rtol=1e-12)
+    with pytest.raises(ValueError, match="multilabel=True needs a loss with link 'multilabel' or no link"):
+        bl.embed_initial_margin(booster, z0, loss=FocalLoss(link="softmax"), multilabel=True)
+    with pytest.raises(ValueError, match="multilabel=False contradicts"):
+        bl.embed_initial_margin(booster, z0, loss=FocalLoss(link="multilabel"), multilabel=False)
+
+
 def test_lightgbm_metric_and_early_stopping_read_the_validation_labels(data):
     X, Y = data
     loss = FocalLoss(gamma=[4.0, 1.0], alpha=0.4, link="multilabel")
