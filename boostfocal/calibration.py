@@ -166,6 +166,7 @@ def focal_to_posterior(
     alpha: AlphaLike = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    multilabel: bool = False,
 ) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
 
@@ -214,6 +215,12 @@ def focal_to_posterior(
         Binary only: the probability margin m used in training; ``p <= m`` maps to 0 and
         the class-0 term of the formula is taken at ``p_m = p - m`` (see
         :meth:`boostfocal.FocalLoss.posterior`).
+    multilabel : bool, default=False
+        True: ``p`` of shape (n_samples, K) holds one probability per label (a multi-label
+        model, one sigmoid per label; rows need not sum to 1) and every column gets its
+        label's binary map; ``alpha`` as in ``FocalLoss(link="multilabel")`` (a number, one
+        positive weight per label, or (K, 2) ``[negative, positive]`` rows). Without it a
+        2-D ``p`` is read as softmax rows, which would renormalise the labels.
 
     Returns
     -------
@@ -253,6 +260,22 @@ def focal_to_posterior(
     >>> np.round(focal_to_posterior(np.array([0.1, 0.5, 0.9]), gamma=2.0), 4).tolist()
     [0.0026, 0.5, 0.9974]
     """
+    if not isinstance(multilabel, (bool, np.bool_)):
+        raise TypeError(f"multilabel must be True or False, got {multilabel!r}")
+    if multilabel:
+        arr = np.asarray(p)
+        if arr.ndim != 2:
+            raise ValueError(f"p must have shape (n_samples, n_labels) with multilabel=True, got shape {arr.shape}")
+        flat = _check_probabilities(arr.reshape(-1))  # values only: the labels' rows need not sum to 1
+        loss = FocalLoss(
+            gamma=gamma,
+            alpha=alpha,
+            link="multilabel",
+            num_class=arr.shape[1],
+            label_smoothing=label_smoothing,
+            negative_shift=negative_shift,
+        )
+        return loss.posterior(flat.reshape(arr.shape))
     prob = _check_probabilities(p)
     link = link_for_margin(prob, "p")
     # the loss's own rules for gamma and alpha (one place), then its posterior

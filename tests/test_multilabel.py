@@ -134,6 +134,23 @@ def test_posterior_is_each_labels_binary_posterior():
     assert not np.allclose(post, p)
 
 
+def test_focal_to_posterior_maps_each_label_with_multilabel_true():
+    loss = FocalLoss(gamma=[4.0, 1.0], alpha=[0.2, 0.5, 0.9], link="multilabel", negative_shift=0.05)
+    _, z, _ = _data()
+    p = loss.proba(z)
+    p[0] = 0.0  # a row with no label predicted at all: fine for labels, not for softmax rows
+    kw = {"gamma": [4.0, 1.0], "alpha": [0.2, 0.5, 0.9], "negative_shift": 0.05}
+    post = boostfocal.focal_to_posterior(p, multilabel=True, **kw)
+    np.testing.assert_array_equal(post, loss.posterior(p))
+    assert np.all(post[0] == 0.0)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_labels\) with multilabel=True"):
+        boostfocal.focal_to_posterior(p[:, 0], multilabel=True, **kw)
+    with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
+        boostfocal.focal_to_posterior(p + 1.0, multilabel=True, **kw)
+    with pytest.raises(TypeError, match="multilabel must be True or False"):
+        boostfocal.focal_to_posterior(p, multilabel="yes", **kw)
+
+
 def test_record_keeps_per_label_weights():
     loss = FocalLoss(gamma=[0.5, 3.0], alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0]], link="multilabel", num_class=3)
     record = loss.to_dict()
