@@ -155,7 +155,8 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
         match = [u for u in labels if u == positive or str(u) == str(positive)]
         if not match:
             shown = ", ".join(repr(v) for v in sorted(labels, key=str)[:10])
-            raise ValueError(f"positive={positive!r} is not among the labels of {name} ({shown})")
+            option = f"--positive {positive!r}" if name.startswith("--") else f"positive={positive!r}"
+            raise ValueError(f"{option} is not among the labels of {name} ({shown})")
         pos = match[0]
         hits = np.asarray([v == pos for v in values.tolist()], dtype=bool)
         codes = hits.astype(np.intp)

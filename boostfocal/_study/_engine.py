@@ -113,6 +113,8 @@ def plan_study(
     drop_missing_target: bool = False,
     confidence: float = 0.95,
     notes: Sequence[str] = (),
+    target_name: str = "y",
+    cli: bool = False,
 ) -> Plan:
     """Validate every argument and the data (see :func:`compare`); trains nothing."""
     import importlib.util
@@ -164,7 +166,7 @@ def plan_study(
     frame, feature_notes = prepare_features(X)
     if hasattr(y, "shape") and len(y) != frame.shape[0] or (not hasattr(y, "shape") and len(y) != frame.shape[0]):
         raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {len(y)}")
-    target = prepare_target(y, positive=positive, drop_missing=drop_missing_target)
+    target = prepare_target(y, positive=positive, drop_missing=drop_missing_target, name=target_name)
     all_notes = [*notes, *feature_notes, *target.notes]
     w = None
     if sample_weight is not None:
@@ -195,10 +197,11 @@ def plan_study(
     rarest = int(counts.argmin())
     if counts[rarest] < need:
         workable = [k for k in range(2, cv) if min_class_rows(k) <= counts[rarest]]
-        hint = f"cv={workable[-1]} would work" if workable else "no number of folds works: add rows of that class"
+        option = (lambda k: f"--cv {k}") if cli else (lambda k: f"cv={k}")
+        hint = f"{option(workable[-1])} would work" if workable else "no number of folds works: add rows of that class"
         raise ValueError(
-            f"the rarest class {target.classes[rarest]!r} has {int(counts[rarest])} row(s); cv={cv} needs at least "
-            f"{need} (one per test fold and two per training fold for the inner validation split); {hint}"
+            f"the rarest class {target.classes[rarest]!r} has {int(counts[rarest])} row(s); {option(cv)} needs at "
+            f"least {need} (one per test fold and two per training fold for the inner validation split); {hint}"
         )
     runs = [(m, lib) for lib in libraries for m in method_list]
     boosters = booster_configs(budget, random_state)
