@@ -187,7 +187,8 @@ class TestProtocol:
         X, y = make_classification(
             n_samples=360, n_features=6, n_informative=4, n_classes=3, weights=[0.6, 0.3, 0.1], random_state=0
         )
-        result = compare(X, y, methods=["weighted_log_loss", "focal_effective_number", "focal_asymmetric"], **TINY)
+        methods = ["weighted_log_loss", "focal_effective_number", "focal_asymmetric"]
+        result = compare(X, y, methods=methods, **{**TINY, "budget": 1})
         assert result.task == "multiclass" and result.positive_rate is None
         table = result.table()
         assert np.all(np.isfinite(table.drop(columns=["method", "library", "family"]).to_numpy()))
@@ -218,6 +219,45 @@ class TestProtocol:
         assert "'empty'" in notes and "date-time column 'when'" in notes
         assert result.positive == "churn" and result.n_features == 8
         assert "fit" in capsys.readouterr().err  # the progress bar, on stderr
+
+    def test_same_seed_same_study(self):
+        X, y = _binary(n=200, seed=8)
+        kw = {**TINY, "methods": ["weighted_log_loss", "focal"], "budget": 1}
+        runs = [compare(X, y, random_state=4, **kw) for _ in range(2)]
+        other = compare(X, y, random_state=5, **kw)
+        cols = ["method", "repeat", "fold", "config", "valid_score", *METRICS]
+        pd.testing.assert_frame_equal(runs[0].fold_scores[cols], runs[1].fold_scores[cols])
+        assert not runs[0].fold_scores[cols].equals(other.fold_scores[cols])
+
+    @pytest.mark.parametrize("verdict", ["better", "no significant difference"], ids=["focal", "baseline"])
+    def test_recommended_record_is_usable(self, binary_result, verdict):
+        from xgboost import XGBClassifier
+
+        from boostfocal import FocalLGBMClassifier, FocalLoss, FocalXGBClassifier
+        from boostfocal._study._engine import _recommend
+
+        rec = _recommend(binary_result.plan, binary_result.trials, verdict, binary_result.comparison)
+        rec = json.loads(json.dumps(rec))  # what recommended.json holds
+        assert rec["choice"] == ("focal" if verdict == "better" else "baseline")
+        X, y = _binary()
+        if rec["choice"] == "focal":
+            loss = FocalLoss.from_dict(rec["loss"])
+            assert loss.gamma == rec["estimator_params"]["gamma"]
+            cls = FocalXGBClassifier if rec["library"] == "xgboost" else FocalLGBMClassifier
+        else:
+            assert rec["loss"]["loss"] in ("log loss", "class-weighted log loss")
+            if rec["library"] == "xgboost":
+                cls = XGBClassifier
+            else:
+                from lightgbm import LGBMClassifier as cls
+        model = cls(**rec["estimator_params"]).fit(X, y)
+        assert model.predict_proba(X).shape == (len(y), 2)
+
+    def test_identifier_column_gets_a_note(self):
+        X, y = _binary(n=240, seed=6)
+        frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(email=[f"u{i}@x.org" for i in range(240)])
+        result = compare(frame, y, methods=["log_loss", "focal"], **{**TINY, "budget": 1})
+        assert any("'email' has a level for most rows" in n for n in result.notes)
 
     def test_quick_defaults(self):
         X, y = _binary(n=200, seed=7)
