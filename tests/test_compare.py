@@ -253,6 +253,31 @@ class TestProtocol:
         model = cls(**rec["estimator_params"]).fit(X, y)
         assert model.predict_proba(X).shape == (len(y), 2)
 
+    def test_tpe_searcher(self):
+        pytest.importorskip("optuna")
+        X, y = _binary(n=240, seed=10)
+        kw = {**TINY, "methods": ["weighted_log_loss", "focal"], "budget": 3, "searcher": "tpe"}
+        result = compare(X, y, **kw)
+        t = result.trials
+        first = t[t.config == 0]
+        # every study starts from the random search's first configuration (the centre) ...
+        centre = compare(X, y, **{**kw, "searcher": "random", "budget": 1}).trials
+        assert sorted(first.params) == sorted(centre.params)
+        # ... and then draws its own settings in each fold
+        later = t[(t.method == "focal") & (t.config > 0)]
+        assert later.params.nunique() == len(later)
+        assert result.recommended["searcher"] == "tpe" and result.to_dict()["settings"]["searcher"] == "tpe"
+        again = compare(X, y, **kw)
+        assert list(again.trials.params) == list(t.params)  # seeded
+
+    def test_tpe_without_optuna_is_refused(self, monkeypatch):
+        import sys
+
+        monkeypatch.setitem(sys.modules, "optuna", None)
+        X, y = _binary(n=120)
+        with pytest.raises(ValueError, match=r"searcher='tpe' needs optuna.*pip install optuna"):
+            compare(X, y, searcher="tpe", **TINY)
+
     def test_identifier_column_gets_a_note(self):
         X, y = _binary(n=240, seed=6)
         frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(email=[f"u{i}@x.org" for i in range(240)])
@@ -350,6 +375,7 @@ BAD_CALLS = [
     ({"sample_weight": np.ones(5)}, ValueError, "one value per row"),
     ({"positive": 7}, ValueError, r"positive=7 is not among the labels"),
     ({"max_rows": 3}, ValueError, "max_rows must be"),
+    ({"searcher": "grid"}, ValueError, "searcher must be 'random' or 'tpe'"),
 ]
 
 
@@ -376,6 +402,7 @@ BAD_CALLS = [
         "weight-length",
         "positive",
         "max-rows",
+        "searcher",
     ],
 )
 def test_bad_arguments(kwargs, error, match, monkeypatch):

@@ -149,6 +149,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "metric": ([g, "--target", "Churn", "--metric", "accuracy"], "argument --metric: invalid choice"),
         "library": ([g, "--target", "Churn", "--library", "catboost"], "argument --library: invalid choice"),
         "methods": ([g, "--target", "Churn", "--methods", "focal,hinge"], r"unknown method\(s\) \['hinge'\]"),
+        "searcher": ([g, "--target", "Churn", "--searcher", "grid"], "argument --searcher: invalid choice"),
     }
 
 
@@ -183,6 +184,7 @@ BAD_IDS = [
     "metric",
     "library",
     "methods",
+    "searcher",
 ]
 
 
