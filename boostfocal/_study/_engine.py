@@ -172,8 +172,9 @@ def plan_study(
         raise TypeError(f"drop_missing_target must be True or False, got {drop_missing_target!r}")
 
     frame, feature_notes = prepare_features(X)
-    if hasattr(y, "shape") and len(y) != frame.shape[0] or (not hasattr(y, "shape") and len(y) != frame.shape[0]):
-        raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {len(y)}")
+    n_y = len(y) if hasattr(y, "__len__") else np.asarray(y).shape[0]
+    if n_y != frame.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {n_y}")
     target = prepare_target(y, positive=positive, drop_missing=drop_missing_target, name=target_name)
     all_notes = [*notes, *feature_notes, *target.notes]
     w = None
@@ -190,7 +191,8 @@ def plan_study(
         w = None if w is None else w[target.keep]
     if max_rows is not None and frame.shape[0] > max_rows:
         keep = _stratified_subsample(target.codes, max_rows, random_state)
-        all_notes.append(f"--max-rows: stratified subsample of {keep.shape[0]:,} of {frame.shape[0]:,} rows")
+        option = "--max-rows" if cli else "max_rows"
+        all_notes.append(f"{option}: stratified subsample of {keep.shape[0]:,} of {frame.shape[0]:,} rows")
         frame = frame.iloc[keep]
         target = Target(target.codes[keep], target.classes, target.task, target.positive, target.notes)
         w = None if w is None else w[keep]
