@@ -251,6 +251,18 @@ def test_top_level_command(argv, status, stream, text, capsys: pytest.CaptureFix
     assert text in getattr(capsys.readouterr(), stream)
 
 
+def test_console_script_runs():
+    """The ``boostfocal`` command that ``pip install`` creates (CI installs the package; a plain
+    checkout on PYTHONPATH has no console script)."""
+    import shutil
+
+    exe = shutil.which("boostfocal")
+    if exe is None:
+        pytest.skip("the boostfocal console script is not installed here (pip install -e .)")
+    proc = subprocess.run([exe, "compare", "-h"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "usage: boostfocal compare" in proc.stdout
+
+
 def test_console_script_is_declared():
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     scripts = text.split("[project.scripts]", 1)[1].split("[", 1)[0]
