@@ -204,8 +204,13 @@ class ObjectiveMixin(FocalBase):
 
     def _grad_hess(
         self, z: NDArray[np.floating], y_raw: NDArray, w_raw: NDArray | None
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """One fused kernel call: grad, then hess scaled by the library's rule and floored (the hessian policy)."""
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        """One fused kernel call: grad, then hess scaled by the library's rule and floored (the hessian policy).
+
+        Written in the library's gradient dtype (float32 for both): float64 arithmetic,
+        rounded once on store, which is what the library would do on receipt (so the trees
+        are those of a float64 objective, to the bit), without the library's conversion copy.
+        """
         loss, y, w, cw = self._prepared(y_raw, w_raw, z)
         assert loss.link is not None
         scale, curvature = self._profile.hessian_rule(loss.link.name, loss.num_class)
@@ -219,4 +224,5 @@ class ObjectiveMixin(FocalBase):
             curvature_floor=curvature_floor,
             hess_scale=scale,
             n_jobs=self.n_jobs,
+            out_dtype=np.dtype(self._profile.gradient_dtype).type,
         )

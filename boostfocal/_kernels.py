@@ -309,6 +309,7 @@ def _binary_two_term_grad_hess(
     hess_scale: float,
     hess_floor: float | None,
     curvature_floor: bool,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
     """Binary grad / hess of ``FL = t L_1 + (1 - t) L_0``, each term a focal loss of its own class.
 
@@ -322,8 +323,8 @@ def _binary_two_term_grad_hess(
     g0, g1 = _pair(gamma)
     a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
     n = pos.shape[0]
-    grad = np.empty(n)
-    hess = np.empty(n)
+    grad: FloatArray = np.empty(n, dtype=out_dtype)
+    hess: FloatArray = np.empty(n, dtype=out_dtype)
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
         zb = np.asarray(z[rows], dtype=np.float64)
@@ -337,16 +338,16 @@ def _binary_two_term_grad_hess(
             gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0)  # class-0 term, u = -z (dz = -du)
             d0 = np.negative(gu0, out=gu0)
             curv0 = mp0 * q0 if curvature_floor else mp0
-        g = grad[rows]
-        h = hess[rows]
-        np.multiply(c1, gu1, out=g)
+        g = np.multiply(c1, gu1)
         g += c0 * d0
-        np.multiply(c1, hu1, out=h)
+        h = np.multiply(c1, hu1)
         h += c0 * h0
         curv = c1 * (mp1 * q1) + c0 * curv0 if curvature_floor else None  # q^g p (1 - p) of each term
         wb = None if w is None else w[rows]
         _scale((g, h) if curv is None else (g, h, curv), wb)
         _floor(h, curv, wb, hess_scale, hess_floor)
+        grad[rows] = g  # one rounding when the output is float32
+        hess[rows] = h
     return grad, hess
 
 
@@ -359,14 +360,26 @@ def _binary_grad_hess_numpy(
     hess_scale: float,
     hess_floor: float | None,
     curvature_floor: bool,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
-    """numpy binary kernel, block by block (:data:`_BLOCK_ROWS` rows): two outputs and a few block temporaries."""
+    """numpy binary kernel, block by block (:data:`_BLOCK_ROWS` rows): two outputs and a few block temporaries.
+
+    A float32 ``out_dtype`` computes each block in float64 scratch and rounds once on store.
+    """
     n = pos.shape[0]
-    grad = np.empty(n)
-    hess = np.empty(n)
+    grad: FloatArray = np.empty(n, dtype=out_dtype)
+    hess: FloatArray = np.empty(n, dtype=out_dtype)
+    direct = grad.dtype == np.float64
+    scratch_g = None if direct else np.empty(min(n, _BLOCK_ROWS))
+    scratch_h = None if direct else np.empty(min(n, _BLOCK_ROWS))
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        p, g, h = pos[rows], grad[rows], hess[rows]
+        p = pos[rows]
+        if direct:
+            g, h = grad[rows], hess[rows]
+        else:
+            assert scratch_g is not None and scratch_h is not None
+            g, h = scratch_g[: p.shape[0]], scratch_h[: p.shape[0]]
         u = SigmoidLink.signed_margin(p, z[rows])
         _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, gamma), g, h)
         np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
@@ -378,6 +391,9 @@ def _binary_grad_hess_numpy(
             _scale((curv,), factor)
         _scale((g, h), factor)
         _floor(h, curv, wb, hess_scale, hess_floor)
+        if not direct:
+            grad[rows] = g
+            hess[rows] = h
     return grad, hess
 
 
@@ -420,14 +436,15 @@ def _softmax_grad_hess_numpy(
     hess_scale: float,
     hess_floor: float | None,
     curvature_floor: bool | str,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
-    """numpy softmax kernel, block by block; the outputs have the memory layout of ``z``.
+    """numpy softmax kernel, block by block; the outputs have the memory layout of ``z`` and dtype ``out_dtype``.
 
     ``curvature_floor``: False, True (``q^g p_k (1 - p_k)``) or ``"abs_residual"``
     (``q^g |p_k - [k = y]|``, XGBoost's native rule after 3.2).
     """
-    grad = np.empty_like(z, dtype=np.float64)
-    hess = np.empty_like(z, dtype=np.float64)
+    grad: FloatArray = np.empty_like(z, dtype=out_dtype)
+    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
     block = max(256, _BLOCK_ROWS // z.shape[1])  # about _BLOCK_ROWS margins per block
     for start in range(0, z.shape[0], block):
         rows = slice(start, start + block)
@@ -451,6 +468,7 @@ def _softmax_smoothed_grad_hess(
     hess_scale: float,
     hess_floor: float | None,
     curvature_floor: bool | str,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
     """Label-smoothed softmax grad / hess diagonal: ``(1 - e) FL(y) + (e / K) sum_k FL(k)``.
 
@@ -459,8 +477,8 @@ def _softmax_smoothed_grad_hess(
     curvature floors) add. numpy only, block by block; K + 1 plain evaluations per block.
     """
     k_classes = z.shape[1]
-    grad = np.empty_like(z, dtype=np.float64)
-    hess = np.empty_like(z, dtype=np.float64)
+    grad: FloatArray = np.empty_like(z, dtype=out_dtype)
+    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
     block = max(256, _BLOCK_ROWS // k_classes)
     for start in range(0, z.shape[0], block):
         rows = slice(start, start + block)
@@ -545,20 +563,22 @@ def binary_grad_hess(
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
     """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`).
 
-    ``negative_shift > 0`` runs the numpy two-term kernel whatever the backend.
+    ``negative_shift > 0`` runs the numpy two-term kernel whatever the backend. ``out_dtype``
+    float32: computed in float64, rounded once on store (what the libraries do on receipt).
     """
     kernels = _fast.numba_kernels()
     if (kernels is None and label_smoothing) or negative_shift:
         return _binary_two_term_grad_hess(
-            pos, z, gamma, cw, w, label_smoothing, negative_shift, hess_scale, hess_floor, curvature_floor
+            pos, z, gamma, cw, w, label_smoothing, negative_shift, hess_scale, hess_floor, curvature_floor, out_dtype
         )
     if kernels is None:
-        return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
-    grad = np.empty(z.shape[0])
-    hess = np.empty(z.shape[0])
+        return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype)
+    grad: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
+    hess: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
     kernels.binary_grad_hess(
         pos,
         z,
@@ -589,16 +609,22 @@ def softmax_grad_hess(
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
-    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy)."""
+    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy).
+
+    ``out_dtype`` as in :func:`binary_grad_hess`; the outputs have the memory layout of ``z``.
+    """
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
-        return _softmax_smoothed_grad_hess(y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor)
+        return _softmax_smoothed_grad_hess(
+            y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor, out_dtype
+        )
     kernels = _fast.numba_kernels()
     if kernels is None or curvature_floor == "abs_residual":
-        return _softmax_grad_hess_numpy(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
-    grad = np.empty_like(z, dtype=np.float64)  # layout of z (C for XGBoost, F for LightGBM)
-    hess = np.empty_like(z, dtype=np.float64)
+        return _softmax_grad_hess_numpy(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype)
+    grad: FloatArray = np.empty_like(z, dtype=out_dtype)  # layout of z (C for XGBoost, F for LightGBM)
+    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
     kernels.softmax_grad_hess(
         y,
         z,
@@ -694,8 +720,9 @@ def multilabel_grad_hess(
             **options,  # type: ignore[arg-type]
         )
         return g.reshape((n, k), order=order), h.reshape((n, k), order=order)
-    grad = np.empty((n, k), order=order)
-    hess = np.empty((n, k), order=order)
+    out_dtype = options.get("out_dtype", np.float64)  # the binary kernel rounds on store; so do these columns
+    grad = np.empty((n, k), dtype=out_dtype, order=order)  # type: ignore[call-overload]
+    hess = np.empty((n, k), dtype=out_dtype, order=order)  # type: ignore[call-overload]
     for j in range(k):
         grad[:, j], hess[:, j] = binary_grad_hess(
             np.ascontiguousarray(pos[:, j]),

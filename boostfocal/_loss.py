@@ -576,8 +576,13 @@ class FocalLoss:
         curvature_floor: bool | str,
         hess_scale: float = 1.0,
         n_jobs: int | None = None,
+        out_dtype: type = np.float64,
     ) -> tuple[FloatArray, FloatArray]:
-        """Gradient / floored hessian of already validated input (the adapters' per-round path)."""
+        """Gradient / floored hessian of already validated input (the adapters' per-round path).
+
+        ``out_dtype=np.float32``: float64 arithmetic, rounded once on store (the adapters
+        write the dtype their library consumes).
+        """
         assert self._link is not None
         return _KERNELS[self._link.name][1](
             y,
@@ -591,6 +596,7 @@ class FocalLoss:
             n_threads=n_jobs,
             label_smoothing=self._smoothing,
             negative_shift=self._shift,
+            out_dtype=out_dtype,
         )
 
     # ------------------------------------------------------------------ starting margin

@@ -384,6 +384,7 @@ def _softmax_block(
     has_alpha = alpha.shape[0] > 0
     per_class_gamma = gvec.shape[0] > 0
     clip = hess_floor >= 0.0
+    scratch = np.empty(k_classes)  # exp(z_k - m) in float64, whatever the output dtype
     for i in range(z.shape[0]):
         yi = y[i]
         # u = z_y - logsumexp_{j != y} z_j, r_k = p_k / (1 - p_t) = softmax of the other classes
@@ -397,7 +398,7 @@ def _softmax_block(
         for k in range(k_classes):
             if k != yi:
                 ek = math.exp(np.float64(z[i, k]) - m)  # exp(z_k - m); libm: this loop is scalar
-                grad[i, k] = ek  # scratch: the row of the output
+                scratch[k] = ek
                 s += ek
         u = np.float64(z[i, yi]) - (m + math.log(s))
         gamma = gvec[yi] if per_class_gamma else gamma_all  # gamma_t = gamma[y]
@@ -417,7 +418,7 @@ def _softmax_block(
                 h = h_u
                 c = mod_pt * q  # q^g p_t q
             else:
-                r = grad[i, k] * inv_s
+                r = scratch[k] * inv_s
                 g = r * (-g_u)  # dFL/dz_k = -g_u r_k
                 p_k = r * q
                 h = (1.0 - p_k) * g  # -g_u r_k (1 - p_k), p_k = q r_k

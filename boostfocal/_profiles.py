@@ -46,6 +46,9 @@ class LibraryProfile:
     softmax_rule: str
     #: Where the focal record lives in a saved model.
     record_location: str
+    #: The dtype the library stores gradients in: the objective writes that dtype (float64
+    #: arithmetic, one rounding on store, the rounding the library would apply itself).
+    gradient_dtype: str = "float32"
 
     def softmax_hess_scale(self, n_classes: int) -> float:
         """The factor applied to the exact focal hessian diagonal for ``n_classes`` classes."""

@@ -217,7 +217,9 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     against a cached copy; the last four datasets are kept).
     """
 
-    def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def __call__(
+        self, y_true: Any, y_pred: Any, weight: Any = None
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         return self._grad_hess(*self._split_call(y_true, y_pred, weight))
 
 

@@ -197,7 +197,7 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
 
     def __call__(
         self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         return self._grad_hess(*self._split_call(first, second, sample_weight))
 
 

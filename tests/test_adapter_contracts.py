@@ -198,8 +198,8 @@ def test_per_class_gamma_reaches_the_kernel_with_the_library_rule(lib, k, smooth
     assert (metric if lib.name == "xgboost" else metric[1]) == pytest.approx(loss.mean(y, z, w), rel=1e-12)
     scale = lib.module.PROFILE.softmax_hess_scale(k) if k > 2 else 1.0
     g_ref, h_ref = loss.grad_hess(y, z, w, hess_floor="curvature", hess_scale=scale)
-    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(g, g_ref.astype(np.float32))  # float64 arithmetic, rounded once
+    np.testing.assert_array_equal(h, h_ref.astype(np.float32))
     # and it differs from one shared gamma: the per-class values are used
     g_one, _ = lib.call(lib.module.focal_objective(gamma=gamma[0], alpha=alpha, label_smoothing=smoothing), y, z, w)
     assert not np.allclose(g, g_one)
@@ -261,8 +261,8 @@ def test_negative_shift_reaches_the_kernel_the_metric_and_the_record(lib, tmp_pa
     kw = {"gamma": [4.0, 1.0], "alpha": [1.0, 2.0], "negative_shift": 0.05}
     g, h = lib.call(lib.module.focal_objective(**kw), y, z, w)
     g_ref, h_ref = loss.grad_hess(y, z, w, hess_floor="curvature")
-    np.testing.assert_array_equal(g, g_ref)
-    np.testing.assert_array_equal(h, h_ref)
+    np.testing.assert_array_equal(g, g_ref.astype(np.float32))
+    np.testing.assert_array_equal(h, h_ref.astype(np.float32))
     g_plain, _ = lib.call(lib.module.focal_objective(gamma=[4.0, 1.0], alpha=[1.0, 2.0]), y, z, w)
     assert not np.allclose(g, g_plain)
     metric = lib.call(lib.module.focal_metric(**kw), y, z, w)
@@ -346,3 +346,40 @@ def test_lightgbm_rounds_reuse_the_validation_by_identity_before_any_o_n_compari
     np.testing.assert_array_equal(
         g_new, bl.focal_objective(gamma=2.0, alpha=0.25)(1 - y.astype(float), z, dset.get_weight())[0]
     )
+
+
+# ---------------------------------------------------------------- the dtype the libraries consume (issue 13)
+from test_loss_contracts import LOSS_INSTANCES as _ALL_LOSSES  # noqa: E402
+from test_loss_contracts import K as _LABELS  # noqa: E402
+
+_ADAPTER_LOSSES = [x for x in _ALL_LOSSES if x.link is not None]  # sigmoid, softmax and multilabel
+
+
+@pytest.mark.parametrize("loss", _ADAPTER_LOSSES, ids=str)
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_objectives_write_float32_the_float64_result_rounded_once(lib, loss, backend):
+    """Both libraries store float32 gradients: the objective returns exactly the float64 values rounded once.
+
+    Every loss configuration, both backends, float32 and float64 margins (XGBoost hands float32,
+    LightGBM float64), margins up to +-1e4: finite, and the same float32 the library would make
+    of a float64 objective, so the trees cannot differ.
+    """
+    rng = np.random.default_rng(8)
+    softmax = loss.link.name == "softmax"
+    k = _LABELS if loss.is_multilabel else (loss.num_class or 2)
+    n = 3000
+    y = rng.integers(0, k, n) if softmax else rng.integers(0, 2, (n, k) if loss.is_multilabel else n)
+    z = rng.standard_normal((n, k) if softmax or loss.is_multilabel else n) * 6
+    z.flat[:18] = [-1e4, -745, -100, -37, 0, 37, 100, 745, 1e4] * 2
+    if (softmax or loss.is_multilabel) and lib.name == "lightgbm":
+        z = np.asfortranarray(z)
+    w = rng.random(n) + 0.1
+    obj = lib.module.focal_objective(loss=loss)
+    scale = lib.module.PROFILE.softmax_hess_scale(k) if softmax else 1.0
+    for zz in (z.astype(np.float32), z):
+        g, h = lib.call(obj, y.astype(float), zz, w)
+        g_ref, h_ref = loss.grad_hess(y, zz, w, hess_floor="curvature", hess_scale=scale)
+        assert g.dtype == h.dtype == np.float32 and g.flags.f_contiguous == g_ref.flags.f_contiguous
+        np.testing.assert_array_equal(g, g_ref.astype(np.float32))
+        np.testing.assert_array_equal(h, h_ref.astype(np.float32))
+        assert np.all(np.isfinite(g)) and np.all(h > 0)

@@ -28,10 +28,17 @@ def assert_backends_equal(got: np.ndarray, ref: np.ndarray, grad: np.ndarray) ->
     The exact hessian crosses zero (and the softmax diagonal has ``1 - p_k``), where
     an ulp of difference between numpy's and libm's exp / log is amplified relative
     to the result but not relative to the terms it is made of.
+
+    The objectives return float32 (what both libraries consume): float64 arithmetic
+    rounded once, so the backends may then differ by one float32 ulp where their float64
+    values straddle a rounding boundary.
     """
-    assert got.shape == ref.shape and got.dtype == np.float64
+    assert got.shape == ref.shape and got.dtype == ref.dtype
     assert np.all(np.isfinite(got))
-    assert np.all(np.abs(got - ref) <= 1e-12 * (np.abs(ref) + np.abs(grad)) + 1e-300)
+    tol = 1e-12 * (np.abs(ref.astype(np.float64)) + np.abs(grad.astype(np.float64))) + 1e-300
+    if got.dtype == np.float32:
+        tol = tol + np.spacing(np.abs(ref)).astype(np.float64)
+    assert np.all(np.abs(got.astype(np.float64) - ref.astype(np.float64)) <= tol)
 
 
 def both(fn):
@@ -220,17 +227,16 @@ def test_numba_threads_respect_environment_variable():
 # ---------------------------------------------------------------- memory of one call
 @pytest.mark.parametrize("backend_name", ["numpy", "numba"])
 @pytest.mark.parametrize("case", ["binary", "softmax"])
-def test_one_objective_call_allocates_two_outputs_and_at_most_one_more_buffer(backend_name, case):
+def test_one_objective_call_allocates_two_float32_outputs_and_at_most_one_more_buffer(backend_name, case):
     rng = np.random.default_rng(2)
     n = 200_000
     if case == "binary":
         z = rng.standard_normal(n).astype(np.float32)
         y = (rng.random(n) < 0.1).astype(np.float32)
-        unit = n * 8
     else:
         z = rng.standard_normal((n // 10, 10)).astype(np.float32)
         y = rng.integers(0, 10, n // 10)
-        unit = z.size * 8
+    unit = z.size * 8  # one float64 margin-sized buffer
     w = rng.random(z.shape[0]) + 0.5
     obj = bf_xgb.focal_objective(gamma=2.0, alpha=0.25 if case == "binary" else None)
     with boostfocal.use_backend(backend_name):
@@ -241,8 +247,11 @@ def test_one_objective_call_allocates_two_outputs_and_at_most_one_more_buffer(ba
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    assert grad.nbytes + hess.nbytes == 2 * unit
-    assert peak <= 3 * unit + 64 * 1024, f"peak {peak / unit:.2f} output-sized arrays"
+    # the objectives write float32 (what both libraries store): two outputs of half a unit each
+    assert grad.dtype == hess.dtype == np.float32 and grad.nbytes + hess.nbytes == unit
+    # + at most one float64 buffer + the numpy kernel's two float64 block scratch arrays (16384 rows each)
+    scratch = 2 * 16384 * 8
+    assert peak <= 2 * unit + scratch + 64 * 1024, f"peak {peak / unit:.2f} float64 margin-sized arrays"
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
