@@ -5,14 +5,17 @@ script ``notebooks/<name>.py`` (the reviewed source) and the ``.ipynb`` generate
 from it without outputs. These tests check that the two agree, that the
 ``.ipynb`` holds no outputs, and execute every ``.ipynb`` with nbclient in a fresh
 kernel: any cell error fails the test. Each run's wall time is printed and
-recorded as a junit property (``notebook_seconds``) and must stay below
-``BOOSTFOCAL_NOTEBOOK_LIMIT_S`` (default 180 s: the target on 2 cores).
+recorded as a junit property (``notebook_seconds``); a run over
+``BOOSTFOCAL_NOTEBOOK_LIMIT_S`` (default 180 s: the target on 2 cores) gives a
+warning, not a failure: wall time follows the machine's load, and speed goals
+live in benchmarks, never in timed tests.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -69,7 +72,7 @@ def test_notebook_runs_top_to_bottom(name: str, tmp_path: Path, record_property:
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     client = nbclient.NotebookClient(
         nb,
-        timeout=600,  # per cell; the whole-notebook budget is checked below
+        timeout=600,  # per cell; the whole-notebook target is reported below
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},  # figures or files land in tmp_path
         allow_errors=False,
@@ -81,4 +84,5 @@ def test_notebook_runs_top_to_bottom(name: str, tmp_path: Path, record_property:
     print(f"{name}.ipynb ran in {seconds:.1f} s")
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
     assert errors == []
-    assert seconds < LIMIT_S, f"{name}.ipynb took {seconds:.0f} s, over the {LIMIT_S:.0f} s budget"
+    if seconds > LIMIT_S:  # a speed goal, reported, never a timed failure (it would follow the machine's load)
+        warnings.warn(f"{name}.ipynb took {seconds:.0f} s, over the {LIMIT_S:.0f} s target on 2 cores", stacklevel=1)
