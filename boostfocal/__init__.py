@@ -23,12 +23,14 @@ from ._loss import CURVATURE_FLOOR, FocalLoss
 
 __version__ = "0.1.0"
 
-# Names whose modules need an optional library (xgboost, lightgbm, scikit-learn):
+# Names whose modules need an optional library (xgboost, lightgbm, scikit-learn, pandas):
 # imported on first access so that ``import boostfocal`` needs numpy alone.
 _LAZY = {
     "FocalXGBClassifier": "boostfocal.sklearn_xgboost",
     "FocalLGBMClassifier": "boostfocal.sklearn_lightgbm",
     "focal_to_posterior": "boostfocal.calibration",
+    "compare": "boostfocal._study",
+    "CompareResult": "boostfocal._study",
 }
 
 
@@ -63,5 +65,7 @@ __all__ = [
     "focal_to_posterior",
     "FocalXGBClassifier",
     "FocalLGBMClassifier",
+    "compare",
+    "CompareResult",
     "__version__",
 ]

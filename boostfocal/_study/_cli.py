@@ -1,0 +1,218 @@
+"""``boostfocal compare DATA --target COLUMN [options]``: the study from the command line.
+
+Bad input (file, columns, target, options, ``--out``) is one line on stderr and exit
+status 2, found before any training and before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ._methods import DEFAULT_METHODS, METHODS
+from ._metrics import METRICS
+
+__all__ = ["main", "build_parser"]
+
+PROG = "boostfocal compare"
+
+
+class UsageError(Exception):
+    """Bad input: the command line prints ``boostfocal compare: error: <message>`` and exits with 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, no usage block
+        raise UsageError(message)
+
+
+def _int_at_least(low: int, high: int | None = None) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            rng = f">= {low}" if high is None else f"in [{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"must be {rng}, got {value}")
+        return value
+
+    return parse
+
+
+def _open_unit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description=(
+            "Compare focal loss with log loss and class-weighted log loss on your table: the same tuning budget "
+            "and booster search for every method, repeated stratified cross-validation with an inner validation "
+            "split, and a verdict from the Nadeau-Bengio corrected interval of best focal minus best baseline."
+        ),
+    )
+    p.add_argument("data", help="table: .csv, .tsv, .parquet / .pq or .feather / .arrow")
+    p.add_argument("--target", required=True, help="the label column")
+    p.add_argument("--positive", help="the class of interest (the problem becomes that class against the rest)")
+    p.add_argument("--weight", help="a column of sample weights (finite, >= 0)")
+    p.add_argument("--drop", action="append", default=[], help="columns to leave out (comma-separated, repeatable)")
+    p.add_argument("--drop-missing-target", action="store_true", help="drop rows whose label is missing")
+    p.add_argument("--library", choices=("xgboost", "lightgbm", "both"), default="xgboost", help="default: xgboost")
+    p.add_argument(
+        "--methods",
+        type=_names,
+        default=None,
+        help=f"comma-separated, among {', '.join(METHODS)} (default: {','.join(DEFAULT_METHODS)})",
+    )
+    p.add_argument("--cv", type=_int_at_least(2, 100), help="outer folds (default 5, --quick 3)")
+    p.add_argument("--repeats", type=_int_at_least(1, 100), help="repeats of the folds (default 2, --quick 1)")
+    p.add_argument("--budget", type=_int_at_least(1, 10_000), help="configurations per method (default 20, quick 4)")
+    p.add_argument("--metric", choices=METRICS, default="average_precision", help="primary metric")
+    p.add_argument("--precision", type=_open_unit, default=0.9, help="precision of recall@precision (default 0.9)")
+    p.add_argument("--n-estimators", type=_int_at_least(1), help="round cap (default 500, --quick 200)")
+    p.add_argument("--max-rows", type=_int_at_least(10), help="stratified subsample of that many rows first")
+    p.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, help="random seed (default 0)")
+    p.add_argument("--n-jobs", type=_int_at_least(1, 1024), default=1, help="threads per booster (default 1)")
+    p.add_argument("--quick", action="store_true", help="a first look: cv 3, repeats 1, budget 4, 200 rounds")
+    p.add_argument("--out", type=Path, help="folder for report.html, report.md, results.json, recommended.json")
+    p.add_argument("--overwrite", action="store_true", help="replace the files of a non-empty --out folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str]]:
+    """``(X, y, weights, notes)`` from the table and the column options."""
+    from ._data import closest
+
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+
+    def need(option: str, name: str) -> None:
+        if name not in columns:
+            raise UsageError(f"{option} {name!r} is not a column of {args.data!r}; {closest(name, columns)}")
+
+    need("--target", args.target)
+    drop = [n for text in args.drop for n in _names(text)]
+    for name in drop:
+        need("--drop", name)
+    if args.target in drop:
+        raise UsageError(f"--drop names the target column {args.target!r}")
+    weights = None
+    if args.weight is not None:
+        need("--weight", args.weight)
+        if args.weight == args.target:
+            raise UsageError(f"--weight {args.weight!r} is the target column")
+        import pandas as pd
+
+        col = frame[args.weight]
+        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            raise UsageError(f"--weight column {args.weight!r} must be numeric, got dtype {col.dtype}")
+        values = col.to_numpy(dtype="float64", na_value=float("nan"))
+        bad = ~(values == values) | (abs(values) == float("inf"))
+        if bad.any():
+            raise UsageError(
+                f"--weight column {args.weight!r} has {int(bad.sum())} missing or infinite value(s) "
+                f"(first at row {int(bad.argmax())})"
+            )
+        if (values < 0).any():
+            raise UsageError(f"--weight column {args.weight!r} has negative values (minimum {values.min():g})")
+        weights = values
+        drop.append(args.weight)
+    notes = [f"--drop: left out {', '.join(repr(d) for d in drop if d != args.weight)}"] if args.drop else []
+    X = frame.drop(columns=[args.target, *drop])
+    if X.shape[1] == 0:
+        raise UsageError("no feature column left after --target, --weight and --drop")
+    return X, frame[args.target], weights, notes
+
+
+def _print_summary(result: Any, out: Path | None) -> None:
+    table = result.table()
+    m = result.metric
+    print(f"boostfocal compare: {result.n_rows:,} rows, {result.task}; primary metric {m}")
+    width = max(len(f"{r.method} ({r.library})") for r in table.itertuples())
+    for r in table.to_dict("records"):
+        name = f"{r['method']} ({r['library']})"
+        print(f"  {name:<{width}}  {r[m]:.4f} [{r[m + '_low']:.4f}, {r[m + '_high']:.4f}]")
+    c = result.comparison
+    print(f"best focal minus best baseline: {c.mean:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}] -> {result.verdict}")
+    rec = result.recommended
+    print(f"recommended: {rec['method']} with {rec['library']} ({rec['estimator']})")
+    for note in result.notes:
+        print(f"note: {note}")
+    if out is None:
+        print("(pass --out DIR for report.html, report.md, results.json and recommended.json)")
+    else:
+        print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``boostfocal compare``; returns the exit status (2: bad input, one line on stderr)."""
+    try:
+        args = build_parser().parse_args(argv)
+        from ._engine import plan_study, run_study
+        from ._io import TableError, read_table
+        from ._report import check_out_dir, write_report
+
+        try:
+            frame = read_table(args.data)
+        except TableError as exc:
+            raise UsageError(str(exc)) from None
+        X, y, weights, notes = _check_columns(frame, args)
+        if args.out is not None:
+            try:
+                check_out_dir(args.out, overwrite=args.overwrite)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        try:
+            plan = plan_study(
+                X,
+                y,
+                library=args.library,
+                cv=args.cv,
+                repeats=args.repeats,
+                budget=args.budget,
+                random_state=args.seed,
+                n_jobs=args.n_jobs,
+                metric=args.metric,
+                methods=args.methods,
+                quick=args.quick,
+                progress=not args.quiet,
+                sample_weight=weights,
+                positive=args.positive,
+                precision=args.precision,
+                n_estimators=args.n_estimators,
+                max_rows=args.max_rows,
+                drop_missing_target=args.drop_missing_target,
+                notes=notes,
+                target_name=f"--target {args.target!r}",
+                cli=True,
+            )
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+        del frame, X  # the plan holds the one prepared copy
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f'{PROG}: error: {exc}; install the requirements: pip install "boostfocal[compare]"', file=sys.stderr)
+        return 2
+    result = run_study(plan)
+    if args.out is not None:
+        write_report(result, args.out, overwrite=args.overwrite)
+    _print_summary(result, args.out)
+    return 0

@@ -1,0 +1,101 @@
+"""Scores of one set of predictions: ranking metrics on the model's probabilities, probability
+metrics (Brier score, log loss) on the posterior estimates.
+
+Labels are codes ``0..K-1``; probabilities have shape (n, K). Binary metrics use column 1
+(the positive class); multiclass ranking metrics are the macro one-vs-rest averages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["METRICS", "HIGHER_IS_BETTER", "BOUNDS", "RANKING_METRICS", "score_all", "score_one", "recall_at_precision"]
+
+#: Every metric the study reports, the primary one first by default.
+METRICS = ("average_precision", "roc_auc", "recall_at_precision", "brier", "log_loss")
+#: Which way is better.
+HIGHER_IS_BETTER = {
+    "average_precision": True,
+    "roc_auc": True,
+    "recall_at_precision": True,
+    "brier": False,
+    "log_loss": False,
+}
+#: The range of each metric (score intervals are clipped to it; differences are not).
+BOUNDS = {
+    "average_precision": (0.0, 1.0),
+    "roc_auc": (0.0, 1.0),
+    "recall_at_precision": (0.0, 1.0),
+    "brier": (0.0, 2.0),
+    "log_loss": (0.0, float("inf")),
+}
+#: Metrics computed on the model's own probabilities (the ranking, unchanged by the correction);
+#: the others use the posterior estimates.
+RANKING_METRICS = ("average_precision", "roc_auc", "recall_at_precision")
+
+
+def recall_at_precision(
+    y_true: NDArray, score: NDArray, precision: float, sample_weight: NDArray | None = None
+) -> float:
+    """Largest recall among thresholds whose precision is >= ``precision`` (0 if none)."""
+    from sklearn.metrics import precision_recall_curve
+
+    prec, rec, _ = precision_recall_curve(y_true, score, sample_weight=sample_weight)
+    ok = prec >= precision
+    return float(rec[ok].max()) if np.any(ok) else 0.0
+
+
+def _one_vs_rest(func: Callable[..., float], codes: NDArray[np.intp], proba: NDArray, w: NDArray | None) -> float:
+    if proba.shape[1] == 2:
+        return float(func(codes == 1, proba[:, 1], sample_weight=w))
+    return float(np.mean([func(codes == k, proba[:, k], sample_weight=w) for k in range(proba.shape[1])]))
+
+
+def score_one(
+    name: str,
+    codes: NDArray[np.intp],
+    proba: NDArray,
+    posterior: NDArray,
+    *,
+    precision: float,
+    sample_weight: NDArray | None = None,
+) -> float:
+    """One metric; ``proba`` / ``posterior`` of shape (n, K), columns in class-code order."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    w = sample_weight
+    if name == "average_precision":
+        return _one_vs_rest(average_precision_score, codes, proba, w)
+    if name == "roc_auc":
+        return _one_vs_rest(roc_auc_score, codes, proba, w)
+    if name == "recall_at_precision":
+
+        def rap(y: NDArray, s: NDArray, sample_weight: NDArray | None = None) -> float:
+            return recall_at_precision(y, s, precision, sample_weight)
+
+        return _one_vs_rest(rap, codes, proba, w)
+    onehot = np.zeros_like(posterior, dtype=np.float64)
+    onehot[np.arange(codes.shape[0]), codes] = 1.0
+    if name == "brier":
+        # binary: the usual mean of (p - y)^2 of the positive class; multiclass: sum over the classes
+        sq = (posterior[:, 1] - onehot[:, 1]) ** 2 if posterior.shape[1] == 2 else ((posterior - onehot) ** 2).sum(1)
+        return float(np.average(sq, weights=w))
+    if name == "log_loss":
+        p_true = np.clip(posterior[np.arange(codes.shape[0]), codes], 1e-15, 1.0)
+        return float(np.average(-np.log(p_true), weights=w))
+    raise ValueError(f"metric must be one of {METRICS}, got {name!r}")
+
+
+def score_all(
+    codes: NDArray[np.intp],
+    proba: NDArray,
+    posterior: NDArray,
+    *,
+    precision: float,
+    sample_weight: NDArray | None = None,
+) -> dict[str, float]:
+    """Every metric of :data:`METRICS`."""
+    return {m: score_one(m, codes, proba, posterior, precision=precision, sample_weight=sample_weight) for m in METRICS}

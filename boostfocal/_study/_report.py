@@ -1,0 +1,304 @@
+"""The files of a study: ``report.html`` (self-contained, embedded PNGs), ``report.md`` (the same
+tables), ``results.json``, ``recommended.json`` and ``fold_scores.csv``."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._metrics import HIGHER_IS_BETTER, METRICS
+
+if TYPE_CHECKING:
+    from ._engine import CompareResult
+
+__all__ = ["write_report", "check_out_dir", "markdown_report", "html_report", "figures"]
+
+FILES = ("report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv")
+_TITLES = {
+    "average_precision": "avg precision",
+    "roc_auc": "ROC AUC",
+    "recall_at_precision": "recall@P",
+    "brier": "Brier",
+    "log_loss": "log loss",
+}
+
+
+def check_out_dir(path: Path, *, overwrite: bool) -> None:
+    """Refuse a file, or an existing non-empty folder without ``overwrite`` (nothing is created)."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {str(path)!r} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise ValueError(f"--out {str(path)!r} exists and is not empty; pass --overwrite (overwrite=True) to replace")
+    parent = path.parent if not path.exists() else path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"--out {str(path)!r}: {str(parent)!r} is not a folder")
+
+
+def _fmt(v: float, digits: int = 4) -> str:
+    return f"{v:.{digits}f}" if math.isfinite(v) else "inf"
+
+
+def _method_rows(result: CompareResult) -> tuple[list[str], list[list[str]]]:
+    p = result.plan
+    headers = ["method", "library"] + [
+        _TITLES[m].replace("@P", f"@P{p.precision:g}") + (" *" if m == result.metric else "") for m in METRICS
+    ]
+    headers.append("fit s / config")
+    rows = []
+    table = result.table()
+    for rec in table.to_dict("records"):
+        row = [str(rec["method"]), str(rec["library"])]
+        for m in METRICS:
+            row.append(f"{_fmt(rec[m])} [{_fmt(rec[m + '_low'])}, {_fmt(rec[m + '_high'])}]")
+        row.append(f"{rec['fit_seconds']:.2f}")
+        rows.append(row)
+    return headers, rows
+
+
+def _diff_rows(result: CompareResult) -> tuple[list[str], list[list[str]]]:
+    headers = ["repeat", "fold", "best focal (inner valid)", "best baseline (inner valid)", "focal", "baseline", "diff"]
+    rows = [
+        [
+            str(r.repeat),
+            str(r.fold),
+            f"{r.focal_method} ({r.focal_library})",
+            f"{r.baseline_method} ({r.baseline_library})",
+            _fmt(r.focal_score),
+            _fmt(r.baseline_score),
+            f"{r.difference:+.4f}",
+        ]
+        for r in result.differences.itertuples()
+    ]
+    return headers, rows
+
+
+def _markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary_lines(result: CompareResult) -> list[str]:
+    p = result.plan
+    c = result.comparison
+    counts = ", ".join(f"{k}: {n:,}" for k, n in zip(result.classes, result.class_counts, strict=True))
+    rate = ""
+    if result.task == "binary":
+        rate = f", positive rate {result.positive_rate:.4f} (positive: {result.positive!r})"
+    lines = [
+        f"Data: {result.n_rows:,} rows, {result.n_features} features, {result.task} ({counts}){rate}.",
+        f"Protocol: {p.cv}-fold stratified cross-validation x {p.repeats} repeat(s); {p.budget} configuration(s) "
+        f"per method (seeded random search; configuration i of every method uses the same booster draw i); "
+        f"inside each training fold a stratified 20 % inner validation split for early stopping on each method's "
+        f"own loss (patience {p.patience}, at most {p.n_estimators} rounds) and for choosing each method's "
+        f"configuration by {result.metric}; the chosen model (fitted on the inner training part) scores the outer "
+        f"test fold. Library: {p.library}; {p.n_jobs} booster thread(s); seed {p.random_state}"
+        + ("; --quick." if p.quick else "."),
+        f"Verdict ({result.metric}, best focal minus best baseline, both picked per fold on the inner validation "
+        f"split): {c.mean:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}] -> **{result.verdict}**.",
+        f"Intervals: {p.confidence:.0%} Nadeau-Bengio corrected resampled t over the {p.cv * p.repeats} outer folds "
+        f"(variance times 1/J + n_test/n_train = 1/{p.cv * p.repeats} + {result.n_test:.0f}/{result.n_train:.0f}): "
+        "the folds share training rows, so the naive t interval would be too narrow (Nadeau & Bengio, 2003; "
+        "Bouckaert & Frank, 2004). The verdict follows the interval, not the point estimate. Score intervals are "
+        "clipped to the metric's range.",
+        "Brier score and log loss use posterior estimates (focal: focal_to_posterior / predict_posterior; "
+        "class-weighted: the class weights undone); ranking metrics use the model's own probabilities.",
+    ]
+    if result.task == "multiclass":
+        lines.append("Multiclass: ranking metrics are macro one-vs-rest averages; Brier sums over the classes.")
+    return lines
+
+
+def _recommended_lines(result: CompareResult) -> list[str]:
+    r = result.recommended
+    return [
+        f"Recommended: {r['method']} with {r['library']} ({r['estimator']}), configuration {r['config']}, "
+        f"mean inner-validation {r['metric']} {r['inner_validation_score']:.4f}.",
+        f"Loss: `{json.dumps(r['loss'])}`",
+        f"Estimator parameters: `{json.dumps(r['estimator_params'])}`",
+        r["why"],
+    ]
+
+
+def markdown_report(result: CompareResult) -> str:
+    """``report.md``: the summary, the method table, the per-fold differences, the recommendation."""
+    out = ["# boostfocal compare", ""]
+    out += [f"- {line}" for line in _summary_lines(result)]
+    if result.notes:
+        out += ["", "## Data notes", ""] + [f"- {n}" for n in result.notes]
+    h, rows = _method_rows(result)
+    star = "higher is better" if HIGHER_IS_BETTER[result.metric] else "lower is better"
+    out += ["", f"## Methods (mean [{result.plan.confidence:.0%} interval] over the outer folds)", ""]
+    out += [_markdown_table(h, rows), "", f"\\* primary metric ({star}); fit s: mean seconds of one fit."]
+    h, rows = _diff_rows(result)
+    out += ["", "## Paired differences per outer fold", "", _markdown_table(h, rows)]
+    out += ["", "## Recommendation", ""] + [f"- {line}" for line in _recommended_lines(result)]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- figures
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _curve_class(result: CompareResult) -> tuple[int, str]:
+    if result.task == "binary":
+        return 1, f"positive class {result.positive!r}"
+    k = int(np.argmin(result.class_counts))
+    return k, f"rarest class {result.classes[k]!r} against the rest"
+
+
+def figures(result: CompareResult) -> dict[str, bytes]:
+    """PNG bytes: PR curves of every method (pooled outer folds of the first repeat), the metric
+    against gamma (inner validation, every focal configuration), reliability before / after correction."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+
+    k, which = _curve_class(result)
+    y = result.plan.target.codes == k
+    w = result.plan.sample_weight
+    out: dict[str, bytes] = {}
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for (method, library), pred in result.pooled.items():
+        prec, rec, _ = precision_recall_curve(y, pred["proba"][:, k], sample_weight=w)
+        ls = "-" if method == "log_loss" else "--" if method == "weighted_log_loss" else "-."
+        ax.plot(rec, prec, linestyle=ls, label=f"{method} ({library})")
+    ax.axhline(float(np.average(y, weights=w)), color="grey", linewidth=0.8, label="no skill")
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+    ax.set_title(f"Precision-recall, pooled outer test folds (repeat 1), {which}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    out["pr_curves.png"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    t = result.trials
+    for (method, library), _ in result.pooled.items():
+        if not method.startswith("focal"):
+            continue
+        sub = t[(t["method"] == method) & (t["library"] == library)]
+        mean = sub.groupby("config")["valid_score"].mean()
+        gam = [float(np.mean(result.plan.loss_params[method][int(i)]["gamma"])) for i in mean.index]
+        ax.scatter(gam, mean.to_numpy(), label=f"{method} ({library})", alpha=0.8)
+    for (method, library), _ in result.pooled.items():
+        if method.startswith("focal"):
+            continue
+        sub = t[(t["method"] == method) & (t["library"] == library)]
+        best = sub.groupby("config")["valid_score"].mean()
+        level = float(best.max() if HIGHER_IS_BETTER[result.metric] else best.min())
+        ax.axhline(level, linestyle=":", linewidth=1, color=f"C{len(ax.lines) + 5}", label=f"best {method} ({library})")
+    ax.set_xscale("symlog", linthresh=0.25)
+    ax.set(xlabel="gamma (per-class gamma: their mean)", ylabel=f"mean inner-validation {result.metric}")
+    ax.set_title("Metric against gamma: every focal configuration (booster settings vary too)", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    out["metric_vs_gamma.png"] = _png(fig)
+
+    focal_runs = [run for run in result.pooled if run[0].startswith("focal")]
+    ncols = min(3, len(focal_runs))
+    nrows = -(-len(focal_runs) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4 * nrows), squeeze=False)
+    for ax in axes.ravel()[len(focal_runs) :]:
+        ax.set_visible(False)
+    bins = np.linspace(0, 1, 11)
+    for ax, run in zip(axes.ravel(), focal_runs, strict=False):
+        for key, label in (("proba", "focal probabilities"), ("posterior", "after focal_to_posterior")):
+            p = result.pooled[run][key][:, k]
+            idx = np.clip(np.digitize(p, bins) - 1, 0, 9)
+            xs, ys = [], []
+            for b in range(10):
+                m = idx == b
+                if m.any():
+                    ww = None if w is None else w[m]
+                    xs.append(float(np.average(p[m], weights=ww)))
+                    ys.append(float(np.average(y[m], weights=ww)))
+            ax.plot(xs, ys, marker="o", label=label)
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8)
+        ax.set(xlabel="predicted probability", ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1))
+        ax.set_title(f"Reliability: {run[0]} ({run[1]}), {which}", fontsize=8)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    out["reliability.png"] = _png(fig)
+    return out
+
+
+def html_report(result: CompareResult, images: dict[str, bytes]) -> str:
+    """``report.html``: one page, no network needed (CSS inline, images as data URIs)."""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>boostfocal compare</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
+        "th{background:#eee}img{max-width:100%}</style></head><body>",
+        "<h1>boostfocal compare</h1><ul>",
+    ]
+    parts += [f"<li>{html.escape(line).replace('**', '')}</li>" for line in _summary_lines(result)]
+    parts.append("</ul>")
+    if result.notes:
+        parts.append("<h2>Data notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
+    h, rows = _method_rows(result)
+    parts += [
+        f"<h2>Methods (mean [{result.plan.confidence:.0%} interval] over the outer folds)</h2>",
+        _html_table(h, rows),
+        "<p>* primary metric; fit s: mean seconds of one fit.</p>",
+    ]
+    h, rows = _diff_rows(result)
+    parts += ["<h2>Paired differences per outer fold</h2>", _html_table(h, rows)]
+    parts.append("<h2>Recommendation</h2><ul>")
+    parts += [f"<li>{html.escape(line).replace('`', '')}</li>" for line in _recommended_lines(result)]
+    parts.append("</ul><h2>Figures</h2>")
+    for name, data in images.items():
+        b64 = base64.b64encode(data).decode("ascii")
+        parts.append(f"<p><img alt='{html.escape(name)}' src='data:image/png;base64,{b64}'></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(result: CompareResult, path: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write the five files of the study into ``path``; return their paths."""
+    check_out_dir(path, overwrite=overwrite)
+    images = figures(result)
+    path.mkdir(parents=True, exist_ok=True)
+    written = []
+    contents: dict[str, str] = {
+        "report.html": html_report(result, images),
+        "report.md": markdown_report(result),
+        "results.json": json.dumps(result.to_dict(), indent=2, default=_json_default) + "\n",
+        "recommended.json": json.dumps(result.recommended, indent=2, default=_json_default) + "\n",
+    }
+    for name, text in contents.items():
+        (path / name).write_text(text, encoding="utf-8")
+        written.append(path / name)
+    result.fold_scores.to_csv(path / "fold_scores.csv", index=False)
+    written.append(path / "fold_scores.csv")
+    return written
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
