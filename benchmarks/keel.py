@@ -318,7 +318,8 @@ def read_folds(path: Path) -> pd.DataFrame:
     missing = [c for c in FOLD_COLUMNS if c not in df.columns]
     if missing:
         raise UsageError(f"--folds-csv {path} lacks the columns {missing}; pass --fresh to start over")
-    return df[FOLD_COLUMNS]
+    # a row cut short by an interrupted write has empty cells: drop it (its study is then rerun)
+    return df[FOLD_COLUMNS].dropna()
 
 
 def _key_mask(df: pd.DataFrame, name: str, library: str, settings: Settings) -> pd.Series:

@@ -270,6 +270,16 @@ def test_study_done_needs_every_method_and_fold_of_the_same_protocol(keel) -> No
     assert not keel.study_done(full, "a", "xgboost", s3)
 
 
+def test_a_row_cut_short_makes_its_study_unfinished(keel, tmp_path) -> None:
+    path = tmp_path / "folds.csv"
+    _fold_rows(keel, "a", [0.01] * 10).to_csv(path, index=False)
+    assert keel.study_done(keel.read_folds(path), "a", "xgboost", _settings(keel))
+    text = path.read_text()
+    path.write_text(text[: text.rstrip("\n").rfind(",", 0, len(text) - 40)])  # the last row loses its tail
+    df = keel.read_folds(path)
+    assert len(df) == 19 and not keel.study_done(df, "a", "xgboost", _settings(keel))
+
+
 def test_set_table_and_summaries_on_hand_made_folds(keel) -> None:
     # set "up": focal + 0.1 on every fold (zero variance: interval [0.1, 0.1], a win); "flat": +-0.05
     # alternating (mean 0, a tie); "down": -0.1 everywhere (a loss). Per-set means 0.1, 0, -0.1:
