@@ -169,6 +169,20 @@ class TestProtocol:
         # the same booster draws (common random numbers): gamma = 0 focal is log loss, fold by fold
         assert np.all(np.abs(result.differences.difference.to_numpy()) < 1e-9)
 
+    def test_lower_is_better_metric_picks_the_minimum(self):
+        X, y = _binary(seed=9)
+        result = compare(X, y, metric="brier", methods=["weighted_log_loss", "focal"], **TINY)
+        trials = result.trials
+        for row in result.fold_scores.itertuples():
+            t = trials[(trials.method == row.method) & (trials.repeat == row.repeat) & (trials.fold == row.fold)]
+            assert row.valid_score == t.valid_score.min()
+        focal = result.fold_scores[result.fold_scores.method == "focal"].set_index(["repeat", "fold"])
+        for row in result.differences.itertuples():
+            assert row.focal_score == focal.loc[(row.repeat, row.fold), "brier"]
+        c = result.comparison
+        expected = "better" if c.ci_high < 0 else "worse" if c.ci_low > 0 else "no significant difference"
+        assert result.to_dict()["comparison"]["verdict"] == expected
+
     def test_multiclass(self):
         X, y = make_classification(
             n_samples=360, n_features=6, n_informative=4, n_classes=3, weights=[0.6, 0.3, 0.1], random_state=0

@@ -274,8 +274,8 @@ def run_study(plan: Plan) -> CompareResult:
                 chosen: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
                 for method, library in plan.runs:
                     best: tuple[float, int, Fitted, float] | None = None
+                    bar.set_postfix_str(f"repeat {r + 1} fold {k + 1} {library} {method}", refresh=False)
                     for i in range(plan.budget):
-                        bar.set_postfix_str(f"repeat {r + 1} fold {k + 1} {library} {method}")
                         kwargs = library_params(
                             library,
                             plan.boosters[i],

@@ -17,7 +17,7 @@ class _Line:
         self.start = time.perf_counter()
         self.postfix = ""
 
-    def set_postfix_str(self, text: str) -> None:
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
         self.postfix = text
 
     def update(self, n: int = 1) -> None:
@@ -36,7 +36,7 @@ class _Line:
 
 
 class _Silent:
-    def set_postfix_str(self, text: str) -> None:
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
         pass
 
     def update(self, n: int = 1) -> None:
