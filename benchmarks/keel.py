@@ -151,7 +151,8 @@ METRIC = "average_precision"
 #: 15 larger sets): 35 x 10.4 x 5 x 0.257 s + 15 x 10 x 5 x 0.729 s = about 1,000 s of study time
 #: per unit of budget at that load, roughly 2.5x less on free cores. Budget 6: about 40 min of study
 #: time on 2 free cores, 20 min of wall time with --jobs 2 (at the measured load: about 100 min of
-#: study time, 50 min of wall time). An extrapolation, not a full run.
+#: study time, 50 min of wall time). The same 10 small sets rerun at load 4-6: 0.091 s and 0.046 s
+#: per fit, half the time. An extrapolation, not a full run.
 DEFAULT_BUDGET = 6
 N_ESTIMATORS = 300
 PATIENCE = 20
