@@ -398,8 +398,8 @@ def test_cli_error_from_a_subprocess_has_no_traceback(tmp_path) -> None:
 def test_smoke_runs_end_to_end_and_resumes(keel, capsys, tmp_path) -> None:
     """--smoke: 2 sets x 2 libraries x 3 methods, budget 1; then the same command resumes with nothing to do.
 
-    The first run is a subprocess (the command line as a user runs it, and a fresh process, where
-    keel.py sets one OpenMP thread before the boosters load); the resume runs in-process.
+    The first run is a subprocess with ``--jobs 2`` (the command line as a user runs it, the studies
+    in joblib worker processes, one OpenMP thread each); the resume runs in-process.
     """
     import subprocess
 
@@ -410,7 +410,16 @@ def test_smoke_runs_end_to_end_and_resumes(keel, capsys, tmp_path) -> None:
     assert callable(boostfocal.compare)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "keel.py"), "--smoke", "--no-progress", "--out-dir", str(out)],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "keel.py"),
+            "--smoke",
+            "--jobs",
+            "2",
+            "--no-progress",
+            "--out-dir",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
