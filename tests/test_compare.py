@@ -187,7 +187,8 @@ class TestProtocol:
         X, y = make_classification(
             n_samples=360, n_features=6, n_informative=4, n_classes=3, weights=[0.6, 0.3, 0.1], random_state=0
         )
-        result = compare(X, y, methods=["weighted_log_loss", "focal_effective_number", "focal_asymmetric"], **TINY)
+        methods = ["weighted_log_loss", "focal_effective_number", "focal_asymmetric"]
+        result = compare(X, y, methods=methods, **{**TINY, "budget": 1})
         assert result.task == "multiclass" and result.positive_rate is None
         table = result.table()
         assert np.all(np.isfinite(table.drop(columns=["method", "library", "family"]).to_numpy()))
@@ -218,6 +219,70 @@ class TestProtocol:
         assert "'empty'" in notes and "date-time column 'when'" in notes
         assert result.positive == "churn" and result.n_features == 8
         assert "fit" in capsys.readouterr().err  # the progress bar, on stderr
+
+    def test_same_seed_same_study(self):
+        X, y = _binary(n=200, seed=8)
+        kw = {**TINY, "methods": ["weighted_log_loss", "focal"], "budget": 1}
+        runs = [compare(X, y, random_state=4, **kw) for _ in range(2)]
+        other = compare(X, y, random_state=5, **kw)
+        cols = ["method", "repeat", "fold", "config", "valid_score", *METRICS]
+        pd.testing.assert_frame_equal(runs[0].fold_scores[cols], runs[1].fold_scores[cols])
+        assert not runs[0].fold_scores[cols].equals(other.fold_scores[cols])
+
+    @pytest.mark.parametrize("verdict", ["better", "no significant difference"], ids=["focal", "baseline"])
+    def test_recommended_record_is_usable(self, binary_result, verdict):
+        from xgboost import XGBClassifier
+
+        from boostfocal import FocalLGBMClassifier, FocalLoss, FocalXGBClassifier
+        from boostfocal._study._engine import _recommend
+
+        rec = _recommend(binary_result.plan, binary_result.trials, verdict, binary_result.comparison)
+        rec = json.loads(json.dumps(rec))  # what recommended.json holds
+        assert rec["choice"] == ("focal" if verdict == "better" else "baseline")
+        X, y = _binary()
+        if rec["choice"] == "focal":
+            loss = FocalLoss.from_dict(rec["loss"])
+            assert loss.gamma == rec["estimator_params"]["gamma"]
+            cls = FocalXGBClassifier if rec["library"] == "xgboost" else FocalLGBMClassifier
+        else:
+            assert rec["loss"]["loss"] in ("log loss", "class-weighted log loss")
+            if rec["library"] == "xgboost":
+                cls = XGBClassifier
+            else:
+                from lightgbm import LGBMClassifier as cls
+        model = cls(**rec["estimator_params"]).fit(X, y)
+        assert model.predict_proba(X).shape == (len(y), 2)
+
+    def test_tpe_searcher(self):
+        pytest.importorskip("optuna")
+        X, y = _binary(n=240, seed=10)
+        kw = {**TINY, "methods": ["weighted_log_loss", "focal"], "budget": 3, "searcher": "tpe"}
+        result = compare(X, y, **kw)
+        t = result.trials
+        first = t[t.config == 0]
+        # every study starts from the random search's first configuration (the centre) ...
+        centre = compare(X, y, **{**kw, "searcher": "random", "budget": 1}).trials
+        assert sorted(first.params) == sorted(centre.params)
+        # ... and then draws its own settings in each fold
+        later = t[(t.method == "focal") & (t.config > 0)]
+        assert later.params.nunique() == len(later)
+        assert result.recommended["searcher"] == "tpe" and result.to_dict()["settings"]["searcher"] == "tpe"
+        again = compare(X, y, **kw)
+        assert list(again.trials.params) == list(t.params)  # seeded
+
+    def test_tpe_without_optuna_is_refused(self, monkeypatch):
+        import sys
+
+        monkeypatch.setitem(sys.modules, "optuna", None)
+        X, y = _binary(n=120)
+        with pytest.raises(ValueError, match=r"searcher='tpe' needs optuna.*pip install optuna"):
+            compare(X, y, searcher="tpe", **TINY)
+
+    def test_identifier_column_gets_a_note(self):
+        X, y = _binary(n=240, seed=6)
+        frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(email=[f"u{i}@x.org" for i in range(240)])
+        result = compare(frame, y, methods=["log_loss", "focal"], **{**TINY, "budget": 1})
+        assert any("'email' has a level for most rows" in n for n in result.notes)
 
     def test_quick_defaults(self):
         X, y = _binary(n=200, seed=7)
@@ -310,6 +375,7 @@ BAD_CALLS = [
     ({"sample_weight": np.ones(5)}, ValueError, "one value per row"),
     ({"positive": 7}, ValueError, r"positive=7 is not among the labels"),
     ({"max_rows": 3}, ValueError, "max_rows must be"),
+    ({"searcher": "grid"}, ValueError, "searcher must be 'random' or 'tpe'"),
 ]
 
 
@@ -336,6 +402,7 @@ BAD_CALLS = [
         "weight-length",
         "positive",
         "max-rows",
+        "searcher",
     ],
 )
 def test_bad_arguments(kwargs, error, match, monkeypatch):

@@ -149,6 +149,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "metric": ([g, "--target", "Churn", "--metric", "accuracy"], "argument --metric: invalid choice"),
         "library": ([g, "--target", "Churn", "--library", "catboost"], "argument --library: invalid choice"),
         "methods": ([g, "--target", "Churn", "--methods", "focal,hinge"], r"unknown method\(s\) \['hinge'\]"),
+        "searcher": ([g, "--target", "Churn", "--searcher", "grid"], "argument --searcher: invalid choice"),
     }
 
 
@@ -183,6 +184,7 @@ BAD_IDS = [
     "metric",
     "library",
     "methods",
+    "searcher",
 ]
 
 
@@ -249,7 +251,28 @@ def test_top_level_command(argv, status, stream, text, capsys: pytest.CaptureFix
     assert text in getattr(capsys.readouterr(), stream)
 
 
+def test_console_script_runs():
+    """The ``boostfocal`` command that ``pip install`` creates (CI installs the package; a plain
+    checkout on PYTHONPATH has no console script)."""
+    import shutil
+
+    exe = shutil.which("boostfocal")
+    if exe is None:
+        pytest.skip("the boostfocal console script is not installed here (pip install -e .)")
+    proc = subprocess.run([exe, "compare", "-h"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "usage: boostfocal compare" in proc.stdout
+
+
 def test_console_script_is_declared():
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     scripts = text.split("[project.scripts]", 1)[1].split("[", 1)[0]
     assert 'boostfocal = "boostfocal.__main__:main"' in scripts
+
+
+def test_speed_benchmark_smoke():
+    """benchmarks/compare_speed.py runs end to end on tiny data (no timing assertions)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_speed.py"
+    proc = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "SMOKE RUN" in proc.stdout
+    assert "| --quick, xgboost | 600 | 6 |" in proc.stdout and "| met |" in proc.stdout

@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", type=_open_unit, default=0.9, help="precision of recall@precision (default 0.9)")
     p.add_argument("--n-estimators", type=_int_at_least(1), help="round cap (default 500, --quick 200)")
     p.add_argument("--max-rows", type=_int_at_least(10), help="stratified subsample of that many rows first")
+    p.add_argument(
+        "--searcher",
+        choices=("random", "tpe"),
+        default="random",
+        help="random: seeded random search, the same booster draws for every method (default); tpe: Optuna TPE "
+        "(pip install optuna)",
+    )
     p.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--n-jobs", type=_int_at_least(1, 1024), default=1, help="threads per booster (default 1)")
     p.add_argument("--quick", action="store_true", help="a first look: cv 3, repeats 1, budget 4, 200 rounds")
@@ -201,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 notes=notes,
                 target_name=f"--target {args.target!r}",
                 cli=True,
+                searcher=args.searcher,
             )
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None

@@ -83,7 +83,10 @@ def prepare_features(X: Any) -> tuple[Any, list[str]]:
             changes[name] = col.astype("float64")  # NaN stays missing
         elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
             changes[name] = col.astype("category")
-            notes.append(f"text column {name!r} used as categorical ({changes[name].cat.categories.size} levels)")
+            levels = changes[name].cat.categories.size
+            notes.append(f"text column {name!r} used as categorical ({levels} levels)")
+            if levels > 100 and levels > 0.5 * frame.shape[0]:
+                notes.append(f"text column {name!r} has a level for most rows: an identifier? (--drop it)")
         elif not (isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(col.dtype)):
             raise TypeError(f"X column {name!r} has dtype {col.dtype}, which the boosters cannot read")
     if drop:

@@ -7,9 +7,11 @@ for the intervals and the verdict.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import numbers
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from ._data import Target, inner_split, min_class_rows, prepare_features, prepar
 from ._methods import DEFAULT_METHODS, FAMILY, LIBRARIES, METHODS, Fitted, balanced_weights, fit_method
 from ._metrics import BOUNDS, HIGHER_IS_BETTER, METRICS, RANKING_METRICS, score_all, score_one
 from ._progress import progress_bar
-from ._space import FocalSpace, booster_configs, library_params, loss_configs
+from ._space import FocalSpace, booster_configs, centre_trial, library_params, loss_configs, suggest
 from ._stats import Interval, corrected_t_interval, verdict_from_interval
 
 __all__ = ["compare", "CompareResult", "Plan", "plan_study", "run_study", "SCHEMA_VERSION"]
@@ -73,6 +75,7 @@ class Plan:
     progress: bool
     quick: bool
     library: str
+    searcher: str = "random"
 
     @property
     def n_fits(self) -> int:
@@ -115,6 +118,7 @@ def plan_study(
     notes: Sequence[str] = (),
     target_name: str = "y",
     cli: bool = False,
+    searcher: str = "random",
 ) -> Plan:
     """Validate every argument and the data (see :func:`compare`); trains nothing."""
     import importlib.util
@@ -160,12 +164,17 @@ def plan_study(
             f"got {method_list!r}"
         )
     space = FocalSpace.checked(focal_gamma, focal_alpha)
+    if searcher not in ("random", "tpe"):
+        raise ValueError(f"searcher must be 'random' or 'tpe', got {searcher!r}")
+    if searcher == "tpe" and importlib.util.find_spec("optuna") is None:
+        raise ValueError("searcher='tpe' needs optuna, which is not installed (pip install optuna)")
     if not isinstance(drop_missing_target, (bool, np.bool_)):
         raise TypeError(f"drop_missing_target must be True or False, got {drop_missing_target!r}")
 
     frame, feature_notes = prepare_features(X)
-    if hasattr(y, "shape") and len(y) != frame.shape[0] or (not hasattr(y, "shape") and len(y) != frame.shape[0]):
-        raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {len(y)}")
+    n_y = len(y) if hasattr(y, "__len__") else np.asarray(y).shape[0]
+    if n_y != frame.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {n_y}")
     target = prepare_target(y, positive=positive, drop_missing=drop_missing_target, name=target_name)
     all_notes = [*notes, *feature_notes, *target.notes]
     w = None
@@ -182,7 +191,8 @@ def plan_study(
         w = None if w is None else w[target.keep]
     if max_rows is not None and frame.shape[0] > max_rows:
         keep = _stratified_subsample(target.codes, max_rows, random_state)
-        all_notes.append(f"--max-rows: stratified subsample of {keep.shape[0]:,} of {frame.shape[0]:,} rows")
+        option = "--max-rows" if cli else "max_rows"
+        all_notes.append(f"{option}: stratified subsample of {keep.shape[0]:,} of {frame.shape[0]:,} rows")
         frame = frame.iloc[keep]
         target = Target(target.codes[keep], target.classes, target.task, target.positive, target.notes)
         w = None if w is None else w[keep]
@@ -228,6 +238,7 @@ def plan_study(
         bool(progress),
         bool(quick),
         library,
+        searcher,
     )
 
 
@@ -239,6 +250,38 @@ def _valid_score(plan: Plan, fitted: Fitted, X: Any, y: NDArray[np.intp], w: NDA
     proba = fitted.proba(X)
     post = proba if plan.metric in RANKING_METRICS else fitted.posterior(X, proba)
     return score_one(plan.metric, y, proba, post, precision=plan.precision, sample_weight=w)
+
+
+class _Search:
+    """The configurations of one method in one outer fold: the seeded random draws shared by every
+    fold (``searcher="random"``), or an Optuna TPE study of its own (``searcher="tpe"``), started
+    from the same first configuration and told each inner-validation score."""
+
+    def __init__(self, plan: Plan, method: str, library: str, repeat: int, fold: int) -> None:
+        self.plan, self.method = plan, method
+        self.study: Any = None
+        self.trial: Any = None
+        if plan.searcher == "tpe":
+            import optuna
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            key = [plan.random_state, 4, zlib.crc32(method.encode()), zlib.crc32(library.encode()), repeat, fold]
+            seed = int(np.random.SeedSequence(key).generate_state(1)[0])
+            startup = max(1, min(10, plan.budget // 2))  # random draws before TPE models the scores
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
+            self.study = optuna.create_study(direction="maximize", sampler=sampler)
+            self.study.enqueue_trial(centre_trial(method, plan.focal_space, plan.target.n_classes))
+
+    def ask(self, i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self.study is None:
+            return dict(self.plan.boosters[i]), dict(self.plan.loss_params[self.method][i])
+        self.trial = self.study.ask()
+        return suggest(self.trial, self.method, self.plan.focal_space, self.plan.target.n_classes)
+
+    def tell(self, value: float) -> None:
+        """``value``: the inner-validation score, oriented so that higher is better."""
+        if self.study is not None:
+            self.study.tell(self.trial, value)
 
 
 def run_study(plan: Plan) -> CompareResult:
@@ -273,12 +316,15 @@ def run_study(plan: Plan) -> CompareResult:
                 w_itr, w_iva, w_te = (None if w_all is None else w_all[i] for i in (itr, iva, te))
                 chosen: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
                 for method, library in plan.runs:
-                    best: tuple[float, int, Fitted, float] | None = None
+                    best: tuple[float, int, Fitted, float, str] | None = None
                     bar.set_postfix_str(f"repeat {r + 1} fold {k + 1} {library} {method}", refresh=False)
+                    search = _Search(plan, method, library, r, k)
                     for i in range(plan.budget):
+                        booster, loss_params = search.ask(i)
+                        params = json.dumps({"booster": booster, "loss": loss_params}, sort_keys=True)
                         kwargs = library_params(
                             library,
-                            plan.boosters[i],
+                            booster,
                             n_estimators=plan.n_estimators,
                             n_jobs=plan.n_jobs,
                             seed=plan.random_state,
@@ -287,7 +333,7 @@ def run_study(plan: Plan) -> CompareResult:
                         fitted = fit_method(
                             method,
                             library,
-                            plan.loss_params[method][i],
+                            loss_params,
                             kwargs,
                             X_train=X_itr,
                             y_train=y_itr,
@@ -310,13 +356,15 @@ def run_study(plan: Plan) -> CompareResult:
                                 "valid_score": score,
                                 "best_iteration": fitted.best_iteration,
                                 "fit_seconds": seconds,
+                                "params": params,
                             }
                         )
+                        search.tell(_oriented(score, plan.metric))
                         if best is None or _oriented(score, plan.metric) > _oriented(best[0], plan.metric):
-                            best = (score, i, fitted, seconds)
+                            best = (score, i, fitted, seconds, params)
                         bar.update(1)
                     assert best is not None
-                    score_va, i_best, fitted, seconds = best
+                    score_va, i_best, fitted, seconds, params = best
                     proba = fitted.proba(X_te)
                     post = fitted.posterior(X_te, proba)
                     scores = score_all(y_te, proba, post, precision=plan.precision, sample_weight=w_te)
@@ -341,6 +389,7 @@ def run_study(plan: Plan) -> CompareResult:
                             **scores,
                             "best_iteration": fitted.best_iteration,
                             "fit_seconds": seconds,
+                            "params": params,
                         }
                     )
                     chosen[(method, library)] = (score_va, scores)
@@ -380,27 +429,37 @@ def _resolved_alpha(alpha: Any, codes: NDArray[np.intp], K: int, w: NDArray | No
     return alpha
 
 
+def best_settings(trials: Any, metric: str) -> Any:
+    """Per (method, library, settings): the mean inner-validation score over the folds that tried those
+    settings (random search: every fold; TPE: mostly one), the median round count, the first
+    configuration index and the number of folds; best first."""
+    agg = trials.groupby(["method", "library", "params"], sort=False).agg(
+        valid_score=("valid_score", "mean"),
+        rounds=("best_iteration", "median"),
+        config=("config", "first"),
+        n_folds=("valid_score", "size"),
+    )
+    return agg.sort_values("valid_score", ascending=not HIGHER_IS_BETTER[metric], kind="stable")
+
+
 def _recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> dict[str, Any]:
     """The configuration to use: from the focal methods if focal is better, else from the baselines;
-    within them the (method, library, configuration) with the best mean inner-validation score."""
+    within them the (method, library, settings) with the best mean inner-validation score."""
     from .. import __version__
     from .._loss import FocalLoss
 
     family = "focal" if verdict == "better" else "baseline"
-    t = trials[trials["method"].map(FAMILY) == family]
-    agg = t.groupby(["method", "library", "config"], sort=False).agg(
-        valid_score=("valid_score", "mean"), rounds=("best_iteration", "median")
-    )
-    ordered = agg["valid_score"] if HIGHER_IS_BETTER[plan.metric] else -agg["valid_score"]
-    method, library, config = ordered.idxmax()
-    row = agg.loc[(method, library, config)]
+    ranked = best_settings(trials[trials["method"].map(FAMILY) == family], plan.metric)
+    (method, library, settings), row = next(iter(ranked.iterrows()))
+    config = int(row["config"])
+    chosen = json.loads(settings)
     codes, K, w = plan.target.codes, plan.target.n_classes, plan.sample_weight
     rounds = max(1, int(row["rounds"]))
     booster = library_params(
-        library, plan.boosters[config], n_estimators=rounds, n_jobs=plan.n_jobs, seed=plan.random_state
+        library, chosen["booster"], n_estimators=rounds, n_jobs=plan.n_jobs, seed=plan.random_state
     )
     booster.pop("n_jobs")
-    params = dict(plan.loss_params[method][config])
+    params = dict(chosen["loss"])
     loss: dict[str, Any]
     if FAMILY[method] == "focal":
         estimator = "FocalXGBClassifier" if library == "xgboost" else "FocalLGBMClassifier"
@@ -430,8 +489,10 @@ def _recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> d
         "estimator": estimator,
         "estimator_params": estimator_params,
         "loss": loss,
-        "config": int(config),
+        "config": config,
+        "searcher": plan.searcher,
         "inner_validation_score": float(row["valid_score"]),
+        "inner_validation_folds": int(row["n_folds"]),
         "metric": plan.metric,
         "imbalance": {
             "n_rows": int(codes.shape[0]),
@@ -559,8 +620,8 @@ class CompareResult:
     def method_params(self, method: str, library: str) -> dict[str, Any]:
         """The configuration of ``method`` with the best mean inner-validation score, and its search space."""
         t = self.trials[(self.trials["method"] == method) & (self.trials["library"] == library)]
-        mean = t.groupby("config")["valid_score"].mean()
-        best = int(mean.idxmax() if HIGHER_IS_BETTER[self.metric] else mean.idxmin())
+        (_, _, settings), best = next(iter(best_settings(t, self.metric).iterrows()))
+        chosen = json.loads(settings)
         space: dict[str, Any]
         if method == "log_loss":
             space = {}
@@ -571,9 +632,10 @@ class CompareResult:
             if method == "focal_effective_number":
                 space = {"gamma": space["gamma"], "alpha": "effective_number", "balance_beta": [0.9, 0.9999]}
         return {
-            "best_config": best,
-            "loss": self.plan.loss_params[method][best],
-            "booster": self.plan.boosters[best],
+            "best_config": int(best["config"]),
+            "loss": chosen["loss"],
+            "booster": chosen["booster"],
+            "inner_validation_score": float(best["valid_score"]),
             "search_space": space,
         }
 
@@ -616,7 +678,7 @@ class CompareResult:
                 "n_jobs": p.n_jobs,
                 "quick": p.quick,
                 "confidence": p.confidence,
-                "searcher": "seeded random search, common booster draws for every method",
+                "searcher": p.searcher,
             },
             "notes": self.notes,
             "methods": methods,
@@ -674,6 +736,7 @@ def compare(
     max_rows: int | None = None,
     drop_missing_target: bool = False,
     confidence: float = 0.95,
+    searcher: str = "random",
 ) -> CompareResult:
     r"""Compare focal loss with log loss and class-weighted log loss on your data, honestly.
 
@@ -748,6 +811,12 @@ def compare(
         Drop rows whose label is missing instead of refusing them.
     confidence : float, default=0.95
         Level of every interval.
+    searcher : {"random", "tpe"}, default="random"
+        ``"random"``: seeded random draws, the same ``budget`` configurations in every fold, and
+        configuration ``i`` of every method with booster draw ``i`` (common random numbers).
+        ``"tpe"``: Optuna's TPE sampler (needs ``optuna``), one seeded study per method and
+        outer fold, started from the same first configuration; the booster draws are then
+        no longer shared between methods.
 
     Returns
     -------
@@ -804,5 +873,6 @@ def compare(
         max_rows=max_rows,
         drop_missing_target=drop_missing_target,
         confidence=confidence,
+        searcher=searcher,
     )
     return run_study(plan)

@@ -103,8 +103,12 @@ def _summary_lines(result: CompareResult) -> list[str]:
     lines = [
         f"Data: {result.n_rows:,} rows, {result.n_features} features, {result.task} ({counts}){rate}.",
         f"Protocol: {p.cv}-fold stratified cross-validation x {p.repeats} repeat(s); {p.budget} configuration(s) "
-        f"per method (seeded random search; configuration i of every method uses the same booster draw i); "
-        f"inside each training fold a stratified 20 % inner validation split for early stopping on each method's "
+        + (
+            "per method (seeded random search; configuration i of every method uses the same booster draw i); "
+            if p.searcher == "random"
+            else "per method (Optuna TPE, one seeded study per method and fold, from the same first settings); "
+        )
+        + f"inside each training fold a stratified 20 % inner validation split for early stopping on each method's "
         f"own loss (patience {p.patience}, at most {p.n_estimators} rounds) and for choosing each method's "
         f"configuration by {result.metric}; the chosen model (fitted on the inner training part) scores the outer "
         f"test fold. Library: {p.library}; {p.n_jobs} booster thread(s); seed {p.random_state}"
@@ -200,14 +204,14 @@ def figures(result: CompareResult) -> dict[str, bytes]:
         if not method.startswith("focal"):
             continue
         sub = t[(t["method"] == method) & (t["library"] == library)]
-        mean = sub.groupby("config")["valid_score"].mean()
-        gam = [float(np.mean(result.plan.loss_params[method][int(i)]["gamma"])) for i in mean.index]
+        mean = sub.groupby("params")["valid_score"].mean()
+        gam = [float(np.mean(json.loads(key)["loss"]["gamma"])) for key in mean.index]
         ax.scatter(gam, mean.to_numpy(), label=f"{method} ({library})", alpha=0.8)
     for (method, library), _ in result.pooled.items():
         if method.startswith("focal"):
             continue
         sub = t[(t["method"] == method) & (t["library"] == library)]
-        best = sub.groupby("config")["valid_score"].mean()
+        best = sub.groupby("params")["valid_score"].mean()
         level = float(best.max() if HIGHER_IS_BETTER[result.metric] else best.min())
         ax.axhline(level, linestyle=":", linewidth=1, color=f"C{len(ax.lines) + 5}", label=f"best {method} ({library})")
     ax.set_xscale("symlog", linthresh=0.25)

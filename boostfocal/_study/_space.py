@@ -51,6 +51,8 @@ __all__ = [
     "booster_configs",
     "loss_configs",
     "library_params",
+    "suggest",
+    "centre_trial",
 ]
 
 BOOSTER_CENTRE: dict[str, float | int] = {
@@ -219,3 +221,68 @@ def library_params(
         "random_state": seed,
         "verbose": -1,
     }
+
+
+# ---------------------------------------------------------------- Optuna TPE (optional)
+def _alpha_choices(space: FocalSpace, n_classes: int) -> list[Any]:
+    return [a for a in space.alpha if n_classes == 2 or a is None or isinstance(a, str)] or [None]
+
+
+def suggest(trial: Any, method: str, space: FocalSpace, n_classes: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(booster, loss_params)`` from an Optuna trial: the same ranges as the random search
+    (the class-weight exponent continuous in [0, 1], the alpha rule a categorical choice)."""
+    booster: dict[str, Any] = {
+        "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+        "max_depth": trial.suggest_int("max_depth", 3, 8),
+        "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 20.0, log=True),
+        "subsample": trial.suggest_float("subsample", 0.6, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.6, 1.0),
+    }
+
+    def gamma(name: str) -> float:
+        if not isinstance(space.gamma, tuple):
+            return space.gamma
+        return float(trial.suggest_float(name, space.gamma[0], space.gamma[1], log=True))
+
+    def alpha() -> Any:
+        choices = _alpha_choices(space, n_classes)
+        a = choices[trial.suggest_categorical("alpha_choice", list(range(len(choices))))]
+        return float(trial.suggest_float("alpha_value", a[0], a[1])) if isinstance(a, tuple) else a
+
+    loss: dict[str, Any]
+    if method == "log_loss":
+        loss = {}
+    elif method == "weighted_log_loss":
+        loss = {"class_weight_exponent": trial.suggest_float("class_weight_exponent", 0.0, 1.0)}
+    elif method == "focal":
+        loss = {"gamma": gamma("gamma"), "alpha": alpha()}
+    elif method == "focal_asymmetric":
+        loss = {"gamma": [gamma(f"gamma_{k}") for k in range(n_classes)], "alpha": alpha()}
+    elif method == "focal_effective_number":
+        u = trial.suggest_float("beta_exponent", 1.0, 4.0)
+        loss = {"gamma": gamma("gamma"), "alpha": "effective_number", "balance_beta": 1.0 - 10.0**-u}
+    else:  # pragma: no cover - validated before
+        raise ValueError(f"unknown method {method!r}")
+    return booster, loss
+
+
+def centre_trial(method: str, space: FocalSpace, n_classes: int) -> dict[str, Any]:
+    """Optuna parameters of the first configuration (the random search's first, enqueued so that
+    both searchers start from the same settings)."""
+    flat: dict[str, Any] = dict(BOOSTER_CENTRE)
+    first = loss_configs(method, 1, 0, n_classes, space)[0]  # the first configuration draws nothing
+    if isinstance(space.gamma, tuple):
+        if method == "focal_asymmetric":
+            flat.update({f"gamma_{k}": g for k, g in enumerate(first["gamma"])})
+        elif method in ("focal", "focal_effective_number"):
+            flat["gamma"] = first["gamma"]
+    if method in ("focal", "focal_asymmetric"):
+        flat["alpha_choice"] = 0
+        a = _alpha_choices(space, n_classes)[0]
+        if isinstance(a, tuple):
+            flat["alpha_value"] = first["alpha"]
+    if method == "weighted_log_loss":
+        flat["class_weight_exponent"] = 1.0
+    if method == "focal_effective_number":
+        flat["beta_exponent"] = 3.0  # beta = 0.999
+    return flat
