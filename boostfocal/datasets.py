@@ -410,9 +410,10 @@ def _split_names(text: str) -> list[str]:
     return [_unquote(v) for v in text.split(",") if v.strip()]
 
 
-def _parse_keel_header(lines: list[str], where: str) -> tuple[list[_KeelAttribute], str, int]:
-    """The attributes, the name of the class attribute and the index of the first data line."""
+def _parse_keel_header(lines: list[str], where: str) -> tuple[list[_KeelAttribute], list[str], str, int]:
+    """The attributes, the input names, the name of the class attribute and the index of the first data line."""
     attributes: list[_KeelAttribute] = []
+    inputs: list[str] | None = None
     outputs: list[str] | None = None
     start = -1
     for i, raw in enumerate(lines):
@@ -421,9 +422,11 @@ def _parse_keel_header(lines: list[str], where: str) -> tuple[list[_KeelAttribut
             continue
         key = line.split(None, 1)[0].lower()
         rest = line.split(None, 1)[1] if " " in line or "\t" in line else ""
-        if key == "@relation" or key == "@inputs" or key == "@input":
-            continue  # the inputs are every attribute but the output
-        if key == "@attribute":
+        if key == "@relation":
+            continue
+        if key in ("@inputs", "@input"):
+            inputs = _split_names(rest)
+        elif key == "@attribute":
             attributes.append(_parse_attribute(line, where))
         elif key in ("@outputs", "@output"):
             outputs = _split_names(rest)
@@ -442,7 +445,12 @@ def _parse_keel_header(lines: list[str], where: str) -> tuple[list[_KeelAttribut
     target = attributes[-1].name if outputs is None else (outputs[0] if len(outputs) == 1 else "")
     if target not in names:
         raise ValueError(f"{where}: expected one output attribute among {names}, got @outputs {outputs}")
-    return attributes, target, start
+    # without @inputs, every attribute but the output is an input
+    features = [n for n in names if n != target] if inputs is None else inputs
+    unknown = sorted(set(features) - set(names)) + ([target] if target in features else [])
+    if unknown:
+        raise ValueError(f"{where}: @inputs names {unknown}, which are not input attributes of {names}")
+    return attributes, features, target, start
 
 
 @functools.lru_cache(maxsize=128)
@@ -451,7 +459,7 @@ def _read_keel(path: Path) -> tuple[pd.DataFrame, pd.Series]:
     pd = _import_pandas()
     where = str(path)
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    attributes, target, start = _parse_keel_header(lines, where)
+    attributes, features, target, start = _parse_keel_header(lines, where)
     rows = [(i, s) for i, s in enumerate((line.strip() for line in lines[start:]), start + 1) if s and s[0] != "%"]
     names = [a.name for a in attributes]
     ragged = next(((i, s) for i, s in rows if s.count(",") != len(names) - 1), None)  # KEEL never quotes a comma
@@ -477,7 +485,7 @@ def _read_keel(path: Path) -> tuple[pd.DataFrame, pd.Series]:
                 values = sorted(set(text[bad]))[:5]
                 raise ValueError(f"{where}: attribute {attr.name!r} has non-numeric values {values}")
             columns[attr.name] = numbers
-    labels = columns.pop(target)
+    labels = columns[target]
     if labels.isna().any():
         raise ValueError(f"{where}: {int(labels.isna().sum())} rows have no class ({target!r})")
     counts = labels.astype(str).value_counts()
@@ -489,7 +497,7 @@ def _read_keel(path: Path) -> tuple[pd.DataFrame, pd.Series]:
     rare = [c for c in counts.index if counts[c] == low]
     positive = "positive" if "positive" in rare else sorted(rare)[0]
     y = (labels.astype(str) == positive).astype("int64").rename(target)
-    X = pd.DataFrame(columns)
+    X = pd.DataFrame({name: columns[name] for name in features})
     return X, y
 
 
@@ -498,8 +506,9 @@ def load_keel(name: str) -> tuple[pd.DataFrame, pd.Series]:
 
     The KEEL ``.dat`` file is parsed here (the package is never imported): the header's
     ``@attribute`` lines give the columns (``{a, b, ...}`` nominal, ``real`` / ``integer``
-    numeric, ranges ignored), ``@outputs`` (or else the last attribute) the class, and
-    ``@data`` starts the comma-separated rows. ``?`` and ``<null>`` are missing values.
+    numeric, ranges ignored), ``@outputs`` (or else the last attribute) the class,
+    ``@inputs`` (or else every other attribute) the features, and ``@data`` starts the
+    comma-separated rows. ``?`` and ``<null>`` are missing values.
 
     Parameters
     ----------

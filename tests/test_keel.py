@@ -223,6 +223,17 @@ def test_parser_without_outputs_uses_the_last_attribute(tmp_path, monkeypatch) -
 
 
 _AC = "@attribute a real\n@attribute c {positive,negative}\n"  # a numeric input and the class
+
+
+def test_parser_keeps_only_the_declared_inputs(tmp_path, monkeypatch) -> None:
+    text = "@attribute a real\n@attribute id integer\n@attribute b {x,y}\n@attribute Class {positive,negative}\n"
+    text += "@inputs b, a\n@outputs Class\n@data\n1,7,x,negative\n2,8,y,positive\n3,9,x,negative\n"
+    _write_set(tmp_path, "t", text)
+    monkeypatch.setenv(datasets.KEEL_DIR_ENV_VAR, str(tmp_path))
+    X, y = datasets.load_keel("t")
+    assert list(X.columns) == ["b", "a"] and y.tolist() == [0, 1, 0]  # the @inputs order; id is left out
+
+
 BAD_FILES = {
     "undeclared-level": ("@attribute a {x,y}\n@attribute c {positive,negative}\n@data\nz,positive\n", "'a'"),
     "non-numeric": (_AC + "@data\none,positive\n2,negative\n", "'a'"),
@@ -232,6 +243,8 @@ BAD_FILES = {
     "no-data": (_AC, "no @data"),
     "unknown-type": ("@attribute a date\n@attribute c {positive,negative}\n@data\n1,positive\n", "unsupported type"),
     "bad-outputs": (_AC + "@outputs zz\n@data\n1,positive\n", "@outputs"),
+    "bad-inputs": (_AC + "@inputs a, zz\n@data\n1,positive\n", "@inputs names \\['zz'\\]"),
+    "output-as-input": (_AC + "@inputs a, c\n@outputs c\n@data\n1,positive\n", "@inputs names \\['c'\\]"),
     "ragged-row": (_AC + "@data\n1,positive\n2,3,negative\n", "line 6"),
     "short-row": (_AC + "@data\n1,positive\n2\n", "expected 2 fields"),
     "empty-data": (_AC + "@data\n\n", "empty"),
