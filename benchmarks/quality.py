@@ -37,7 +37,7 @@ single-split numbers are in the git history of ``benchmarks/results/quality.md``
 
 Usage::
 
-    python benchmarks/quality.py                       # full run, writes benchmarks/results/quality.*
+    python benchmarks/quality.py --n-jobs 1            # full run (cv 3 x 2, budget 4; about 20 min on 2 cores)
     python benchmarks/quality.py --smoke --out-dir /tmp/q   # tiny slices, seconds
     python benchmarks/quality.py --datasets churn hpc --cv 3 --repeats 2 --budget 4 --n-jobs 2
 
@@ -76,7 +76,7 @@ METHOD_TITLES = {
     "focal": "focal",
 }
 #: The settings of a full run (each overridable on the command line).
-FULL = {"cv": 3, "repeats": 2, "budget": 5, "n_estimators": None, "early_stopping_rounds": None}
+FULL = {"cv": 3, "repeats": 2, "budget": 4, "n_estimators": None, "early_stopping_rounds": None}
 #: ``--smoke``: tiny stratified slices, few folds, one configuration, 20 rounds.
 SMOKE = {"cv": 2, "repeats": 2, "budget": 1, "n_estimators": 20, "early_stopping_rounds": 5}
 SMOKE_ROWS = 600
