@@ -437,3 +437,34 @@ def test_missing_targets_can_be_dropped():
     y[:4] = np.nan
     result = compare(X, y, drop_missing_target=True, methods=["log_loss", "focal"], **TINY)
     assert result.n_rows == 196 and any("4 row(s) with a missing target" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_weighted_baseline_with_a_large_class_weight_still_trains(library):
+    """The class-weighted baseline must not be handicapped: with w = n_neg / n_pos ~ 460 LightGBM's
+    ``scale_pos_weight`` starts at the unweighted base rate and early stopping ends the fit after 1 round
+    (AP ~0.5 on these data); the engine passes the weight as sample weights there."""
+
+    from boostfocal._study._methods import fit_method
+
+    X, y = make_classification(
+        n_samples=30_000, n_features=20, weights=[0.998], flip_y=0, class_sep=1.5, random_state=0
+    )
+    tr, va = slice(0, 20_000), slice(20_000, None)
+    booster = {"n_estimators": 200, "learning_rate": 0.1, "n_jobs": 1}
+    booster |= {"max_depth": 4} if library == "xgboost" else {"num_leaves": 15, "verbose": -1}
+    fitted = fit_method(
+        "weighted_log_loss",
+        library,
+        {"class_weight_exponent": 1.0},
+        booster,
+        X_train=X[tr],
+        y_train=y[tr],
+        w_train=None,
+        X_valid=X[va],
+        y_valid=y[va],
+        w_valid=None,
+        n_classes=2,
+        patience=20,
+    )
+    assert fitted.best_iteration > 5  # 1 with LightGBM's scale_pos_weight (the old engine)

@@ -473,9 +473,14 @@ def _recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> d
         if method == "weighted_log_loss":
             cw = balanced_weights(codes, K, w) ** float(params["class_weight_exponent"])
             if K == 2:
-                estimator_params["scale_pos_weight"] = float(cw[1] / cw[0])
                 cw = np.array([1.0, cw[1] / cw[0]])
+                if library == "xgboost":
+                    estimator_params["scale_pos_weight"] = float(cw[1])
             loss = {"loss": "class-weighted log loss", "class_weights": cw.tolist(), **params}
+            if library == "lightgbm" or K > 2:
+                loss["how"] = "fit(X, y, sample_weight=class_weights[y] * sample_weight)"
+            else:
+                loss["how"] = "scale_pos_weight = class_weights[1]"
         else:
             loss = {"loss": "log loss"}
     counts = np.bincount(codes, minlength=K)

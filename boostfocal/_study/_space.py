@@ -24,8 +24,8 @@ Loss parameters (each method's own seeded stream):
 * ``log_loss``: none.
 * ``weighted_log_loss``: class weights ``b_k^t`` with ``b_k = n / (K n_k)`` (scikit-learn's
   "balanced") and ``t`` uniform in [0, 1] (``t = 1``, "balanced", in a quarter of the draws
-  and in the first); binary, as ``scale_pos_weight = (n_neg / n_pos)^t``: log-uniform in
-  [1, n_neg / n_pos].
+  and in the first); binary, the positive weight ``(n_neg / n_pos)^t``, log-uniform in
+  [1, n_neg / n_pos] (XGBoost ``scale_pos_weight``, LightGBM sample weights).
 * ``focal``: ``gamma`` log-uniform in [0.25, 5] (first: 2), ``alpha`` one of None, a number
   uniform in [0.1, 0.9] (binary only), ``"balanced"`` (first: None).
 * ``focal_asymmetric``: one ``gamma`` per class, each log-uniform in the gamma range (binary
