@@ -22,16 +22,29 @@ from ._validation import check_hess_policy, check_sample_weight
 CACHE_SIZE = 4
 
 
-def resolve_loss(loss: FocalLoss | None, gamma: GammaLike, alpha: AlphaLike, label_smoothing: float = 0.0) -> FocalLoss:
-    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma=..., alpha=..., label_smoothing=..., link=None)``.
+def resolve_loss(
+    loss: FocalLoss | None,
+    gamma: GammaLike,
+    alpha: AlphaLike,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> FocalLoss:
+    """The adapter's loss: ``loss`` itself, or ``FocalLoss(gamma, alpha, label_smoothing, negative_shift, link=None)``.
 
     ``link=None``: one objective serves binary (1-D margins) and softmax boosters.
     """
     if loss is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link=None, label_smoothing=label_smoothing)
+        return FocalLoss(
+            gamma=gamma, alpha=alpha, link=None, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
     if not isinstance(loss, FocalLoss):
         raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
-    if not (isinstance(gamma, float) and gamma == 2.0) or alpha is not None or label_smoothing != 0.0:
+    if (
+        not (isinstance(gamma, float) and gamma == 2.0)
+        or alpha is not None
+        or label_smoothing != 0.0
+        or negative_shift != 0.0
+    ):
         raise TypeError(f"give either loss or gamma / alpha, not both (got loss={loss!r}, gamma={gamma!r})")
     return loss
 
@@ -40,17 +53,23 @@ class LabelCache:
     """Validated labels and weights of one dataset, keyed on their content.
 
     The raw arrays a library hands over every round (XGBoost: fresh copies;
-    LightGBM: the same arrays) are compared with a private copy
-    (``np.array_equal``: one pass, one temporary of n booleans); only when they
-    differ are labels and weights validated again. This is safe whatever the
-    caller does between rounds (``set_label``, another dataset) and skips the
-    multi-pass validation on every round after the first.
+    LightGBM: the same arrays) are first checked for identity with the arrays
+    of the validated call (LightGBM's every round after the first: O(1)), then
+    compared with a private copy (``np.array_equal``: one pass, one temporary of
+    n booleans); only when they differ are labels and weights validated again.
+    This is safe whatever the caller does between rounds through the library's
+    API (``set_label`` installs a new array, another dataset has other arrays)
+    and skips the multi-pass validation on every round after the first. An
+    array changed in place, behind the library's back, is not noticed on the
+    identity path.
     """
 
-    __slots__ = ("y_raw", "w_raw", "key", "loss", "y", "w", "cw")
+    __slots__ = ("y_src", "w_src", "y_raw", "w_raw", "key", "loss", "y", "w", "cw")
 
     def __init__(
         self,
+        y_src: object,
+        w_src: object,
         y_raw: NDArray,
         w_raw: NDArray | None,
         key: object,
@@ -59,6 +78,8 @@ class LabelCache:
         w: NDArray | None,
         cw: NDArray[np.float64] | None,
     ) -> None:
+        self.y_src = y_src  # the caller's own arrays, for the identity check
+        self.w_src = w_src
         self.y_raw = y_raw
         self.w_raw = w_raw
         self.key = key
@@ -70,6 +91,8 @@ class LabelCache:
     def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
         if key != self.key or y_raw.shape != self.y_raw.shape:
             return False
+        if y_raw is self.y_src and w_raw is self.w_src:  # the same arrays as last time: O(1)
+            return True
         if (w_raw is None) != (self.w_raw is None):
             return False
         if not np.array_equal(y_raw, self.y_raw):
@@ -97,8 +120,9 @@ class FocalBase:
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
     ) -> None:
-        self.loss = resolve_loss(loss, gamma, alpha, label_smoothing)
+        self.loss = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[LabelCache, ...] = ()
 
@@ -139,7 +163,7 @@ class FocalBase:
             raise ValueError(f"got {y.shape[0]} labels for {z.shape[0]} rows of {self._profile.scores}")
         w = check_sample_weight(w_raw, y.shape[0])
         w_copy = None if w_raw is None else np.array(w_raw, copy=True)
-        entry = LabelCache(np.array(y_raw, copy=True), w_copy, key, loss, y, w, cw)
+        entry = LabelCache(y_raw, w_raw, np.array(y_raw, copy=True), w_copy, key, loss, y, w, cw)
         self._cache = (entry, *self._cache[: CACHE_SIZE - 1])  # one atomic assignment
         return loss, y, w, cw
 
@@ -163,10 +187,13 @@ class ObjectiveMixin(FocalBase):
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         n_jobs: int | None = None,
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
+        super().__init__(
+            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
         self._abs_floor, self._curvature = check_hess_policy(hess_floor)
         self.hess_floor = hess_floor if isinstance(hess_floor, str) else self._abs_floor
         self.n_jobs = check_n_jobs(n_jobs)

@@ -36,6 +36,7 @@ def binary_focal_loss(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample binary focal loss on raw margins.
 
@@ -67,6 +68,9 @@ def binary_focal_loss(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
@@ -77,9 +81,9 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).loss(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).loss(y_true, margin, sample_weight)
 
 
 def binary_focal_grad_hess(
@@ -90,6 +94,7 @@ def binary_focal_grad_hess(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of binary focal loss with respect to the margin.
 
@@ -127,14 +132,17 @@ def binary_focal_grad_hess(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).grad_hess(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+    ).grad_hess(y_true, margin, sample_weight)
 
 
 def softmax_focal_loss(
@@ -297,6 +305,7 @@ def initial_margin(
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> float | FloatArray:
     r"""Constant margin minimising the weighted mean focal loss (the booster's starting point).
 
@@ -330,6 +339,9 @@ def initial_margin(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    negative_shift : float in [0, 1), default=0.0
+        Probability margin ``m`` of the asymmetric loss (ASL), binary only: class 0 is scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
 
     Returns
     -------
@@ -341,12 +353,17 @@ def initial_margin(
         If a class has zero total weight: the minimiser is then infinite.
     """
     if num_class is None:
-        return FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing).initial_margin(
-            y_true, sample_weight
-        )
+        return FocalLoss(
+            gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+        ).initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, num_class=k
+        gamma=gamma,
+        alpha=alpha,
+        link="softmax",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        num_class=k,
     ).initial_margin(y_true, sample_weight)
 
 

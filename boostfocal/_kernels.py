@@ -133,6 +133,84 @@ def grad_hess_from_u(
 
 
 # --------------------------------------------------------------------------
+# The shifted negative term (ASL's probability margin), in the margin z
+# --------------------------------------------------------------------------
+def _sigmoid_pair(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(p, 1 - p) = (expit(z), expit(-z))``, both without cancellation."""
+    e = np.exp(-np.abs(z))  # in (0, 1]
+    inv = 1.0 / (1.0 + e)
+    small = e * inv  # expit(-|z|)
+    upos = z >= 0
+    return np.where(upos, inv, small), np.where(upos, small, inv)
+
+
+def _shifted_parts(
+    z: FloatArray, gamma: float, m: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    """``p, 1 - p, r = max(p - m, 0), 1 - r, R = -log(1 - r) / r`` (1 at r = 0) and ``r > 0``."""
+    p, q = _sigmoid_pair(z)
+    r = np.maximum(p - m, 0.0)
+    one_minus_r = q + m  # 1 - r where r > 0, without cancellation
+    active = r > 0.0
+    safe_r = np.where(active, r, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # R = -log(1 - r) / r: log1p(-r) for small r, log(q + m) otherwise (both accurate there)
+        big = -np.log(one_minus_r) / safe_r
+        small = -np.log1p(-np.where(r < 0.5, r, 0.0)) / safe_r
+    ratio = np.where(active, np.where(r < 0.5, small, big), 1.0)
+    return p, q, r, one_minus_r, ratio, active
+
+
+def shifted_negative_loss(z: FloatArray, gamma: float, m: float) -> FloatArray:
+    r"""Unweighted shifted loss of class 0: :math:`L_0 = -p_m^{\gamma}\log(1 - p_m)`, ``p_m = max(sigmoid(z) - m, 0)``.
+
+    Computed as ``r^(gamma + 1) R`` with ``r = p_m`` and ``R = -log(1 - r) / r``; 0 where ``p <= m``.
+    """
+    _, _, r, _, ratio, active = _shifted_parts(z, gamma, m)
+    with np.errstate(divide="ignore"):
+        log_r = np.log(np.where(active, r, 1.0))
+    return np.where(active, np.exp((gamma + 1.0) * log_r) * ratio, 0.0)
+
+
+def shifted_negative_grad_hess(z: FloatArray, gamma: float, m: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""``dL_0/dz``, ``d2L_0/dz2`` and the curvature floor ``p_m^gamma p (1 - p)`` of the shifted class-0 loss.
+
+    With ``r = p_m = p - m > 0``, ``R = -log(1 - r) / r`` and ``s = p (1 - p) = dp/dz``:
+
+    .. math::
+
+        \frac{dL_0}{dr} = r^\gamma\Bigl(\gamma R + \frac{1}{1 - r}\Bigr), \qquad
+        \frac{d^2L_0}{dr^2} = \gamma\,r^{\gamma - 1}\Bigl((\gamma - 1) R + \frac{2}{1 - r}\Bigr)
+            + \frac{r^\gamma}{(1 - r)^2}
+
+        \frac{dL_0}{dz} = \frac{dL_0}{dr}\,s, \qquad
+        \frac{d^2L_0}{dz^2} = \frac{d^2L_0}{dr^2}\,s^2 + \frac{dL_0}{dr}\,s\,(1 - 2p)
+
+    All three are 0 where ``p <= m``. ``r^(gamma - 1) s^2`` is formed in log space, so no
+    intermediate overflows (float spacing keeps ``r >= ~m 2^-53``, which bounds it). The
+    loss is continuous at the kink ``p = m``; its derivative jumps there when ``gamma = 0``
+    (from 0 to ``s``), and for
+    ``0 < gamma < 1`` the second derivative is unbounded as ``p -> m+``. At ``m = 0``
+    these are the plain class-0 focal derivatives (the kernels use those then).
+    """
+    p, q, r, one_minus_r, ratio, active = _shifted_parts(z, gamma, m)
+    s = p * q
+    with np.errstate(divide="ignore"):
+        log_r = np.log(np.where(active, r, 1.0))
+        log_s = np.log(np.where(active, s, 1.0))
+    r_g = np.where(active, np.exp(gamma * log_r), 0.0)  # r^gamma (1 at gamma = 0 where r > 0)
+    s_over = np.where(active, s / one_minus_r, 0.0)  # s / (1 - r) <= p: bounded
+    d1 = r_g * (gamma * ratio) * s + r_g * s_over  # dL/dr * s
+    h = r_g * s_over * s_over + d1 * (q - p)  # r^g s^2 / (1 - r)^2 + dL/dr s (1 - 2p)
+    if gamma > 0.0:
+        # gamma r^(gamma - 1) s^2 ((gamma - 1) R + 2 / (1 - r)), the power formed in log space
+        power = np.where(active, np.exp((gamma - 1.0) * log_r + 2.0 * log_s), 0.0)
+        h += gamma * power * ((gamma - 1.0) * ratio + 2.0 / one_minus_r)
+    curv = r_g * s
+    return d1, h, curv
+
+
+# --------------------------------------------------------------------------
 # Per-row factors
 # --------------------------------------------------------------------------
 def _pair(gamma: Gamma) -> tuple[float, float]:
@@ -198,37 +276,46 @@ def binary_loss(
     cw: FloatArray | None,
     w: FloatArray | None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
-    """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1); smoothed: ``w (t L_1 + (1 - t) L_0)``."""
-    if label_smoothing:
+    """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1); in general ``w (t L_1 + (1 - t) L_0)``.
+
+    ``t = y (1 - e) + e / 2`` (``y`` itself without smoothing); ``L_0`` is the shifted class-0
+    loss when ``negative_shift > 0`` (:func:`shifted_negative_loss`).
+    """
+    if label_smoothing or negative_shift:
         z64 = np.asarray(z, dtype=np.float64)
         g0, g1 = _pair(gamma)
         a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
         t = smoothed_target(pos, label_smoothing)
-        out = t * (a1 * loss_from_u(z64, g1)) + (1.0 - t) * (a0 * loss_from_u(-z64, g0))
+        l0 = shifted_negative_loss(z64, g0, negative_shift) if negative_shift else loss_from_u(-z64, g0)
+        out = t * (a1 * loss_from_u(z64, g1)) + (1.0 - t) * (a0 * l0)
         return out if w is None else out * w
     loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma))
     _scale((loss,), row_factor(pos, cw, w))
     return loss
 
 
-def _binary_smoothed_grad_hess(
+def _binary_two_term_grad_hess(
     pos: NDArray[np.bool_],
     z: NDArray[np.floating],
     gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
     e: float,
+    m: float,
     hess_scale: float,
     hess_floor: float | None,
     curvature_floor: bool,
 ) -> tuple[FloatArray, FloatArray]:
-    """Label-smoothed binary grad / hess: ``FL = t L_1 + (1 - t) L_0``, each term a focal loss in its own u.
+    """Binary grad / hess of ``FL = t L_1 + (1 - t) L_0``, each term a focal loss of its own class.
 
     ``L_1`` is the focal loss of class 1 at ``u = z`` (gamma ``g_1``), ``L_0`` that of class 0
-    at ``u = -z`` (``g_0``): ``dFL/dz = t a_1 L_1'(z) - (1 - t) a_0 L_0'(-z)``, and the hessians
-    (and curvature floors) add with the same weights. Block by block; the numba backend
-    has the same two-term kernel (``_numba._binary_smoothed_block``).
+    at ``u = -z`` (``g_0``), or the shifted class-0 loss when ``m > 0``
+    (:func:`shifted_negative_grad_hess`): ``dFL/dz = t a_1 L_1'(z) + (1 - t) a_0 dL_0/dz``, and
+    the hessians (and curvature floors) add with the same weights. ``t`` is the smoothed
+    target (the label itself at ``e = 0``). Block by block; the numba backend has the same
+    two-term kernel for ``m = 0`` (``_numba._binary_smoothed_block``).
     """
     g0, g1 = _pair(gamma)
     a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
@@ -242,14 +329,19 @@ def _binary_smoothed_grad_hess(
         c1 = t * a1
         c0 = (1.0 - t) * a0
         gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1)  # class-1 term, u = z
-        gu0, hu0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0)  # class-0 term, u = -z (dz = -du)
+        if m:
+            d0, h0, curv0 = shifted_negative_grad_hess(zb, g0, m)  # shifted class-0 term, in z
+        else:
+            gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0)  # class-0 term, u = -z (dz = -du)
+            d0 = np.negative(gu0, out=gu0)
+            curv0 = mp0 * q0 if curvature_floor else mp0
         g = grad[rows]
         h = hess[rows]
         np.multiply(c1, gu1, out=g)
-        g -= c0 * gu0
+        g += c0 * d0
         np.multiply(c1, hu1, out=h)
-        h += c0 * hu0
-        curv = c1 * (mp1 * q1) + c0 * (mp0 * q0) if curvature_floor else None  # q^g p (1 - p) of each term
+        h += c0 * h0
+        curv = c1 * (mp1 * q1) + c0 * curv0 if curvature_floor else None  # q^g p (1 - p) of each term
         wb = None if w is None else w[rows]
         _scale((g, h) if curv is None else (g, h, curv), wb)
         _floor(h, curv, wb, hess_scale, hess_floor)
@@ -297,8 +389,13 @@ def softmax_loss(
     cw: FloatArray | None,
     w: FloatArray | None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
-    """Per-row ``alpha_y w FL`` for integer labels ``y``; smoothed: ``w sum_k t_k a_k FL_k``."""
+    """Per-row ``alpha_y w FL`` for integer labels ``y``; smoothed: ``w sum_k t_k a_k FL_k``.
+
+    ``negative_shift`` is a sigmoid-link option (refused for softmax by :class:`FocalLoss`): it must be 0.
+    """
+    assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
         e = label_smoothing
         k_classes = z.shape[1]
@@ -445,12 +542,16 @@ def binary_grad_hess(
     curvature_floor: bool = False,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`)."""
+    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`).
+
+    ``negative_shift > 0`` runs the numpy two-term kernel whatever the backend.
+    """
     kernels = _fast.numba_kernels()
-    if kernels is None and label_smoothing:
-        return _binary_smoothed_grad_hess(
-            pos, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor
+    if (kernels is None and label_smoothing) or negative_shift:
+        return _binary_two_term_grad_hess(
+            pos, z, gamma, cw, w, label_smoothing, negative_shift, hess_scale, hess_floor, curvature_floor
         )
     if kernels is None:
         return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor)
@@ -485,8 +586,10 @@ def softmax_grad_hess(
     curvature_floor: bool | str = False,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy)."""
+    assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
         return _softmax_smoothed_grad_hess(y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor)
     kernels = _fast.numba_kernels()
@@ -565,51 +668,65 @@ def _invert_phi_prime(target: FloatArray, gamma: Gamma) -> FloatArray:
     return 0.5 * (lo + hi)
 
 
-def _pair_gamma(gamma: Gamma, n: int) -> Gamma:
-    """Per-u gamma for ``n`` positives then ``n`` negatives: ``[g_1] * n + [g_0] * n`` (a float stays a float)."""
-    if not isinstance(gamma, np.ndarray):
-        return gamma
-    return np.repeat([gamma[1], gamma[0]], n)
+def _class_terms(z: FloatArray, gamma: Gamma, m: float) -> tuple[FloatArray, FloatArray]:
+    """``dL_1/dz`` and ``dL_0/dz`` (unweighted) at the margins ``z``; ``L_0`` shifted when ``m > 0``."""
+    g0, g1 = _pair(gamma)
+    d1 = grad_hess_from_u(z, g1)[0]
+    d0 = shifted_negative_grad_hess(z, g0, m)[0] if m else -grad_hess_from_u(-z, g0)[0]
+    return d1, d0
 
 
-def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: Gamma) -> float:
+def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
     w0, w1 = class_weights
-    u = np.array([z, -z])  # signed margins of a positive and of a negative
-    g_u = grad_hess_from_u(u, _pair_gamma(gamma, 1))[0]
-    return float(w1 * g_u[0] - w0 * g_u[1])
+    d1, d0 = _class_terms(np.array([z]), gamma, m)
+    return float(w1 * d1[0] + w0 * d0[0])
 
 
-def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma) -> float:
+def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
     w0, w1 = class_weights
-    loss = loss_from_u(np.array([z, -z]), _pair_gamma(gamma, 1))
-    return float(w1 * loss[0] + w0 * loss[1])
+    g0, g1 = _pair(gamma)
+    zz = np.array([z])
+    l0 = shifted_negative_loss(zz, g0, m) if m else loss_from_u(-zz, g0)
+    return float(w1 * loss_from_u(zz, g1)[0] + w0 * l0[0])
 
 
-def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma) -> float:
+def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma, negative_shift: float = 0.0) -> float:
     """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z.
 
-    ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``.
+    ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``; ``negative_shift``: the
+    class-0 loss is the shifted one (its derivative may jump at ``p = m``; the bisection
+    then converges to the kink when the minimum sits there).
+
+    Raises
+    ------
+    ValueError
+        If the mean loss keeps decreasing up to z = 40 (with a shift the class-0 loss is
+        bounded, so enough class-1 weight at ``g_1 = 0`` has no finite minimiser).
     """
+    m = negative_shift
     grid = np.linspace(-40.0, 40.0, 4001)
-    u = np.concatenate([grid, -grid])
-    g_u = grad_hess_from_u(u, _pair_gamma(gamma, grid.size))[0]
+    d1, d0 = _class_terms(grid, gamma, m)
     w0, w1 = class_weights
-    total = w1 * g_u[: grid.size] - w0 * g_u[grid.size :]
+    total = w1 * d1 + w0 * d0
     roots = []
     for i in np.flatnonzero((total[:-1] < 0) & (total[1:] >= 0)):
         lo, hi = grid[i], grid[i + 1]
         for _ in range(200):  # bisection to machine precision
             mid = 0.5 * (lo + hi)
-            if _binary_mean_grad(mid, class_weights, gamma) < 0:
+            if _binary_mean_grad(mid, class_weights, gamma, m) < 0:
                 lo = mid
             else:
                 hi = mid
             if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(mid)):
                 break
         roots.append(0.5 * (lo + hi))
-    if not roots:  # cannot happen for w0, w1 > 0 (total goes from < 0 to > 0), kept as a guard
-        raise ArithmeticError("initial_margin found no stationary point in [-40, 40]")
-    losses = [_binary_mean_loss(r, class_weights, gamma) for r in roots]
+    if not roots:
+        raise ValueError(
+            f"initial_margin: the mean loss has no finite minimiser (it still decreases at margin 40) for "
+            f"class weights {class_weights!r}, gamma={gamma!r}, negative_shift={m!r}; with a shift the class-0 "
+            "loss is bounded: use a smaller negative_shift, gamma[1] > 0, or give the starting margin yourself"
+        )
+    losses = [_binary_mean_loss(r, class_weights, gamma, m) for r in roots]
     return float(roots[int(np.argmin(losses))])
 
 

@@ -38,6 +38,7 @@ from ._validation import (
     check_class_gamma,
     check_hess_policy,
     check_label_smoothing,
+    check_negative_shift,
     check_num_class,
     check_sample_weight,
     check_softmax_alpha,
@@ -111,6 +112,16 @@ class FocalLoss:
         ``L_0 = -a_0 p^{g_0} log(1 - p)``. Softmax: ``t_k = (1 - e) [k = y] + e / K`` and
         ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``. 0 is the plain loss, to the bit.
         Binary: both backends; softmax: the numpy kernels whatever the backend (K + 1 passes).
+    negative_shift : float in [0, 1), default=0.0
+        Sigmoid link only: the probability margin ``m`` of the asymmetric loss (ASL,
+        Ridnik et al., ICCV 2021). Class 0 is scored at ``p_m = max(p - m, 0)``:
+        ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)``, so negatives already below ``p = m``
+        cost nothing and have zero gradient and hessian (easy negatives discarded).
+        The loss is continuous at ``p = m``; its derivative jumps there when ``g_0 = 0``
+        and its second derivative is unbounded as ``p -> m+`` when ``0 < g_0 < 1``.
+        Because ``L_0`` is then bounded, ``g_1 = 0`` with many more positives than
+        negatives has no finite starting margin (:meth:`initial_margin` says so).
+        The numpy kernels whatever the backend. Refused with the softmax link.
 
     Notes
     -----
@@ -131,13 +142,14 @@ class FocalLoss:
     True
     """
 
-    __slots__ = ("_gamma", "_alpha", "_link", "_num_class", "_smoothing")
+    __slots__ = ("_gamma", "_alpha", "_link", "_num_class", "_smoothing", "_shift")
 
     _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _link: Link | None
     _num_class: int | None
     _smoothing: float
+    _shift: float
 
     def __init__(
         self,
@@ -147,8 +159,15 @@ class FocalLoss:
         link: str | None = "sigmoid",
         num_class: int | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
     ) -> None:
         link_obj = None if link is None else get_link(link)
+        shift = check_negative_shift(negative_shift)
+        if shift and link_obj is not None and link_obj.name == "softmax":
+            raise ValueError(
+                f"negative_shift is an option of the sigmoid link (binary and multi-label), got "
+                f"negative_shift={negative_shift!r} with link='softmax'"
+            )
         k = check_num_class(num_class)
         if link_obj is not None and link_obj.name == "sigmoid" and k is not None and k != 2:
             raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
@@ -175,6 +194,7 @@ class FocalLoss:
         object.__setattr__(self, "_link", link_obj)
         object.__setattr__(self, "_num_class", k)
         object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
+        object.__setattr__(self, "_shift", shift)
 
     # ------------------------------------------------------------------ immutability, equality, pickling
     def __setattr__(self, name: str, value: object) -> None:
@@ -192,6 +212,7 @@ class FocalLoss:
             tuple(a.tolist()) if isinstance(a, np.ndarray) else a,
             self._num_class,
             self._smoothing,
+            self._shift,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -212,6 +233,8 @@ class FocalLoss:
             parts.append(f"num_class={self._num_class!r}")
         if self._smoothing:
             parts.append(f"label_smoothing={self._smoothing!r}")
+        if self._shift:
+            parts.append(f"negative_shift={self._shift!r}")
         return f"FocalLoss({', '.join(parts)})"
 
     # ------------------------------------------------------------------ description
@@ -246,6 +269,11 @@ class FocalLoss:
         return self._smoothing
 
     @property
+    def negative_shift(self) -> float:
+        """The probability margin ``m`` in [0, 1) of the class-0 term (0: no shift)."""
+        return self._shift
+
+    @property
     def num_class(self) -> int | None:
         """K for a softmax loss that knows it, else None."""
         return self._num_class
@@ -276,7 +304,12 @@ class FocalLoss:
     def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
         """The same loss with its link fixed (``num_class`` for softmax)."""
         return FocalLoss(
-            gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link=link, num_class=num_class
+            gamma=self.gamma,
+            alpha=self.alpha,
+            label_smoothing=self._smoothing,
+            negative_shift=self._shift,
+            link=link,
+            num_class=num_class,
         )
 
     def for_margin(self, margin: NDArray, scores: str = "margins") -> FocalLoss:
@@ -293,9 +326,7 @@ class FocalLoss:
                 return self
             k = int(margin.shape[1])
             if self._num_class is None:
-                return FocalLoss(
-                    gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="softmax", num_class=k
-                )
+                return self.with_link("softmax", k)
             if self._num_class != k:
                 raise ValueError(f"{scores} have {k} columns but the loss has num_class={self._num_class}")
             return self
@@ -307,11 +338,13 @@ class FocalLoss:
                         f"{name} has {value.shape[0]} per-class values but the {scores} are 1-D (binary focal "
                         f"loss: 2 classes); set num_class for softmax, got {name}={value.tolist()!r}"
                     )
-            return FocalLoss(gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="sigmoid")
-        k = int(margin.shape[1])
-        return FocalLoss(
-            gamma=self.gamma, alpha=self.alpha, label_smoothing=self._smoothing, link="softmax", num_class=k
-        )
+            return self.with_link("sigmoid")
+        if self._shift:
+            raise ValueError(
+                f"negative_shift is an option of the sigmoid link, but the {scores} have shape {margin.shape} "
+                f"(softmax); got negative_shift={self._shift!r}"
+            )
+        return self.with_link("softmax", int(margin.shape[1]))
 
     # ------------------------------------------------------------------ validation of one call
     def _concrete(self, margin: ArrayLike) -> tuple[FocalLoss, NDArray[np.floating]]:
@@ -372,7 +405,7 @@ class FocalLoss:
     ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
         assert self._link is not None
-        return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w, self._smoothing)
+        return _KERNELS[self._link.name][0](y, z, self._gamma, cw, w, self._smoothing, self._shift)
 
     def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
@@ -462,6 +495,7 @@ class FocalLoss:
             curvature_floor=curvature_floor,
             n_threads=n_jobs,
             label_smoothing=self._smoothing,
+            negative_shift=self._shift,
         )
 
     # ------------------------------------------------------------------ starting margin
@@ -514,7 +548,7 @@ class FocalLoss:
                     f"got weight {w0!r} for class 0 and {w1!r} for class 1: the minimising margin is infinite"
                 )
             total = w0 + w1  # the minimiser depends on the class weights only through their ratio
-            return _kernels.binary_initial_margin((w0 / total, w1 / total), self._gamma)
+            return _kernels.binary_initial_margin((w0 / total, w1 / total), self._gamma, self._shift)
         if k is None:
             raise ValueError("initial_margin of a softmax loss needs num_class")
         cwk = self.class_weights(k)
@@ -545,14 +579,17 @@ class FocalLoss:
 
         Sigmoid, ``p`` the probability of class 1:
         :math:`\eta = a_0|\phi'(1-p)| / (a_0|\phi'(1-p)| + a_1|\phi'(p)|)`; softmax:
-        :math:`\eta_c \propto 1 / (a_c|\phi'(p_c)|)`.
+        :math:`\eta_c \propto 1 / (a_c|\phi'(p_c)|)`. With ``label_smoothing`` the formula gives
+        the smoothed target, un-smoothed and clipped; with ``negative_shift = m`` the class-0
+        term is taken at ``p_m = p - m`` and ``p <= m`` maps to 0
+        (:func:`boostfocal.calibration.posterior_from_weights`).
         """
         from .calibration import posterior_from_weights
 
         p = np.asarray(proba)
         loss = self.for_margin(p, "proba")  # the same shapes as the margins
         assert loss.link is not None
-        eta = posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class))
+        eta = posterior_from_weights(p, self._gamma, loss.class_weights(loss.num_class), self._shift)
         e = self._smoothing
         if not e:
             return eta
@@ -582,6 +619,7 @@ class FocalLoss:
             "class_weights": None if cw is None else [float(v) for v in cw],
             "num_class": self._num_class,
             "label_smoothing": self._smoothing,
+            "negative_shift": self._shift,
         }
 
     @classmethod
@@ -605,6 +643,7 @@ class FocalLoss:
                 link=record.get("link"),
                 num_class=record.get("num_class"),
                 label_smoothing=record.get("label_smoothing", 0.0),
+                negative_shift=record.get("negative_shift", 0.0),
             )
         # 0.1 records: the number of classes says the link
         k = record.get("num_class")

@@ -316,7 +316,7 @@ def _binary_row(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, c
 
 @njit(**_INLINE)
 def _binary_smoothed_row(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale, hess_floor, curv):  # pragma: no cover
-    """One row of the label-smoothed binary loss ``t L_1 + (1 - t) L_0`` (as ``_kernels._binary_smoothed_grad_hess``).
+    """One row of the label-smoothed binary loss ``t L_1 + (1 - t) L_0`` (as ``_kernels._binary_two_term_grad_hess``).
 
     ``L_1`` at ``u = z`` with ``g_pos``, ``L_0`` at ``u = -z`` with ``g_neg``; gradients subtract
     (``dz = -du`` for ``L_0``), hessians and curvature floors add.

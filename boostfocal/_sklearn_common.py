@@ -45,7 +45,15 @@ __all__ = ["FOCAL_PARAMS", "FocalClassifierMixin", "FocalFitSetup", "encode_labe
 #: Constructor parameters of the estimators that must never reach the native
 #: library (XGBoost reads ``gamma`` as min_split_loss and ``alpha`` as reg_alpha;
 #: LightGBM's ``alpha`` is its Huber / quantile parameter).
-FOCAL_PARAMS = ("gamma", "alpha", "balance_beta", "label_smoothing", "hess_floor", "correct_proba")
+FOCAL_PARAMS = (
+    "gamma",
+    "alpha",
+    "balance_beta",
+    "label_smoothing",
+    "negative_shift",
+    "hess_floor",
+    "correct_proba",
+)
 
 
 def _is_missing(value: Any) -> bool:
@@ -147,6 +155,12 @@ def focal_params_doc(
         Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
         ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
         noise; ``predict_posterior`` un-smooths. 0: hard labels.
+    negative_shift : float in [0, 1), default=0.0
+        Binary only: the probability margin m of the asymmetric loss (ASL, Ridnik
+        et al., 2021). Negatives are scored at ``p_m = max(p - m, 0)``, so those
+        already below ``p = m`` cost nothing; combine with ``gamma=[g_0, g_1]``
+        (ASL: ``[4, 1]``, m = 0.05). ``predict_posterior`` maps ``p <= m`` to 0.
+        A multiclass ``y`` with m > 0 is an error.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy of :func:`boostfocal.{library}.focal_objective`:
         ``"curvature"`` raises the exact hessian to the focal-weighted
@@ -299,10 +313,18 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     beta = check_balance_beta(estimator.balance_beta)
     alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=beta)
     e = estimator.label_smoothing
+    m = estimator.negative_shift
     if n_classes == 2:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e)
+        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e, negative_shift=m)
     else:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e)
+        if isinstance(m, numbers.Real) and not isinstance(m, bool) and m != 0.0:
+            raise ValueError(
+                f"negative_shift is a binary option (the negative class of a sigmoid), but y has {n_classes} "
+                f"classes; got negative_shift={m!r}"
+            )
+        loss = FocalLoss(
+            gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e, negative_shift=m
+        )
     z0 = loss.initial_margin(codes, w)
     return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
 
@@ -326,6 +348,7 @@ class FocalClassifierMixin:
         alpha: float | str | Sequence[float] | Mapping[Any, float] | None = None,
         balance_beta: float = 0.999,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
@@ -335,6 +358,7 @@ class FocalClassifierMixin:
         self.alpha = alpha
         self.balance_beta = balance_beta
         self.label_smoothing = label_smoothing
+        self.negative_shift = negative_shift
         self.hess_floor = hess_floor
         self.correct_proba = correct_proba
 
@@ -412,6 +436,9 @@ class FocalClassifierMixin:
         ``gamma_`` and ``alpha_``.
         """
         check_is_fitted(self, "gamma_")
+        if self.loss_.negative_shift:  # binary only: the sigmoid form of the shifted loss
+            eta = self.loss_.posterior(np.asarray(proba[:, 1], dtype=np.float64))
+            return np.column_stack([1.0 - eta, eta])
         weights = self.loss_.class_weights(proba.shape[1])
         if self.gamma_ == 0.0 and not self.loss_.label_smoothing and (weights is None or np.all(weights == weights[0])):
             return proba

@@ -23,6 +23,7 @@ __all__ = [
     "check_hess_policy",
     "check_num_class",
     "check_label_smoothing",
+    "check_negative_shift",
     "check_binary_labels",
     "check_softmax_labels",
     "check_margin",
@@ -120,6 +121,16 @@ def check_label_smoothing(value: object) -> float:
     if not 0.0 <= e < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1), got {value!r}")
     return e
+
+
+def check_negative_shift(value: object) -> float:
+    """``negative_shift``: a finite number in [0, 1) (ASL's probability margin m)."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"negative_shift must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    m = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= m < 1.0:
+        raise ValueError(f"negative_shift must be in [0, 1), got {value!r}")
+    return m
 
 
 def check_num_class(num_class: object) -> int | None:

@@ -83,13 +83,25 @@ def _check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
 
 
 def posterior_from_weights(
-    p: ArrayLike, gamma: float | NDArray[np.float64], class_weights: NDArray[np.float64] | None
+    p: ArrayLike,
+    gamma: float | NDArray[np.float64],
+    class_weights: NDArray[np.float64] | None,
+    negative_shift: float = 0.0,
 ) -> NDArray[np.float64]:
     r"""Posterior estimates for validated ``gamma`` (a float or one per class) and class weights (None: all 1).
 
     The engine of :func:`focal_to_posterior` and :meth:`boostfocal.FocalLoss.posterior`:
     binary ``p`` (n,) with ``class_weights = [a_0, a_1]``, softmax ``p`` (n, K) with K weights.
     Every weight must be > 0 (a class that carries no loss has no recoverable posterior).
+
+    ``negative_shift = m`` (binary): the class-0 loss is
+    :math:`\psi(p) = -p_m^{g_0}\log(1 - p_m)`, ``p_m = max(p - m, 0)``, and the first-order
+    condition of the expected loss gives
+    :math:`\eta = a_0\psi'(p) / (a_0\psi'(p) + a_1|\phi_1'(p)|)` with
+    :math:`\psi'(p) = |\phi_0'|` evaluated at ``1 - p_m``; predictions ``p <= m`` map to 0
+    (the expected loss is convex in p, so its minimiser is unique wherever ``p > m``; with
+    ``g_0 = 0`` every posterior up to ``a_0 / (a_0 + a_1|\phi_1'(m)|)`` has its minimiser at
+    the kink ``p = m`` itself, which is mapped to 0 too).
     """
     prob = _check_probabilities(p)
     binary = link_for_margin(prob, "p").name == "sigmoid"
@@ -108,11 +120,20 @@ def posterior_from_weights(
         a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
         q = 1.0 - prob
         g0, g1 = (float(gamma[0]), float(gamma[1])) if isinstance(gamma, np.ndarray) else (gamma, gamma)
-        if g0 == 0.0 and g1 == 0.0 and a0 == a1:
+        m = negative_shift
+        if g0 == 0.0 and g1 == 0.0 and a0 == a1 and not m:
             return prob  # identity (already a fresh float64 copy)
+        if m:
+            # the class-0 term at p_m = max(p - m, 0): |phi_0'| at 1 - p_m = q + m (no cancellation)
+            r = np.maximum(prob - m, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                log_l0 = np.where(r > 0.0, log_abs_phi_prime(q + m, r, g0), -np.inf)
+        else:
+            with np.errstate(invalid="ignore"):
+                log_l0 = log_abs_phi_prime(q, prob, g0)
         # log(L0') - log(-L1') = log a0 + log|phi_0'(q)| - log a1 - log|phi_1'(p)|
         with np.errstate(invalid="ignore"):
-            d = (np.log(a0) + log_abs_phi_prime(q, prob, g0)) - (np.log(a1) + log_abs_phi_prime(prob, q, g1))
+            d = (np.log(a0) + log_l0) - (np.log(a1) + log_abs_phi_prime(prob, q, g1))
         return expit(d)
     if class_weights is None:
         weights = np.ones(prob.shape[1])
@@ -138,7 +159,14 @@ def posterior_from_weights(
     return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = None) -> NDArray[np.float64]:
+def focal_to_posterior(
+    p: ArrayLike,
+    *,
+    gamma: GammaLike,
+    alpha: AlphaLike = None,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
 
     Binary, ``p`` the predicted probability of class 1 (shape (n_samples,)):
@@ -178,6 +206,14 @@ def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = Non
         cancels). None: unweighted. This is
         ``FocalLoss(gamma=gamma, alpha=alpha, link=...).posterior(p)``: the loss's
         own rules for ``gamma`` and ``alpha``.
+    label_smoothing : float in [0, 1), default=0.0
+        The smoothing used in training: the formula gives the smoothed target
+        ``(1 - e) eta + e / K`` (binary K = 2), which is un-smoothed and clipped to [0, 1]
+        (rows renormalised for softmax).
+    negative_shift : float in [0, 1), default=0.0
+        Binary only: the probability margin m used in training; ``p <= m`` maps to 0 and
+        the class-0 term of the formula is taken at ``p_m = p - m`` (see
+        :meth:`boostfocal.FocalLoss.posterior`).
 
     Returns
     -------
@@ -221,4 +257,11 @@ def focal_to_posterior(p: ArrayLike, *, gamma: GammaLike, alpha: AlphaLike = Non
     link = link_for_margin(prob, "p")
     # the loss's own rules for gamma and alpha (one place), then its posterior
     num_class = prob.shape[1] if link.name == "softmax" else None
-    return FocalLoss(gamma=gamma, alpha=alpha, link=link.name, num_class=num_class).posterior(prob)
+    return FocalLoss(
+        gamma=gamma,
+        alpha=alpha,
+        link=link.name,
+        num_class=num_class,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+    ).posterior(prob)

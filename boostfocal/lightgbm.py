@@ -208,9 +208,12 @@ class FocalMetric(_FocalBase):
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         name: str = "focal_loss",
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
+        super().__init__(
+            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
         if not isinstance(name, str) or not name or any(c.isspace() for c in name):
             raise TypeError(f"name must be a non-empty string without spaces, got {name!r}")
         self.name = name
@@ -228,6 +231,7 @@ def focal_objective(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -246,9 +250,12 @@ def focal_objective(
         [0, 1] is refused here.
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets (see :class:`boostfocal.FocalLoss`); 0: hard labels.
+    negative_shift : float in [0, 1), default=0.0
+        Binary only: ASL's probability margin m, negatives scored at ``max(p - m, 0)``
+        (see :class:`boostfocal.FocalLoss`); 0: no shift.
     loss : FocalLoss, optional
-        The loss to train with, instead of ``gamma`` / ``alpha`` /
-        ``label_smoothing`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
+        The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
+        ``negative_shift`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
     hess_floor : "curvature" or float, default="curvature"
         The hessian policy (module notes): ``"curvature"`` returns
         ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns
@@ -287,7 +294,13 @@ def focal_objective(
     ``binary`` and ``multiclass`` objectives.
     """
     return FocalObjective(
-        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, hess_floor=hess_floor, n_jobs=n_jobs
+        gamma=gamma,
+        alpha=alpha,
+        loss=loss,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        hess_floor=hess_floor,
+        n_jobs=n_jobs,
     )
 
 
@@ -297,13 +310,14 @@ def focal_metric(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha, loss
+    gamma, alpha, loss, label_smoothing, negative_shift
         As in :func:`focal_objective`; use the same values to monitor the objective.
     name : str, default="focal_loss"
         Name under which LightGBM records the metric (no spaces).
@@ -320,7 +334,9 @@ def focal_metric(
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
+    return FocalMetric(
+        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
+    )
 
 
 def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
@@ -414,6 +430,7 @@ def embed_initial_margin(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
 ) -> lgb.Booster:
@@ -434,7 +451,7 @@ def embed_initial_margin(
         Not modified: a new booster is returned (``best_iteration`` kept).
     margin : float or array-like of shape (n_classes,)
         The starting margin (:func:`boostfocal.initial_margin`).
-    gamma, alpha, loss, label_smoothing, hess_floor
+    gamma, alpha, loss, label_smoothing, negative_shift, hess_floor
         The focal settings the booster was trained with (recorded, validated):
         ``loss`` or ``gamma`` / ``alpha``, as in :func:`focal_objective`.
     extra : mapping, optional
@@ -457,7 +474,7 @@ def embed_initial_margin(
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
     m = _check_margin_vector(margin)
     k = booster.num_model_per_iteration()
-    focal = resolve_loss(loss, gamma, alpha, label_smoothing)
+    focal = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
     focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
     focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
     floor, _ = check_hess_policy(hess_floor)

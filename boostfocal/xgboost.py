@@ -225,9 +225,12 @@ class FocalMetric(_FocalBase):
         alpha: AlphaLike = None,
         loss: FocalLoss | None = None,
         label_smoothing: float = 0.0,
+        negative_shift: float = 0.0,
         name: str = "focal_loss",
     ) -> None:
-        super().__init__(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing)
+        super().__init__(
+            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
+        )
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         self.__name__ = name
@@ -248,6 +251,7 @@ def focal_objective(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -264,9 +268,17 @@ def focal_objective(
         ``1 - alpha``) or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class (length ``num_class``,
         checked on the first call) or a single number scaling every class.
         None: no class weighting.
-    hess_floor : float, default=DEFAULT_HESS_FLOOR (1e-6)
-        Lower bound of the hessian per unit of sample weight: the objective
-        returns ``max(h, hess_floor * w)``.
+    label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets (see :class:`boostfocal.FocalLoss`); 0: hard labels.
+    negative_shift : float in [0, 1), default=0.0
+        Binary only: ASL's probability margin m, negatives scored at ``max(p - m, 0)``
+        (see :class:`boostfocal.FocalLoss`); 0: no shift.
+    loss : FocalLoss, optional
+        The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
+        ``negative_shift`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
+    hess_floor : "curvature" or float, default="curvature"
+        The hessian policy (module notes): ``"curvature"`` returns
+        ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns ``max(h, f w)``.
     n_jobs : int or None, default=None
         Threads of the numba backend (see :func:`boostfocal.set_backend`):
         None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
@@ -298,7 +310,13 @@ def focal_objective(
     hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
     """
     return FocalObjective(
-        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, hess_floor=hess_floor, n_jobs=n_jobs
+        gamma=gamma,
+        alpha=alpha,
+        loss=loss,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        hess_floor=hess_floor,
+        n_jobs=n_jobs,
     )
 
 
@@ -308,13 +326,14 @@ def focal_metric(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha, loss
+    gamma, alpha, loss, label_smoothing, negative_shift
         As in :func:`focal_objective`; use the same values to monitor the
         training objective.
     name : str, default="focal_loss"
@@ -332,7 +351,9 @@ def focal_metric(
 
         \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
     """
-    return FocalMetric(gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, name=name)
+    return FocalMetric(
+        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
+    )
 
 
 def focal_params(
@@ -343,6 +364,7 @@ def focal_params(
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
     label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
 ) -> dict[str, Any]:
@@ -371,7 +393,7 @@ def focal_params(
     y_true : xgboost.DMatrix or array-like of shape (n_samples,)
         The training DMatrix (labels and weights are read from it) or the
         training labels.
-    gamma, alpha, loss, label_smoothing
+    gamma, alpha, loss, label_smoothing, negative_shift
         As in :func:`focal_objective`; use the same values.
     sample_weight : array-like of shape (n_samples,), optional
         Training weights when ``y_true`` is an array (ignored -- an error -- with
@@ -390,7 +412,7 @@ def focal_params(
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
     """
-    focal = resolve_loss(loss, gamma, alpha, label_smoothing)
+    focal = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
     out: dict[str, Any] = dict(params or {})
     if num_class is None and out.get("num_class") is not None:
         num_class = out["num_class"]

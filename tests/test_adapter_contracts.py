@@ -250,3 +250,99 @@ def test_estimators_take_per_class_gamma_and_data_dependent_alpha(estimator, tmp
         loaded.load_model(path)
         assert loaded.loss_ == clf.loss_ and loaded.gamma_ == [1.0, 3.0]
         np.testing.assert_allclose(loaded.predict_proba(X), proba, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- the negative shift (ASL) through every layer
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_negative_shift_reaches_the_kernel_the_metric_and_the_record(lib, tmp_path):
+    loss = FocalLoss(gamma=[4.0, 1.0], alpha=[1.0, 2.0], negative_shift=0.05)
+    y, z = _scores(2)
+    w = np.random.default_rng(4).random(len(y)) + 0.5
+    kw = {"gamma": [4.0, 1.0], "alpha": [1.0, 2.0], "negative_shift": 0.05}
+    g, h = lib.call(lib.module.focal_objective(**kw), y, z, w)
+    g_ref, h_ref = loss.grad_hess(y, z, w, hess_floor="curvature")
+    np.testing.assert_array_equal(g, g_ref)
+    np.testing.assert_array_equal(h, h_ref)
+    g_plain, _ = lib.call(lib.module.focal_objective(gamma=[4.0, 1.0], alpha=[1.0, 2.0]), y, z, w)
+    assert not np.allclose(g, g_plain)
+    metric = lib.call(lib.module.focal_metric(**kw), y, z, w)
+    assert (metric if lib.name == "xgboost" else metric[1]) == pytest.approx(loss.mean(y, z, w), rel=1e-12)
+    # a trained model records the shift and reads it back
+    X, yy = make_classification(n_samples=400, weights=[0.9], random_state=5)
+    z0 = loss.initial_margin(yy)
+    if lib.name == "xgboost":
+        d = xgb.DMatrix(X, label=yy)
+        params = bx.focal_params({"max_depth": 3, "nthread": 1}, y_true=d, loss=loss)
+        assert params["base_score"] == pytest.approx(1 / (1 + np.exp(-z0)), rel=1e-12)
+        booster = xgb.train(params, d, 10, obj=bx.focal_objective(loss=loss))
+        assert np.all(np.isfinite(booster.predict(d)))
+    else:
+        params = {"objective": bl.focal_objective(loss=loss), "verbose": -1, "num_leaves": 7, "num_threads": 1}
+        booster = lgb.train(params, lgb.Dataset(X, yy, init_score=bl.init_score(z0, len(yy))), 10)
+        embedded = bl.embed_initial_margin(booster, z0, loss=loss)
+        path = tmp_path / "model.txt"
+        embedded.save_model(str(path))
+        record = bl.focal_metadata(path)
+        assert record["negative_shift"] == 0.05 and FocalLoss.from_dict(record) == loss
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
+def test_negative_shift_with_softmax_margins_is_refused_with_its_name(lib):
+    obj = lib.module.focal_objective(gamma=2.0, negative_shift=0.05)
+    y, z = _scores(3)
+    with pytest.raises(ValueError, match="negative_shift is an option of the sigmoid link"):
+        lib.call(obj, y, z)
+
+
+@pytest.mark.parametrize("estimator", ["xgboost", "lightgbm"])
+def test_estimators_take_the_negative_shift(estimator, tmp_path):
+    from sklearn.base import clone
+
+    from boostfocal import FocalLGBMClassifier, FocalXGBClassifier
+
+    X, y = make_classification(n_samples=400, weights=[0.85], random_state=3)
+    cls = FocalXGBClassifier if estimator == "xgboost" else FocalLGBMClassifier
+    kw: dict[str, Any] = {"n_estimators": 8} | ({"verbose": -1} if estimator == "lightgbm" else {})
+    clf = cls(gamma=[4.0, 1.0], negative_shift=0.05, **kw).fit(X, y)
+    assert clf.loss_ == FocalLoss(gamma=[4.0, 1.0], negative_shift=0.05)
+    assert clone(clf).get_params()["negative_shift"] == 0.05
+    proba = clf.predict_proba(X)[:, 1]
+    post = clf.predict_posterior(X)[:, 1]
+    assert np.all(post[proba <= 0.05] == 0.0) and np.all(post[proba > 0.05] > 0.0)
+    np.testing.assert_allclose(post, clf.loss_.posterior(proba), rtol=1e-12)
+    pickled = pickle.loads(pickle.dumps(clf))
+    assert pickled.loss_ == clf.loss_
+    if estimator == "xgboost":
+        path = tmp_path / "m.json"
+        clf.save_model(path)
+        loaded = cls()
+        loaded.load_model(path)
+        assert loaded.loss_ == clf.loss_
+    X3, y3 = make_classification(n_samples=300, n_classes=3, n_informative=4, random_state=1)
+    with pytest.raises(ValueError, match="negative_shift is a binary option .* 3 classes; got negative_shift=0.05"):
+        cls(negative_shift=0.05, **kw).fit(X3, y3)
+    with pytest.raises(ValueError, match=r"negative_shift must be in \[0, 1\), got 1.5"):
+        cls(negative_shift=1.5, **kw).fit(X, y)
+
+
+def test_lightgbm_rounds_reuse_the_validation_by_identity_before_any_o_n_comparison(monkeypatch):
+    """LightGBM hands the same label / weight arrays every round: no O(n) comparison after the first."""
+    X, y = make_classification(n_samples=200, random_state=0)
+    w = np.random.default_rng(0).random(200) + 0.5
+    dset = lgb.Dataset(X, y, weight=w, free_raw_data=False).construct()
+    obj = bl.focal_objective(gamma=2.0, alpha=0.25)
+    z = np.zeros(200)
+    first = obj(z, dset)
+
+    def no_comparison(*args, **kwargs):
+        raise AssertionError("an O(n) comparison ran although the arrays are the ones already validated")
+
+    monkeypatch.setattr(np, "array_equal", no_comparison)
+    for a, b in zip(obj(z, dset), first, strict=True):
+        np.testing.assert_array_equal(a, b)
+    monkeypatch.undo()
+    dset.set_label(1 - y)  # a new label array: compared and validated again, with the new labels used
+    g_new, _ = obj(z, dset)
+    np.testing.assert_array_equal(
+        g_new, bl.focal_objective(gamma=2.0, alpha=0.25)(1 - y.astype(float), z, dset.get_weight())[0]
+    )

@@ -27,6 +27,10 @@ LOSS_INSTANCES = [
     FocalLoss(gamma=[4.0, 0.0]),  # focus the negatives only
     FocalLoss(gamma=2.0, alpha=0.25, label_smoothing=0.1),
     FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], label_smoothing=0.3),
+    FocalLoss(gamma=[4.0, 1.0], negative_shift=0.05),  # ASL's defaults (gamma_- = 4, gamma_+ = 1, m = 0.05)
+    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], negative_shift=0.2),  # 0 < g_0 < 1: unbounded d2 at the kink
+    FocalLoss(gamma=[0.0, 1.0], negative_shift=0.2),  # g_0 = 0: the derivative jumps at the kink
+    FocalLoss(gamma=2.0, alpha=0.25, negative_shift=0.05, label_smoothing=0.1),
     FocalLoss(gamma=0.0, link="softmax", num_class=K),
     FocalLoss(gamma=0.7, link="softmax", num_class=K),
     FocalLoss(gamma=2.0, alpha=[0.5, 1.0, 2.0, 0.25], link="softmax", num_class=K),
@@ -36,9 +40,13 @@ LOSS_INSTANCES = [
     FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K, label_smoothing=0.3),
 ]
 IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
-#: Without label smoothing: the identities that hold for one hard label.
-HARD = [loss for loss in LOSS_INSTANCES if loss.label_smoothing == 0.0]
-HARD_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss.label_smoothing == 0.0]
+#: Without label smoothing and shift: the identities that hold for one hard label and the plain focal weight.
+HARD = [loss for loss in LOSS_INSTANCES if loss.label_smoothing == 0.0 and loss.negative_shift == 0.0]
+HARD_IDS = [
+    i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss.label_smoothing == 0.0 and loss.negative_shift == 0.0
+]
+SHIFTED = [loss for loss in LOSS_INSTANCES if loss.negative_shift > 0.0]
+SHIFTED_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss.negative_shift > 0.0]
 
 
 # ``backend`` (numpy, and numba when installed) comes from conftest.py.
@@ -55,10 +63,17 @@ def is_softmax(loss: FocalLoss) -> bool:
 
 
 def sample(loss: FocalLoss, n: int = 40, scale: float = 3.0, seed: int = 0):
+    """Labels and margins; with a negative shift m, margins kept >= 0.05 away from the kink at logit(m)."""
     rng = np.random.default_rng(seed)
     if is_softmax(loss):
         return rng.integers(0, K, n), rng.standard_normal((n, K)) * scale
-    return rng.integers(0, 2, n), rng.standard_normal(n) * scale
+    z = rng.standard_normal(n) * scale
+    m = loss.negative_shift
+    if m:
+        kink = np.log(m / (1 - m))
+        near = np.abs(z - kink) < 0.05
+        z[near] = kink + np.where(z[near] >= kink, 0.1, -0.1)
+    return rng.integers(0, 2, n), z
 
 
 def fd(f, z: np.ndarray, h: float = 1e-4) -> np.ndarray:
@@ -80,7 +95,8 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
     """Slow, obviously right oracle in 50 digits: sum_k t_k a_k (1 - p_k)^gamma_k (-log p_k).
 
     Binary: p_1 = p, p_0 = 1 - p, t = (1 - e/2, e/2) for y = 1, reversed for y = 0; softmax:
-    t_k = (1 - e) [k = y] + e / K. At e = 0 this is -a_y (1 - p_y)^gamma_y log p_y.
+    t_k = (1 - e) [k = y] + e / K. At e = 0 this is -a_y (1 - p_y)^gamma_y log p_y. With a negative
+    shift m the class-0 term is -a_0 p_m^g_0 log(1 - p_m), p_m = max(p - m, 0) (0^0 = 1).
     """
     e = mpmath.mpf(loss.label_smoothing)
     n_cls = K if is_softmax(loss) else 2
@@ -92,6 +108,7 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
     else:
         p = 1 / (1 + mpmath.exp(-mpmath.mpf(float(z))))
         probs = [1 - p, p]
+    m = mpmath.mpf(loss.negative_shift)
     out = mpmath.mpf(0)
     for k in range(n_cls):
         t_k = (1 - e) * (1 if k == y else 0) + e / n_cls
@@ -99,6 +116,10 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
             continue
         a = mpmath.mpf(1) if cw is None else mpmath.mpf(float(cw[k]))
         g = mpmath.mpf(float(gamma_of(loss, k)))
+        if m and k == 0:
+            p_m = max(probs[1] - m, mpmath.mpf(0))
+            out += -t_k * a * (p_m**g if p_m > 0 else mpmath.mpf(g == 0)) * mpmath.log(1 - p_m)
+            continue
         out += -t_k * a * (1 - probs[k]) ** g * mpmath.log(probs[k])
     return out
 
@@ -264,7 +285,23 @@ def test_posterior_inverts_the_focal_minimiser(loss):
             eta = np.array(e)
             z0 = loss.initial_margin(np.array([1, 0]), np.array([e, 1 - e]))
             back = loss.posterior(loss.proba(np.array([z0])))[0]
+            if e <= kink_posterior(loss):  # g_0 = 0 with a shift: the minimiser sits at the kink p = m
+                assert loss.proba(np.array([z0]))[0] == pytest.approx(loss.negative_shift, rel=1e-12)
+                assert back == 0.0  # p <= m maps to 0 (documented)
+                continue
         np.testing.assert_allclose(back, eta, rtol=1e-8, atol=1e-10)
+
+
+def kink_posterior(loss: FocalLoss) -> float:
+    """Posteriors up to a_0 / (a_0 + a_1 |phi_1'(m)|) have their minimiser at the kink p = m when g_0 = 0 (else -1)."""
+    m = loss.negative_shift
+    if is_softmax(loss) or not m or gamma_of(loss, 0) != 0.0:
+        return -1.0
+    g1 = gamma_of(loss, 1)
+    cw = loss.class_weights()
+    a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
+    dphi1 = (1 - m) ** g1 * (1 / m + g1 * -np.log(m) / (1 - m))  # |d/dp (1 - p)^g1 (-log p)| at p = m
+    return a0 / (a0 + a1 * dphi1)
 
 
 # ---------------------------------------------------------------- the object itself
@@ -298,7 +335,12 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
             *zip(boostfocal.softmax_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
         ]
     else:
-        kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
+        kw = {
+            "gamma": loss.gamma,
+            "alpha": loss.alpha,
+            "label_smoothing": loss.label_smoothing,
+            "negative_shift": loss.negative_shift,
+        }
         pairs = [
             (boostfocal.binary_focal_loss(y, z, **kw), loss.loss(y, z)),
             *zip(boostfocal.binary_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
@@ -323,6 +365,16 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
         ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a number"),
         ({"gamma": [1.0, float("nan")]}, ValueError, "gamma must hold finite values >= 0"),
         ({"gamma": "2"}, TypeError, "gamma must be a real number >= 0 or a sequence"),
+        ({"negative_shift": 1.0}, ValueError, r"negative_shift must be in \[0, 1\), got 1.0"),
+        ({"negative_shift": -0.05}, ValueError, r"negative_shift must be in \[0, 1\), got -0.05"),
+        ({"negative_shift": float("nan")}, ValueError, r"negative_shift must be in \[0, 1\), got nan"),
+        ({"negative_shift": "0.05"}, TypeError, "negative_shift must be a number in"),
+        ({"negative_shift": True}, TypeError, "negative_shift must be a number in"),
+        (
+            {"negative_shift": 0.05, "link": "softmax", "num_class": 3},
+            ValueError,
+            "negative_shift is an option of the sigmoid link .* got negative_shift=0.05 with link='softmax'",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_at_construction(kwargs, error, match):
@@ -405,4 +457,94 @@ def test_initial_margin_and_posterior_agree_with_a_brute_force_minimiser(loss):
         z0 = loss.initial_margin(np.array([1, 0]), np.array([eta, 1 - eta]))
         assert abs(z0 - z_star) < 2e-4
         back = loss.posterior(loss.proba(np.array([z_star])))[0]
+        if eta <= kink_posterior(loss):  # the minimiser is the kink p = m, mapped to 0
+            assert abs(loss.proba(np.array([z_star]))[0] - loss.negative_shift) < 1e-4
+            assert back == 0.0
+            continue
         assert abs(back - eta) < 1e-3
+
+
+# ---------------------------------------------------------------- the negative shift (ASL's probability margin)
+@pytest.mark.parametrize("loss", SHIFTED, ids=SHIFTED_IDS)
+def test_shifted_negatives_below_the_margin_cost_nothing(loss, backend):
+    """y = 0 rows with p <= m: zero loss, gradient and exact hessian (without smoothing); continuous at the kink."""
+    m = loss.negative_shift
+    kink = np.log(m / (1 - m))
+    z = np.array([-1e4, -50.0, kink - 3.0, kink - 1e-9, np.nextafter(kink, -np.inf)])
+    y = np.zeros(z.size, dtype=int)
+    values = (loss.loss(y, z), *loss.grad_hess(y, z))
+    if loss.label_smoothing == 0.0:
+        for v in values:
+            np.testing.assert_array_equal(v, 0.0)
+    _, floored = loss.grad_hess(y, z, hess_floor="curvature")
+    assert np.all(floored > 0)  # the absolute part of the policy keeps Newton steps defined
+    # continuity of the class-0 term across the kink
+    eps = 1e-7
+    left, right = FocalLoss(gamma=loss.gamma, alpha=loss.alpha, negative_shift=m).loss([0, 0], [kink - eps, kink + eps])
+    assert left == 0.0 and 0.0 <= right < 1e-6
+
+
+def test_shift_leaves_positives_alone_and_matches_the_plain_loss_on_them():
+    y, z = sample(FocalLoss(), n=200)
+    plain, shifted = (
+        FocalLoss(gamma=[4.0, 1.0], alpha=[1.0, 3.0]),
+        FocalLoss(gamma=[4.0, 1.0], alpha=[1.0, 3.0], negative_shift=0.1),
+    )
+    pos = y == 1
+    np.testing.assert_allclose(shifted.loss(y, z)[pos], plain.loss(y, z)[pos], rtol=1e-15)
+    for a, b in zip(shifted.grad_hess(y, z), plain.grad_hess(y, z), strict=True):
+        np.testing.assert_allclose(a[pos], b[pos], rtol=1e-15)
+    assert np.all(shifted.loss(y, z)[~pos] < plain.loss(y, z)[~pos])  # p_m < p: every negative costs less
+
+
+def test_shift_on_2d_margins_is_refused_when_the_link_is_left_open():
+    loss = FocalLoss(gamma=2.0, negative_shift=0.05, link=None)
+    with pytest.raises(ValueError, match="negative_shift is an option of the sigmoid link, but the margins"):
+        loss.grad_hess(np.array([0, 1, 2]), np.zeros((3, 3)))
+
+
+def test_shift_without_a_finite_starting_margin_says_so():
+    """g_1 = 0: L_0 is bounded by the shift, so enough positives push the minimiser to +inf."""
+    loss = FocalLoss(gamma=[4.0, 0.0], negative_shift=0.05)
+    y = np.r_[np.zeros(1), np.ones(99)].astype(int)
+    with pytest.raises(ValueError, match="no finite minimiser .*negative_shift=0.05"):
+        loss.initial_margin(y)
+    assert np.isfinite(loss.initial_margin(np.r_[np.zeros(90), np.ones(10)].astype(int)))
+
+
+@pytest.mark.parametrize("loss", [x for x in BINARY if x.negative_shift or x.label_smoothing], ids=str)
+def test_focal_to_posterior_takes_every_binary_option(loss):
+    p = np.linspace(0.0, 1.0, 101)
+    got = boostfocal.focal_to_posterior(
+        p, gamma=loss.gamma, alpha=loss.alpha, label_smoothing=loss.label_smoothing, negative_shift=loss.negative_shift
+    )
+    np.testing.assert_array_equal(got, loss.posterior(p))
+    assert np.all(np.diff(got) >= 0) and np.all((got >= 0) & (got <= 1))
+
+
+SOFTMAX3 = [
+    FocalLoss(gamma=2.0, link="softmax", num_class=3),
+    FocalLoss(gamma=[0.5, 2.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax", num_class=3),
+    FocalLoss(gamma=[0.5, 2.0, 4.0], alpha=[2.0, 1.0, 0.5], link="softmax", num_class=3, label_smoothing=0.2),
+]
+
+
+@pytest.mark.parametrize("loss", SOFTMAX3, ids=str)
+def test_softmax_starting_margin_and_posterior_agree_with_a_numerical_minimiser(loss):
+    """Independent of the stationarity algebra: minimise sum_k eta_k L(z, k) with scipy (loss values only)."""
+    from scipy.optimize import minimize
+
+    labels = np.arange(3)
+    for eta in ([0.6, 0.3, 0.1], [0.05, 0.15, 0.8], [1 / 3, 1 / 3, 1 / 3]):
+        eta = np.asarray(eta)
+
+        def expected(v, eta=eta):
+            z = np.tile(np.r_[v, 0.0], (3, 1))  # z_3 = 0 fixes the free shift of softmax
+            return float(np.dot(eta, loss.loss(labels, z)))
+
+        res = minimize(expected, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+        z_star = np.r_[res.x, 0.0]
+        z0 = loss.initial_margin(labels, eta)
+        np.testing.assert_allclose(z0 - z0[2], z_star, atol=1e-5)
+        back = loss.posterior(loss.proba(z_star[None, :]))[0]
+        np.testing.assert_allclose(back, eta, atol=1e-5)
