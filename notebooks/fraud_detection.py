@@ -198,8 +198,8 @@ def interval(values):
     return lo, hi
 
 
-def verdict(lo, hi, better="first is better", worse="first is worse"):
-    return better if lo > 0 else worse if hi < 0 else "no significant difference"
+def verdict(lo, hi, better="first is better", worse="first is worse", neither="no significant difference"):
+    return better if lo > 0 else worse if hi < 0 else neither
 
 
 # %% [markdown]
@@ -690,6 +690,16 @@ ax.set(
 )
 fig.tight_layout()
 plt.show()
+
+in_words = {
+    key: verdict(lo, hi, "significantly better than", "significantly worse than", "not distinguishable from")
+    for key, (_, _, lo, hi) in zip(asl_pairs, asl_diffs, strict=True)
+}
+print(
+    f"In short, on test AP: the asymmetric loss ({ASL_CHOICE}) is {in_words[(asl_name, 'XGB log loss')]} the "
+    f"log loss and {in_words[(asl_name, 'XGB focal (xgb.train)')]} plain focal loss (gamma 2); adding the shift "
+    f"{ASL_SHIFT:g} makes it {in_words[(shift_name, asl_name)]} the unshifted asymmetric loss."
+)
 
 # %% [markdown]
 # Read the verdicts as printed: an interval that contains 0 means that this test set, with its
