@@ -470,9 +470,11 @@ pd.DataFrame(campaign_rows).set_index("model")
 # * **metrics on the clean test labels**: average precision (the ranking), and the log loss of
 #   the probabilities mapped to the posterior (`FocalLoss.posterior`, which also undoes the
 #   smoothing; the log-loss model's probabilities are used as they are), clipped to
-#   $[10^{-6}, 1 - 10^{-6}]$ because the un-smoothed posterior is exactly 0 or 1 in the tails;
+#   $[10^{-6}, 1 - 10^{-6}]$ because the un-smoothed posterior is exactly 0 or 1 in the tails
+#   (the table's last column says how often that happened);
 # * **intervals**: mean over the repetitions with a 95 % Student-t interval whose variance is
-#   multiplied by $(1/R + n_{test}/n_{train})$ (Nadeau & Bengio, 2003). Repeated random splits
+#   multiplied by $(1/R + n_{test}/n_{train})$, $R$ the number of repetitions (Nadeau & Bengio, 2003;
+#   `scipy` comes with scikit-learn). Repeated random splits
 #   share most of their training customers, and the plain t-interval would be too narrow.
 
 # %%
