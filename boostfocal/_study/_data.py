@@ -124,7 +124,11 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
 
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel() if np.ndim(y) != 1 else y)
     if np.ndim(y) > 1 and np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:
-        raise ValueError(f"{name} must be one column of class labels, got shape {np.asarray(y).shape}")
+        raise ValueError(
+            f"{name} must be one column of class labels, got shape {np.asarray(y).shape} (a multi-label "
+            "indicator matrix trains with FocalXGBClassifier / FocalLGBMClassifier, but compare does not "
+            "study multi-label targets yet)"
+        )
     if series.shape[0] == 0:
         raise ValueError(f"{name} is empty")
     missing = series.isna().to_numpy()
