@@ -197,6 +197,7 @@ class ObjectiveMixin(FocalBase):
         self._abs_floor, self._curvature = check_hess_policy(hess_floor)
         self.hess_floor = hess_floor if isinstance(hess_floor, str) else self._abs_floor
         self.n_jobs = check_n_jobs(n_jobs)
+        self._out_dtype = np.dtype(self._profile.gradient_dtype).type  # once, not every round
 
     def __repr__(self) -> str:
         jobs = "" if self.n_jobs is None else f", n_jobs={self.n_jobs!r}"
@@ -224,5 +225,5 @@ class ObjectiveMixin(FocalBase):
             curvature_floor=curvature_floor,
             hess_scale=scale,
             n_jobs=self.n_jobs,
-            out_dtype=np.dtype(self._profile.gradient_dtype).type,
+            out_dtype=self._out_dtype,
         )

@@ -550,6 +550,20 @@ def numba_threads(n_threads: int | None) -> int:
     return _fast.resolve_threads(n_threads, _fast.max_threads())
 
 
+def _numba_args(
+    gamma: Gamma, cw: FloatArray | None, w: FloatArray | None, hess_scale: float, hess_floor: float | None, curv: object
+) -> tuple[object, ...]:
+    """The arguments both numba kernels take after ``(labels, z)``, in their no-``None`` conventions."""
+    return (
+        gamma if isinstance(gamma, np.ndarray) else float(gamma),
+        _NO_WEIGHT if cw is None else cw,
+        _NO_WEIGHT if w is None else w,
+        float(hess_scale),
+        -1.0 if hess_floor is None else float(hess_floor),
+        bool(curv),
+    )
+
+
 def binary_grad_hess(
     pos: NDArray[np.bool_],
     z: NDArray[np.floating],
@@ -582,12 +596,7 @@ def binary_grad_hess(
     kernels.binary_grad_hess(
         pos,
         z,
-        gamma if isinstance(gamma, np.ndarray) else float(gamma),
-        _NO_WEIGHT if cw is None else cw,
-        _NO_WEIGHT if w is None else w,
-        float(hess_scale),
-        -1.0 if hess_floor is None else float(hess_floor),
-        bool(curvature_floor),
+        *_numba_args(gamma, cw, w, hess_scale, hess_floor, curvature_floor),
         grad,
         hess,
         numba_threads(n_threads),
@@ -628,12 +637,7 @@ def softmax_grad_hess(
     kernels.softmax_grad_hess(
         y,
         z,
-        gamma if isinstance(gamma, np.ndarray) else float(gamma),
-        _NO_WEIGHT if cw is None else cw,
-        _NO_WEIGHT if w is None else w,
-        float(hess_scale),
-        -1.0 if hess_floor is None else float(hess_floor),
-        bool(curvature_floor),
+        *_numba_args(gamma, cw, w, hess_scale, hess_floor, curvature_floor),
         grad,
         hess,
         numba_threads(n_threads),

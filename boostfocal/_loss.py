@@ -182,21 +182,28 @@ class FocalLoss:
                 f"negative_shift is an option of the sigmoid link (binary and multi-label), got "
                 f"negative_shift={negative_shift!r} with link='softmax'"
             )
+        a: float | FloatArray | None
         if link_obj is not None and link_obj.name == "multilabel":
-            k_labels = check_num_labels(num_class)
-            a_ml = check_multilabel_alpha(alpha, k_labels)
-            if a_ml is not None:
-                a_ml.setflags(write=False)
-            g_ml = check_class_gamma(gamma, 2)  # a [g_0, g_1] pair shared by every label
-            if isinstance(g_ml, np.ndarray):
-                g_ml.setflags(write=False)
-            object.__setattr__(self, "_gamma", g_ml)
-            object.__setattr__(self, "_alpha", a_ml)
-            object.__setattr__(self, "_link", link_obj)
-            object.__setattr__(self, "_num_class", k_labels)
-            object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
-            object.__setattr__(self, "_shift", shift)
-            return
+            k = check_num_labels(num_class)
+            a = check_multilabel_alpha(alpha, k)
+            g = check_class_gamma(gamma, 2)  # a [g_0, g_1] pair shared by every label
+        else:
+            k, a, g = self._check_class_params(link_obj, num_class, alpha, gamma)
+        for value in (a, g):
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        object.__setattr__(self, "_gamma", g)
+        object.__setattr__(self, "_alpha", a)
+        object.__setattr__(self, "_link", link_obj)
+        object.__setattr__(self, "_num_class", k)
+        object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
+        object.__setattr__(self, "_shift", shift)
+
+    @staticmethod
+    def _check_class_params(
+        link_obj: Link | None, num_class: int | None, alpha: object, gamma: object
+    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+        """``(num_class, class weights, gamma)`` validated for the sigmoid / softmax / open link."""
         k = check_num_class(num_class)
         if link_obj is not None and link_obj.name == "sigmoid" and k is not None and k != 2:
             raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
@@ -213,17 +220,7 @@ class FocalLoss:
             a = check_binary_alpha(alpha)
         if sigmoid and a is not None and not isinstance(a, np.ndarray):
             a = np.array([1.0 - float(a), float(a)])
-        if isinstance(a, np.ndarray):
-            a.setflags(write=False)
-        g = check_class_gamma(gamma, 2 if sigmoid else k)
-        if isinstance(g, np.ndarray):
-            g.setflags(write=False)
-        object.__setattr__(self, "_gamma", g)
-        object.__setattr__(self, "_alpha", a)
-        object.__setattr__(self, "_link", link_obj)
-        object.__setattr__(self, "_num_class", k)
-        object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
-        object.__setattr__(self, "_shift", shift)
+        return k, a, check_class_gamma(gamma, 2 if sigmoid else k)
 
     # ------------------------------------------------------------------ immutability, equality, pickling
     def __setattr__(self, name: str, value: object) -> None:
