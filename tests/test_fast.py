@@ -9,6 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import assert_float32_close
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,8 +63,15 @@ def test_binary_objective_backends_equal(gamma, weighted, alpha, dtype):
     w = rng.random(z.size) * 3 if weighted else None
     obj = bf_xgb.focal_objective(gamma=gamma, alpha=alpha)
     (g0, h0), (g1, h1) = both(lambda: obj(y, z, sample_weight=w))
-    assert_backends_equal(g1, g0, g0)
-    assert_backends_equal(h1, h0, g0)
+    # the objectives write float32: numba computes in float32, numpy in float64 rounded once
+    loss = boostfocal.FocalLoss(gamma=gamma, alpha=alpha)
+    (gr0, hr0), (gr1, hr1) = both(lambda: loss.grad_hess(y, z, w, hess_floor="curvature"))
+    assert_backends_equal(gr1, gr0, gr0)  # the float64 core functions: equal to 1e-12
+    assert_backends_equal(hr1, hr0, gr0)
+    np.testing.assert_array_equal(g0, gr0.astype(np.float32))
+    np.testing.assert_array_equal(h0, hr0.astype(np.float32))
+    assert_float32_close(g1, gr0)
+    assert_float32_close(h1, hr0)
     assert np.all(h1 > 0)
 
 
@@ -174,14 +182,14 @@ def test_n_jobs_caps_the_threads_of_the_numba_backend(monkeypatch):
     from boostfocal import _numba
 
     calls = []
-    original = _numba._binary_block
+    original = _numba._binary_block32  # the objectives write float32: the float32 kernel
 
     def spy(*args):
         calls.append((threading.current_thread().name, args[1].shape[0]))
         return original(*args)
 
-    monkeypatch.setattr(_numba, "_binary_block", spy)
-    n = 100_000  # room for at most 3 blocks of >= 32768 margins
+    monkeypatch.setattr(_numba, "_binary_block32", spy)
+    n = 3 * _numba.MIN_PER_THREAD_F32 + 1000  # room for at most 3 blocks
     z = np.linspace(-5, 5, n)
     y = (z > 0).astype(float)
     expected = {
@@ -200,10 +208,9 @@ def test_n_jobs_caps_the_threads_of_the_numba_backend(monkeypatch):
         calls.clear()
         bf_xgb.focal_objective(gamma=2.0, n_jobs=64)(y[:1000], z[:1000])
         assert len(calls) == 1  # small: the calling thread alone
-    with boostfocal.use_backend("numpy"):
-        ref = bf_xgb.focal_objective(gamma=2.0)(y, z)
-    assert_backends_equal(grad, ref[0], ref[0])  # block boundaries change nothing
-    assert_backends_equal(hess, ref[1], ref[0])
+        serial = bf_xgb.focal_objective(gamma=2.0, n_jobs=1)(y, z)
+    np.testing.assert_array_equal(grad, serial[0])  # block boundaries change nothing
+    np.testing.assert_array_equal(hess, serial[1])
 
 
 @pytest.mark.parametrize("bad", [0, 1.5, True, "2"])
@@ -267,3 +274,84 @@ def test_label_smoothed_binary_backends_equal(gamma, weighted):
     np.testing.assert_allclose(g1, g0, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(h1, h0, rtol=1e-10, atol=1e-13)
     assert np.all(h1 > 0) if not weighted else np.all(h1 >= 0)
+
+
+# ---------------------------------------------------------------- float32 arithmetic (the adapters' path, issue 13)
+GAMMAS_WIDE = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0]
+#: Dense where the values are not tiny, geometric out to +-1e4, plus the edges of float32 exp.
+DENSE = np.concatenate(
+    [np.linspace(-40, 40, 80_001), np.geomspace(40, 1e4, 2001), -np.geomspace(40, 1e4, 2001), [-104.0, -88.0, 88.0]]
+)
+
+
+@pytest.mark.parametrize("margin_dtype", [np.float32, np.float64], ids=["f32-margins", "f64-margins"])
+@pytest.mark.parametrize(
+    "floor", [("curvature", None), ("none", None), ("abs", 1e-3)], ids=["curvature", "no-floor", "abs-floor"]
+)
+@pytest.mark.parametrize("gamma", GAMMAS_WIDE + [[4.0, 1.0], [0.5, 7.0]], ids=str)
+def test_float32_kernel_within_1e5_of_float64(gamma, floor, margin_dtype):
+    """The numba float32 kernel against the float64 one: every margin in [-1e4, 1e4], gamma in [0, 10].
+
+    Both classes, class weights and sample weights; the three hessian policies (with no
+    floor the exact hessian crosses zero, the hardest case for float32).
+    """
+    from boostfocal import _kernels
+
+    z = np.tile(DENSE, 2).astype(margin_dtype)
+    pos = np.arange(z.size) >= DENSE.size  # the grid once as negatives, once as positives
+    w = np.random.default_rng(0).random(z.size) * 3 + 0.01
+    g = np.asarray(gamma, dtype=np.float64) if isinstance(gamma, list) else gamma
+    kind, value = floor
+    opts = {"curvature_floor": kind == "curvature", "hess_floor": 1e-16 if kind == "curvature" else value}
+    with boostfocal.use_backend("numba"):
+        for cw, ww in ((None, None), (np.array([0.75, 0.25]), w)):
+            g64, h64 = _kernels.binary_grad_hess(pos, z, g, cw, ww, **opts)
+            g32, h32 = _kernels.binary_grad_hess(pos, z, g, cw, ww, **opts, out_dtype=np.float32)
+            assert_float32_close(g32, g64)
+            # the floored hessians to 1e-5 of themselves; the exact one (crossing zero) of its terms' size
+            assert_float32_close(h32, h64, scale=None if kind == "curvature" else g64)
+            if kind != "none":
+                assert np.all(h32 > 0)
+
+
+@pytest.mark.parametrize("smoothing", [0.05, 0.3], ids=["e=0.05", "e=0.3"])
+@pytest.mark.parametrize("gamma", [0.0, 2.0, 10.0, [4.0, 1.0]], ids=str)
+def test_float32_smoothed_kernel_within_1e5_of_float64(gamma, smoothing):
+    from boostfocal import _kernels
+
+    z = np.tile(DENSE, 2).astype(np.float32)
+    pos = np.arange(z.size) >= DENSE.size
+    g = np.asarray(gamma, dtype=np.float64) if isinstance(gamma, list) else gamma
+    with boostfocal.use_backend("numba"):
+        ref = _kernels.binary_grad_hess(
+            pos, z, g, None, None, curvature_floor=True, hess_floor=1e-16, label_smoothing=smoothing
+        )
+        got = _kernels.binary_grad_hess(
+            pos,
+            z,
+            g,
+            None,
+            None,
+            curvature_floor=True,
+            hess_floor=1e-16,
+            label_smoothing=smoothing,
+            out_dtype=np.float32,
+        )
+    for a, b in zip(got, ref, strict=True):
+        assert_float32_close(a, b)
+
+
+@given(
+    z=st.lists(st.floats(-1e4, 1e4, allow_nan=False, width=32), min_size=1, max_size=64),
+    gamma=st.floats(0.0, 10.0),
+    alpha=st.one_of(st.none(), st.floats(0.0, 1.0)),
+)
+def test_float32_objective_within_1e5_hypothesis(z, gamma, alpha):
+    z = np.asarray(z, dtype=np.float32)
+    y = (np.arange(z.size) % 2).astype(float)
+    loss = boostfocal.FocalLoss(gamma=gamma, alpha=alpha)
+    g_ref, h_ref = loss.grad_hess(y, z, hess_floor="curvature")
+    with boostfocal.use_backend("numba"):
+        g, h = bf_xgb.focal_objective(loss=loss)(y, z)
+    assert_float32_close(g, g_ref)
+    assert_float32_close(h, h_ref)

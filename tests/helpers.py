@@ -1,0 +1,32 @@
+"""Assertions shared by the test modules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The adapters' float32 contract (issue 13): relative 1e-5 of the float64 result, 1e-7 absolute for tiny values.
+F32_RTOL = 1e-5
+F32_ATOL = 1e-7
+
+
+def assert_float32_close(actual: np.ndarray, reference: np.ndarray, scale: np.ndarray | None = None) -> None:
+    """``actual`` is float32, finite, and within ``max(1e-5 |ref|, 1e-7)`` of the float64 ``reference``, elementwise.
+
+    The objectives compute in float32 where their library stores float32 (the numba
+    backend); this is the accuracy they promise against the float64 core functions.
+    ``scale``: measure the relative error against ``|ref| + |scale|`` instead (the
+    exact, unfloored hessian crosses zero; there an error relative to the size of its
+    terms, of which ``|grad|`` is the measure, is what float32 can give).
+    """
+    actual, reference = np.asarray(actual), np.asarray(reference)
+    assert actual.dtype == np.float32, actual.dtype
+    assert actual.shape == reference.shape
+    assert np.all(np.isfinite(actual))
+    err = np.abs(actual.astype(np.float64) - reference)
+    size = np.abs(reference) if scale is None else np.abs(reference) + np.abs(scale)
+    bound = np.maximum(F32_RTOL * size, F32_ATOL)
+    worst = int(np.argmax(err / bound))
+    assert np.all(err <= bound), (
+        f"float32 result off by {err.flat[worst]:.3g} at {worst} (reference {reference.flat[worst]!r}, "
+        f"bound {bound.flat[worst]:.3g})"
+    )
