@@ -115,7 +115,7 @@ def binary_grad_hess(
     weighted = w.shape[0] > 0
 
     if grad.dtype == np.float32:  # float32 arithmetic (the adapters' path; module notes)
-        square = g_pos == 2.0 and g_neg == 2.0
+        power = POWER_EXP if g_pos != g_neg else {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(g_pos, POWER_EXP)
 
         def call32(start: int, stop: int) -> None:
             rows = slice(start, stop)
@@ -148,7 +148,7 @@ def binary_grad_hess(
                     hess_scale,
                     floor,
                     curv,
-                    square,
+                    power,
                     grad[rows],
                     hess[rows],
                 )
@@ -189,6 +189,31 @@ def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floo
     scalar = np.ndim(gamma) == 0
     g0 = float(gamma) if scalar else 0.0
     gvec = _NO_GAMMA if scalar else np.ascontiguousarray(gamma, dtype=np.float64)
+
+    if grad.dtype == np.float32:  # float32 arithmetic, classes as columns (module notes)
+        power = POWER_EXP if not scalar else {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(g0, POWER_EXP)
+
+        def call32(start: int, stop: int) -> None:
+            rows = slice(start, stop)
+            w_rows = w[rows] if weighted else w
+            _softmax_block32(
+                y[rows],
+                z[rows],
+                g0,
+                gvec,
+                cw,
+                w_rows,
+                hess_scale,
+                hess_floor,
+                bool(curvature_floor),
+                power,
+                not z.flags.f_contiguous,
+                grad[rows],
+                hess[rows],
+            )
+
+        _run(call32, z.size, z.shape[0], n_threads, MIN_PER_THREAD_F32)
+        return
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
@@ -564,9 +589,17 @@ def _log1p_unit32(e):  # pragma: no cover - compiled
     return two_s + two_s * p
 
 
+#: ``power`` of the float32 kernels: how ``q^gamma`` is formed (a literal in each loop, so that it folds away).
+POWER_ONE, POWER_SQUARE, POWER_EXP = 0, 2, 3
+
+
 @njit(**_INLINE)
-def _grad_hess_u32(u, gamma, square):  # pragma: no cover - compiled
-    """float32 ``(dFL/du, d2FL/du2, q, q^g p_t)`` as :func:`_grad_hess_u`; ``square``: gamma 2, ``q^g = q q``."""
+def _grad_hess_u32(u, gamma, power):  # pragma: no cover - compiled
+    """float32 ``(dFL/du, d2FL/du2, q, q^g p_t)`` as :func:`_grad_hess_u`.
+
+    ``power``: ``POWER_ONE`` (gamma 0: ``q^0 = 1``), ``POWER_SQUARE`` (gamma 2: ``q q``) or
+    ``POWER_EXP`` (``exp(g log q)``); the first two save an exponential per row.
+    """
     e = _exp_nonpos32(-abs(u))
     softplus = _log1p_unit32(e)
     inv = _ONE32 / (_ONE32 + e)
@@ -575,7 +608,9 @@ def _grad_hess_u32(u, gamma, square):  # pragma: no cover - compiled
     p_t = inv if upos else e_inv
     q = e_inv if upos else inv
     log_pt = min(u, _ZERO32) - softplus
-    if square:
+    if power == POWER_ONE:
+        mod = _ONE32
+    elif power == POWER_SQUARE:
         mod = q * q
     else:
         mod = _exp_nonpos32(gamma * (-max(u, _ZERO32) - softplus))  # q^g = exp(g log q)
@@ -586,11 +621,11 @@ def _grad_hess_u32(u, gamma, square):  # pragma: no cover - compiled
 
 
 @njit(**_INLINE)
-def _binary_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, curv, square):  # pragma: no cover
-    """float32 :func:`_binary_row` (every argument a float32, ``y`` a bool)."""
+def _binary_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor, curv, power):  # pragma: no cover
+    """float32 :func:`_binary_row` (every argument a float32, ``y`` a bool; ``power`` as in :func:`_grad_hess_u32`)."""
     u = zi if y else -zi
     gamma = g_pos if y else g_neg
-    g_u, h_u, q, mod_pt = _grad_hess_u32(u, gamma, square)
+    g_u, h_u, q, mod_pt = _grad_hess_u32(u, gamma, power)
     f = (a_pos if y else a_neg) * wi
     g = (g_u if y else -g_u) * f
     h = h_u * f * hess_scale
@@ -606,8 +641,8 @@ def _binary_smoothed_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale,
     t = (_ONE32 - _F32(0.5) * e) if y else _F32(0.5) * e
     c1 = t * a_pos
     c0 = (_ONE32 - t) * a_neg
-    gu1, hu1, q1, mp1 = _grad_hess_u32(zi, g_pos, False)
-    gu0, hu0, q0, mp0 = _grad_hess_u32(-zi, g_neg, False)
+    gu1, hu1, q1, mp1 = _grad_hess_u32(zi, g_pos, POWER_EXP)
+    gu0, hu0, q0, mp0 = _grad_hess_u32(-zi, g_neg, POWER_EXP)
     g = (c1 * gu1 - c0 * gu0) * wi
     h = (c1 * hu1 + c0 * hu0) * wi * hess_scale
     c = (c1 * (mp1 * q1) + c0 * (mp0 * q0)) * wi * hess_scale if curv else _NEG_INF32
@@ -618,28 +653,35 @@ def _binary_smoothed_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale,
 
 @njit(**_JIT)
 def _binary_block32(
-    pos, z, g_pos, g_neg, a_pos, a_neg, w, hess_scale, hess_floor, curv, square, grad, hess
+    pos, z, g_pos, g_neg, a_pos, a_neg, w, hess_scale, hess_floor, curv, power, grad, hess
 ):  # pragma: no cover
     """One block of rows of the binary focal grad / hess in float32 arithmetic (see :func:`_binary_block`).
 
-    ``square`` (``gamma == 2`` for both classes) takes ``q^2`` by one product instead of
-    ``exp(2 log q)``: one exponential fewer per row.
+    ``power`` (:func:`_grad_hess_u32`) is passed on as a literal in each loop: the
+    specialised loop keeps no branch and vectorises.
     """
     gp, gn, ap, an = _F32(g_pos), _F32(g_neg), _F32(a_pos), _F32(a_neg)
     hs, fl = _F32(hess_scale), _F32(hess_floor)
+    n = z.shape[0]
     if w.shape[0] == 0:
-        if square:
-            for i in range(z.shape[0]):
-                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, True)
+        if power == POWER_ONE:
+            for i in range(n):
+                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_ONE)
+        elif power == POWER_SQUARE:
+            for i in range(n):
+                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_SQUARE)
         else:
-            for i in range(z.shape[0]):
-                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, False)
-    elif square:
-        for i in range(z.shape[0]):
-            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, True)
+            for i in range(n):
+                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_EXP)
+    elif power == POWER_ONE:
+        for i in range(n):
+            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_ONE)
+    elif power == POWER_SQUARE:
+        for i in range(n):
+            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_SQUARE)
     else:
-        for i in range(z.shape[0]):
-            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, False)
+        for i in range(n):
+            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_EXP)
 
 
 @njit(**_JIT)
@@ -655,3 +697,236 @@ def _binary_smoothed_block32(
     else:
         for i in range(z.shape[0]):
             grad[i], hess[i] = _binary_smoothed_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, ee, hs, fl, curv)
+
+
+_SQRT2_32 = _F32(1.4142135623730951)
+_LOGC3, _LOGC5, _LOGC7, _LOGC9, _LOGC11 = (_F32(1.0 / k) for k in (3, 5, 7, 9, 11))
+#: Rows per chunk of the float32 softmax kernel: K chunk-long float32 scratch rows stay in L1 / L2.
+SOFTMAX_CHUNK = 256
+
+
+@njit(**_INLINE)
+def _log_ge1_32(x):  # pragma: no cover - compiled
+    """float32 ``log(x)`` for a normal ``x >= 1`` (the softmax's sum of exponentials), branch-free.
+
+    ``x = 2^k f``, ``f`` in [sqrt(1/2), sqrt(2)); ``log f = 2 atanh(s)``, ``s = (f - 1) / (f + 1)``,
+    ``|s| <= 0.172``: 6 terms leave a truncation below 1e-10.
+    """
+    bits = _bits_from_f32(x)
+    k = (bits >> 23) - 127
+    f = _f32_from_bits((bits & 0x7FFFFF) | 0x3F800000)  # in [1, 2)
+    big = f > _SQRT2_32
+    f = f * _F32(0.5) if big else f
+    k = k + 1 if big else k
+    sv = (f - _ONE32) / (f + _ONE32)
+    t = sv * sv
+    p = _LOGC11
+    p = p * t + _LOGC9
+    p = p * t + _LOGC7
+    p = p * t + _LOGC5
+    p = p * t + _LOGC3
+    p = p * t
+    two_s = _TWO32 * sv
+    kf = _F32(k)
+    return kf * _LN2_HI32 + (two_s + two_s * p + kf * _LN2_LO32)
+
+
+@njit(**_INLINE)
+def _softmax_true_class32(u, gamma, power):  # pragma: no cover - compiled
+    """float32 ``(g_u, h_u, p_t, q, q^g, q^g p_t)`` of the true class's signed margin (as :func:`_grad_hess_u`)."""
+    e = _exp_nonpos32(-abs(u))
+    softplus = _log1p_unit32(e)
+    inv = _ONE32 / (_ONE32 + e)
+    e_inv = e * inv
+    upos = u >= _ZERO32
+    p_t = inv if upos else e_inv
+    q = e_inv if upos else inv
+    log_pt = min(u, _ZERO32) - softplus
+    if power == POWER_ONE:
+        mod = _ONE32
+    elif power == POWER_SQUARE:
+        mod = q * q
+    else:
+        mod = _exp_nonpos32(gamma * (-max(u, _ZERO32) - softplus))
+    g_u = mod * (gamma * p_t * log_pt - q)
+    mod_pt = mod * p_t
+    h_u = mod_pt * (q * (_ONE32 + _TWO32 * gamma) + gamma * log_pt * (q - gamma * p_t))
+    return g_u, h_u, p_t, q, mod, mod_pt
+
+
+@njit(**_INLINE)
+def _softmax_rows32(nb, s, zy, mz, gam, fv, hs, power, gu, hu, bb, qq, md, mq, inv_s, om_top):  # pragma: no cover
+    """The true class of each row of a chunk (``power`` a literal: one branch-free loop that vectorises).
+
+    In: ``s`` (sum of e_k over the classes but y and top), ``zy``, ``m``, the row's gamma and
+    factor ``alpha_y w``. Out: the per-row terms the per-class pass needs (scaled by the factor).
+    """
+    for j in range(nb):
+        rest = s[j]
+        s_all = _ONE32 + rest  # sum over every class but y (e_top = 1)
+        u = _F32(zy[j] - mz[j]) - _log_ge1_32(s_all)  # u = z_y - logsumexp_{k != y} z_k
+        g_u, h_u, p_t, q, mod, mod_pt = _softmax_true_class32(u, gam[j], power)
+        f = fv[j]
+        gu[j] = g_u * f
+        hu[j] = h_u * f * hs
+        bb[j] = (h_u + g_u * p_t) * f  # d2FL/dz_k^2 = b r_k^2 - g_u r_k (1 - p_k)
+        qq[j] = q
+        md[j] = mod * f
+        mq[j] = mod_pt * q * f * hs  # the true class's curvature floor
+        inv = _ONE32 / s_all
+        inv_s[j] = inv
+        om_top[j] = p_t + q * (rest * inv)  # 1 - p_top = p_t + q (1 - r_top), 1 - r_top = rest / s
+
+
+@njit(**_JIT)
+def _softmax_block32(
+    y, z, gamma_all, gvec, alpha, w, hess_scale, hess_floor, curvature_floor, power, c_order, grad, hess
+):  # pragma: no cover
+    """One block of rows of the softmax focal grad / hess diagonal in float32 arithmetic.
+
+    The formulas of :func:`_softmax_block`, evaluated a chunk of rows at a time on
+    (K, chunk) scratch arrays: the chunk's margins are copied in (in the loop order of
+    their layout, ``c_order`` for XGBoost's C-ordered scores, else LightGBM's Fortran
+    order), every pass then runs over contiguous rows of the scratch with the classes
+    as the outer loop, branch-free (selects) so that it vectorises, and the results are
+    copied out. The maximum and ``z_k - m`` are taken in the margins' own dtype (an
+    exact difference for float64 margins); the class at the maximum has ``e = 1``
+    and its ``1 - p`` is formed from the other terms, without cancellation.
+    """
+    n, k_classes = z.shape
+    has_w = w.shape[0] > 0
+    has_alpha = alpha.shape[0] > 0
+    per_class_gamma = gvec.shape[0] > 0
+    clip = hess_floor >= 0.0
+    hs = _F32(hess_scale)
+    fl = _F32(hess_floor) if clip else _NEG_INF32
+    g_all = _F32(gamma_all)
+    c = SOFTMAX_CHUNK
+    zs = np.empty((k_classes, c), dtype=np.float32)  # the chunk's margins in float32, classes as rows
+    lo = np.zeros((k_classes, c), dtype=np.float32)  # float64 margins: z - zs (z = zs + lo to 2^-48)
+    ex = np.empty((k_classes, c), dtype=np.float32)  # exp(z_k - m), 0 for the true class
+    gs = np.empty((k_classes, c), dtype=np.float32)
+    hsc = np.empty((k_classes, c), dtype=np.float32)
+    yy = np.empty(c, dtype=np.int32)  # int32 labels and class indices: as many SIMD lanes as float32
+    m = np.empty(c, dtype=np.float32)  # max over the other classes, in float32 (it only picks ``top``)
+    mz = np.empty(c, dtype=z.dtype)  # z_top and z_y in the margins' dtype: exact differences
+    lo_top = np.empty(c, dtype=np.float32)
+    zy = np.empty(c, dtype=z.dtype)
+    top = np.empty(c, dtype=np.int32)  # the (first) class at the maximum m
+    s = np.empty(c, dtype=np.float32)  # sum of e_k over the other classes but ``top`` (whose e is 1)
+    om_top = np.empty(c, dtype=np.float32)  # 1 - p_top without cancellation
+    gu = np.empty(c, dtype=np.float32)
+    hu = np.empty(c, dtype=np.float32)
+    bb = np.empty(c, dtype=np.float32)
+    qq = np.empty(c, dtype=np.float32)
+    md = np.empty(c, dtype=np.float32)
+    mq = np.empty(c, dtype=np.float32)
+    inv_s = np.empty(c, dtype=np.float32)
+    bound = np.empty(c, dtype=np.float32)
+    wv = np.empty(c, dtype=np.float32)
+    fv = np.empty(c, dtype=np.float32)
+    gam = np.empty(c, dtype=np.float32)
+    alpha32 = alpha.astype(np.float32)
+    gvec32 = gvec.astype(np.float32)
+    for i0 in range(0, n, c):
+        nb = min(c, n - i0)
+        if c_order:
+            for j in range(nb):
+                for k in range(k_classes):
+                    v = z[i0 + j, k]
+                    zs[k, j] = _F32(v)
+                    lo[k, j] = _F32(v - zs[k, j])
+        else:
+            for k in range(k_classes):
+                zcol = z[i0 : i0 + nb, k]  # contiguous in Fortran order
+                zsk = zs[k]
+                lok = lo[k]
+                for j in range(nb):
+                    v = zcol[j]
+                    hi = _F32(v)
+                    zsk[j] = hi
+                    lok[j] = _F32(v - hi)
+        for j in range(nb):
+            yy[j] = np.int32(y[i0 + j])
+            m[j] = _NEG_INF32
+            top[j] = np.int32(0)
+            s[j] = _ZERO32
+        for k in range(k_classes):  # m = max over the other classes
+            zk = zs[k]
+            kk = np.int32(k)
+            for j in range(nb):
+                v = _NEG_INF32 if yy[j] == kk else zk[j]
+                up = v > m[j]
+                m[j] = v if up else m[j]
+                top[j] = kk if up else top[j]
+        for j in range(nb):
+            mz[j] = z[i0 + j, top[j]]
+            zy[j] = z[i0 + j, yy[j]]
+            m[j] = zs[top[j], j]
+            lo_top[j] = lo[top[j], j]
+        # e_k = exp(z_k - z_top) <= 1 (clamped: float32 may tie a slightly smaller top); s = sum but y and top.
+        # z_k - z_top = (hi_k - hi_top) + (lo_k - lo_top): the first difference rounds once, relative to
+        # itself, so no |z| * eps error enters (float32 margins: lo = 0)
+        for k in range(k_classes):
+            zk = zs[k]
+            lk = lo[k]
+            ek = ex[k]
+            kk = np.int32(k)
+            for j in range(nb):
+                d = min((zk[j] - m[j]) + (lk[j] - lo_top[j]), _ZERO32)
+                e = _ZERO32 if yy[j] == kk else _exp_nonpos32(d)
+                ek[j] = e
+                s[j] += _ZERO32 if top[j] == kk else e
+        for j in range(nb):  # the row factor alpha_y w, the floor, the row's gamma: separate loops, no branch below
+            wv[j] = _ONE32
+        if has_w:
+            for j in range(nb):
+                wv[j] = _F32(w[i0 + j])
+        for j in range(nb):
+            fv[j] = wv[j]
+            bound[j] = fl * wv[j]
+        if has_alpha:
+            for j in range(nb):
+                fv[j] *= alpha32[yy[j]]
+        if per_class_gamma:
+            for j in range(nb):
+                gam[j] = gvec32[yy[j]]
+        else:
+            for j in range(nb):
+                gam[j] = g_all
+        if power == POWER_ONE and not per_class_gamma:
+            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_ONE, gu, hu, bb, qq, md, mq, inv_s, om_top)
+        elif power == POWER_SQUARE and not per_class_gamma:
+            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_SQUARE, gu, hu, bb, qq, md, mq, inv_s, om_top)
+        else:
+            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_EXP, gu, hu, bb, qq, md, mq, inv_s, om_top)
+        for k in range(k_classes):
+            ek = ex[k]
+            gk = gs[k]
+            hk = hsc[k]
+            kk = np.int32(k)
+            for j in range(nb):
+                r = ek[j] * inv_s[j]
+                p_k = r * qq[j]
+                om = om_top[j] if top[j] == kk else _ONE32 - p_k  # p_k <= 1/2 for the others: no cancellation
+                g = r * (-gu[j])  # dFL/dz_k = -g_u r_k
+                h = (om * g + (r * r) * bb[j]) * hs
+                cf = om * (p_k * md[j]) * hs  # q^g p_k (1 - p_k)
+                true = yy[j] == kk
+                g = gu[j] if true else g
+                h = hu[j] if true else h
+                cf = mq[j] if true else cf
+                h = cf if (curvature_floor and h < cf) else h
+                h = bound[j] if h < bound[j] else h
+                gk[j] = g
+                hk[j] = h
+        if c_order:
+            for j in range(nb):
+                for k in range(k_classes):
+                    grad[i0 + j, k] = gs[k, j]
+                    hess[i0 + j, k] = hsc[k, j]
+        else:
+            for k in range(k_classes):
+                for j in range(nb):
+                    grad[i0 + j, k] = gs[k, j]
+                    hess[i0 + j, k] = hsc[k, j]

@@ -94,8 +94,16 @@ def test_softmax_objective_backends_equal(lib, gamma, alpha, dtype):
     obj = module.focal_objective(gamma=gamma, alpha=a)
     (g0, h0), (g1, h1) = both(lambda: obj(y, z, w) if lib == "lightgbm" else obj(y, z, sample_weight=w))
     assert g1.flags.f_contiguous == g0.flags.f_contiguous == (lib == "lightgbm")
-    assert_backends_equal(g1, g0, g0)
-    assert_backends_equal(h1, h0, g0)
+    # the float64 core functions agree to 1e-12; the objectives write float32 (numba: float32 arithmetic)
+    loss = boostfocal.FocalLoss(gamma=gamma, alpha=a, link="softmax")
+    scale = module.PROFILE.softmax_hess_scale(k)
+    (gr0, hr0), (gr1, hr1) = both(lambda: loss.grad_hess(y, z, w, hess_floor="curvature", hess_scale=scale))
+    assert_backends_equal(gr1, gr0, gr0)
+    assert_backends_equal(hr1, hr0, gr0)
+    np.testing.assert_array_equal(g0, gr0.astype(np.float32))
+    np.testing.assert_array_equal(h0, hr0.astype(np.float32))
+    assert_float32_close(g1, gr0)
+    assert_float32_close(h1, hr0)
 
 
 @given(
@@ -355,3 +363,33 @@ def test_float32_objective_within_1e5_hypothesis(z, gamma, alpha):
         g, h = bf_xgb.focal_objective(loss=loss)(y, z)
     assert_float32_close(g, g_ref)
     assert_float32_close(h, h_ref)
+
+
+@pytest.mark.parametrize("layout", ["C", "F"], ids=["C-xgboost", "F-lightgbm"])
+@pytest.mark.parametrize("margin_dtype", [np.float32, np.float64], ids=["f32-margins", "f64-margins"])
+@pytest.mark.parametrize("k", [3, 10], ids=["K=3", "K=10"])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 3.0, 10.0, "per-class"], ids=str)
+def test_float32_softmax_kernel_within_1e5_of_float64(gamma, k, margin_dtype, layout):
+    """The numba float32 softmax kernel against the float64 one: extremes, ties, both layouts, every policy."""
+    from boostfocal import _kernels
+
+    rng = np.random.default_rng(7)
+    n = 6000
+    z = rng.standard_normal((n, k)) * 6
+    z[:300] = rng.choice(MARGINS, size=(300, k))  # +-1e4, +-745, ...
+    z[300:400] = 3.0  # ties at the maximum
+    z[400:500] += 1e4  # large margins with O(1) differences: float32 must not lose them
+    z[500:600, 0] = z[500:600, 1] + 1e-6  # near-ties
+    z = np.asarray(z.astype(margin_dtype), order=layout)
+    y = rng.integers(0, k, n)
+    w = rng.random(n) * 3 + 0.01
+    g = np.linspace(0.5, 7.0, k) if gamma == "per-class" else gamma
+    with boostfocal.use_backend("numba"):
+        for cw, ww in ((None, None), (np.linspace(0.5, 2.0, k), w)):
+            for policy in ({"curvature_floor": True, "hess_floor": 1e-16}, {"hess_floor": 1e-3}, {}):
+                kw = {**policy, "hess_scale": k / (k - 1.0)}
+                g64, h64 = _kernels.softmax_grad_hess(y, z, g, cw, ww, **kw)
+                g32, h32 = _kernels.softmax_grad_hess(y, z, g, cw, ww, **kw, out_dtype=np.float32)
+                assert g32.flags.f_contiguous == (layout == "F")
+                assert_float32_close(g32, g64)
+                assert_float32_close(h32, h64, scale=None if policy.get("curvature_floor") else g64)
