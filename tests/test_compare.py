@@ -468,4 +468,3 @@ def test_weighted_baseline_with_a_large_class_weight_still_trains(library):
         patience=20,
     )
     assert fitted.best_iteration > 5  # 1 with LightGBM's scale_pos_weight (the old engine)
-

@@ -265,7 +265,11 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
         values = frame[col]
         uniq = pd.unique(values)
         if not all(_is_binary_value(_builtin(v)) for v in uniq):
-            shown = ", ".join(repr(_builtin(v)) for v in sorted(uniq, key=str)[:6])
+            try:
+                ordered = sorted(uniq)
+            except TypeError:
+                ordered = sorted(uniq, key=str)
+            shown = ", ".join(repr(_builtin(v)) for v in ordered[:6])
             raise ValueError(
                 f"{name} column {col!r} must hold 0/1 or true/false values for a multi-label target, got {shown}"
                 + (" ..." if len(uniq) > 6 else "")
