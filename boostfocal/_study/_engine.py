@@ -873,8 +873,17 @@ def compare(
     X : DataFrame or array-like of shape (n_samples, n_features)
         Text columns become categorical, all-missing columns are dropped, date-times become
         seconds since 1970 (each said in ``notes``). Not modified.
-    y : array-like of shape (n_samples,)
-        Class labels: binary or multiclass.
+    y : array-like of shape (n_samples,), or (n_samples, n_labels) for multi-label
+        Class labels: binary or multiclass. A 2-D 0/1 (or bool) indicator with K >= 2
+        columns (ndarray or DataFrame, whose column names are the label names) is a
+        multi-label target (``task="multilabel"``): every label needs positive and negative
+        rows, enough of each for ``cv``; the folds and inner splits come from label-wise
+        iterative stratification (Sechidis et al., 2011); log loss is per-label binary log
+        loss (XGBoost ``binary:logistic`` on the 2-D labels, LightGBM
+        ``FocalLGBMClassifier(gamma=0)``), the class-weighted loss weighs each label's
+        positives by ``(n_neg / n_pos)^t`` (the focal estimator at gamma 0 with alpha
+        ``[[1, w_l], ...]``), focal methods fit the multi-label focal loss; every metric is
+        the macro average over the labels of the per-label binary metric.
     library : {"xgboost", "lightgbm", "both"}, default="xgboost"
     cv, repeats, budget : int or None
         Outer folds (>= 2), repeats of the fold split (>= 1), configurations per method
@@ -897,7 +906,7 @@ def compare(
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0, used in training, early stopping and every metric.
     positive : label, optional
-        The class of interest: the problem becomes that class against the rest.
+        The class of interest: the problem becomes that class against the rest (1-D ``y`` only).
     precision : float in (0, 1), default=0.9
         The precision of the "recall at precision" metric.
     focal_gamma : float or (low, high), default=(0.25, 5.0)
