@@ -198,25 +198,45 @@ class TestStudy:
             assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.std() > 0.01
         assert "pool every (row, label) pair (micro)" in (out / "report.md").read_text()
 
-    @pytest.mark.parametrize("verdict", ["better", "no significant difference"], ids=["focal", "baseline"])
+    @pytest.mark.parametrize("method", ["focal", "log_loss", "weighted_log_loss"])
     @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
-    def test_recommended_record_is_usable(self, result, verdict, library):
+    def test_recommended_record_is_usable(self, result, method, library):
         from xgboost import XGBClassifier
 
         from boostfocal import FocalLoss
         from boostfocal._study._engine import _recommend
 
-        trials = result.trials[result.trials.library == library]
+        t = result.trials
+        trials = t[(t.library == library) & (t.method == method)]
+        verdict = "better" if method == "focal" else "no significant difference"
         rec = json.loads(json.dumps(_recommend(result.plan, trials, verdict, result.comparison)))
+        assert (rec["method"], rec["library"], rec["task"]) == (method, library, "multilabel")
         X, Y = _data()
-        if rec["choice"] == "focal":
+        params = rec["estimator_params"]
+        if method == "focal":
             loss = FocalLoss.from_dict(rec["loss"])
-            assert loss.is_multilabel and loss.num_class == 3
+            assert loss.is_multilabel and loss.num_class == 3 and loss.gamma == params["gamma"]
+        elif method == "weighted_log_loss":
+            exponent = rec["loss"]["class_weight_exponent"]
+            n_pos = Y.sum().to_numpy()
+            expected = ((len(Y) - n_pos) / n_pos) ** exponent  # on every row
+            np.testing.assert_allclose(np.array(params["alpha"]), np.column_stack([np.ones(3), expected]))
+            assert params["gamma"] == 0.0 and rec["estimator"].startswith("Focal")
+        else:
+            expected_estimator = "XGBClassifier" if library == "xgboost" else "FocalLGBMClassifier"
+            assert rec["estimator"] == expected_estimator
         classes = {"XGBClassifier": XGBClassifier, "FocalXGBClassifier": FocalXGBClassifier}
         cls = {**classes, "FocalLGBMClassifier": FocalLGBMClassifier}[rec["estimator"]]
-        model = cls(**rec["estimator_params"], n_jobs=1)
-        proba = model.fit(X, Y.to_numpy()).predict_proba(X)
-        assert proba.shape == (300, 3)
+        proba = cls(**params, n_jobs=1).fit(X, Y.to_numpy()).predict_proba(X)
+        assert proba.shape == (300, 3) and np.all((proba > 0) & (proba < 1))
+
+    def test_tpe_searcher(self):
+        pytest.importorskip("optuna")
+        X, Y = _data(seed=6)
+        res = compare(X, Y, methods=["weighted_log_loss", "focal_asymmetric"], searcher="tpe", **{**TINY, "budget": 3})
+        params = [json.loads(p)["loss"] for p in res.trials[res.trials.method == "focal_asymmetric"].params]
+        assert all(len(p["gamma"]) == 2 for p in params)  # the binary space: one [g_0, g_1] pair
+        assert res.recommended["searcher"] == "tpe"
 
     @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
     def test_focal_at_gamma_0_without_alpha_is_no_significant_difference(self, library):
@@ -415,3 +435,25 @@ def test_cli_help_documents_multilabel(capsys: pytest.CaptureFixture[str]):
     with pytest.raises(SystemExit):
         main(["compare", "-h"])
     assert "--target a,b,c" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_split_leaving_a_label_out_of_a_fold_is_refused(monkeypatch):
+    """The safety net behind the stratification: a split without some label's positives in a test fold
+    stops the study before any training (here a splitter that puts every positive of 'rare' in one fold)."""
+    from boostfocal._study import _data as data_module
+    from boostfocal._study import _engine
+
+    X, Y = _data()
+
+    def lopsided(Y_part, proportions, rng):
+        folds = np.arange(len(Y_part)) % len(proportions)
+        folds[Y_part[:, 2] == 1] = 0
+        return folds
+
+    monkeypatch.setattr(data_module, "iterative_stratification", lopsided)
+    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    with pytest.raises(
+        ValueError,
+        match=r"label 'rare' cannot be spread over cv=2 folds: the inner training part of fold 0 .*has no positive",
+    ):
+        compare(X, Y, **TINY)
