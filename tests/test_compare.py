@@ -468,10 +468,3 @@ def test_weighted_baseline_with_a_large_class_weight_still_trains(library):
         patience=20,
     )
     assert fitted.best_iteration > 5  # 1 with LightGBM's scale_pos_weight (the old engine)
-
-
-def test_a_multilabel_target_is_refused_with_a_clear_error():
-    X = np.random.default_rng(0).standard_normal((200, 4))
-    Y = (np.random.default_rng(1).random((200, 3)) < 0.3).astype(int)
-    with pytest.raises(ValueError, match=r"got shape \(200, 3\) .*compare does not study multi-label targets yet"):
-        compare(X, Y, quick=True, progress=False)

@@ -1,5 +1,8 @@
 """``boostfocal compare DATA --target COLUMN [options]``: the study from the command line.
 
+``--target a,b,c`` (comma-separated column names) studies a multi-label target: each column
+0/1 or true/false, no ``--positive``.
+
 Bad input (file, columns, target, options, ``--out``) is one line on stderr and exit
 status 2, found before any training and before anything is written.
 """
@@ -67,8 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("data", help="table: .csv, .tsv, .parquet / .pq or .feather / .arrow")
-    p.add_argument("--target", required=True, help="the label column")
-    p.add_argument("--positive", help="the class of interest (the problem becomes that class against the rest)")
+    p.add_argument(
+        "--target",
+        required=True,
+        help="the label column; several comma-separated columns (--target a,b,c) make a multi-label target, each "
+        "column 0/1 or true/false",
+    )
+    p.add_argument(
+        "--positive",
+        help="the class of interest (the problem becomes that class against the rest); one --target column only",
+    )
     p.add_argument("--weight", help="a column of sample weights (finite, >= 0)")
     p.add_argument("--drop", action="append", default=[], help="columns to leave out (comma-separated, repeatable)")
     p.add_argument("--drop-missing-target", action="store_true", help="drop rows whose label is missing")
@@ -113,17 +124,30 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
         if name not in columns:
             raise UsageError(f"{option} {name!r} is not a column of {args.data!r}; {closest(name, columns)}")
 
-    need("--target", args.target)
+    targets = _names(args.target) if "," in args.target else [args.target]
+    if not targets:
+        raise UsageError(f"--target {args.target!r} names no column")
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise UsageError(f"--target names the column(s) {', '.join(repr(t) for t in repeated)} more than once")
+    for name in targets:
+        need("--target", name)
+    if len(targets) > 1 and args.positive is not None:
+        raise UsageError(
+            f"--positive is for one --target column; the columns of a multi-label --target ({args.target}) must be "
+            f"0/1 or true/false, got --positive {args.positive!r}"
+        )
     drop = [n for text in args.drop for n in _names(text)]
     for name in drop:
         need("--drop", name)
-    if args.target in drop:
-        raise UsageError(f"--drop names the target column {args.target!r}")
+    for name in targets:
+        if name in drop:
+            raise UsageError(f"--drop names the target column {name!r}")
     weights = None
     if args.weight is not None:
         need("--weight", args.weight)
-        if args.weight == args.target:
-            raise UsageError(f"--weight {args.weight!r} is the target column")
+        if args.weight in targets:
+            raise UsageError(f"--weight {args.weight!r} is a target column")
         import pandas as pd
 
         col = frame[args.weight]
@@ -141,10 +165,10 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
         weights = values
         drop.append(args.weight)
     notes = [f"--drop: left out {', '.join(repr(d) for d in drop if d != args.weight)}"] if args.drop else []
-    X = frame.drop(columns=[args.target, *drop])
+    X = frame.drop(columns=[*targets, *drop])
     if X.shape[1] == 0:
         raise UsageError("no feature column left after --target, --weight and --drop")
-    return X, frame[args.target], weights, notes
+    return X, frame[targets] if len(targets) > 1 else frame[targets[0]], weights, notes
 
 
 def _print_summary(result: Any, out: Path | None) -> None:
@@ -206,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_rows=args.max_rows,
                 drop_missing_target=args.drop_missing_target,
                 notes=notes,
-                target_name=f"--target {args.target!r}",
+                target_name="--target" if "," in args.target else f"--target {args.target!r}",
                 cli=True,
                 searcher=args.searcher,
             )

@@ -1,8 +1,18 @@
-"""Scores of one set of predictions: ranking metrics on the model's probabilities, probability
+r"""Scores of one set of predictions: ranking metrics on the model's probabilities, probability
 metrics (Brier score, log loss) on the posterior estimates.
 
 Labels are codes ``0..K-1``; probabilities have shape (n, K). Binary metrics use column 1
 (the positive class); multiclass ranking metrics are the macro one-vs-rest averages.
+
+Multi-label (labels an (n, K) 0/1 indicator, probabilities (n, K) of each label's positive
+value): every metric is the per-label binary metric averaged over the K labels with equal
+weight (macro), each with the sample weights:
+
+* average precision, ROC AUC, recall at precision: :math:`\frac{1}{K}\sum_l M(y_{\cdot l}, p_{\cdot l})`;
+* Brier score: :math:`\frac{1}{K}\sum_l \frac{\sum_i w_i (p_{il} - y_{il})^2}{\sum_i w_i}`;
+* log loss: :math:`-\frac{1}{K}\sum_l \frac{\sum_i w_i [y_{il} \log p_{il} + (1 - y_{il})
+  \log(1 - p_{il})]}{\sum_i w_i}` (probabilities clipped to [1e-15, 1 - 1e-15]), on each
+  label's posterior estimate.
 """
 
 from __future__ import annotations
@@ -49,6 +59,8 @@ def recall_at_precision(
 
 
 def _one_vs_rest(func: Callable[..., float], codes: NDArray[np.intp], proba: NDArray, w: NDArray | None) -> float:
+    if codes.ndim == 2:  # multi-label: the macro average of the per-label binary metric
+        return float(np.mean([func(codes[:, k] == 1, proba[:, k], sample_weight=w) for k in range(codes.shape[1])]))
     if proba.shape[1] == 2:
         return float(func(codes == 1, proba[:, 1], sample_weight=w))
     return float(np.mean([func(codes == k, proba[:, k], sample_weight=w) for k in range(proba.shape[1])]))
@@ -63,7 +75,8 @@ def score_one(
     precision: float,
     sample_weight: NDArray | None = None,
 ) -> float:
-    """One metric; ``proba`` / ``posterior`` of shape (n, K), columns in class-code order."""
+    """One metric; ``proba`` / ``posterior`` of shape (n, K), columns in class-code order (multi-label:
+    ``codes`` the (n, K) indicator; see the module docstring)."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     w = sample_weight
@@ -77,6 +90,14 @@ def score_one(
             return recall_at_precision(y, s, precision, sample_weight)
 
         return _one_vs_rest(rap, codes, proba, w)
+    if codes.ndim == 2:
+        if name == "brier":
+            return float(np.average(((posterior - codes) ** 2).mean(axis=1), weights=w))
+        if name == "log_loss":
+            p = np.clip(posterior, 1e-15, 1.0 - 1e-15)
+            per_entry = -np.where(codes == 1, np.log(p), np.log1p(-p))
+            return float(np.average(per_entry.mean(axis=1), weights=w))
+        raise ValueError(f"metric must be one of {METRICS}, got {name!r}")
     onehot = np.zeros_like(posterior, dtype=np.float64)
     onehot[np.arange(codes.shape[0]), codes] = 1.0
     if name == "brier":

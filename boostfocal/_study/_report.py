@@ -100,9 +100,16 @@ def _summary_lines(result: CompareResult) -> list[str]:
     rate = ""
     if result.task == "binary":
         rate = f", positive rate {result.positive_rate:.4f} (positive: {result.positive!r})"
+    if result.task == "multilabel":
+        rates = ", ".join(
+            f"{k}: {n / result.n_rows:.4f}" for k, n in zip(result.classes, result.class_counts, strict=True)
+        )
+        counts = f"{len(result.classes)} labels, positive rows {counts}"
+        rate = f", positive rates {rates}"
+    stratified = "stratified" if result.task != "multilabel" else "iteratively stratified (multi-label)"
     lines = [
         f"Data: {result.n_rows:,} rows, {result.n_features} features, {result.task} ({counts}){rate}.",
-        f"Protocol: {p.cv}-fold stratified cross-validation x {p.repeats} repeat(s); {p.budget} configuration(s) "
+        f"Protocol: {p.cv}-fold {stratified} cross-validation x {p.repeats} repeat(s); {p.budget} configuration(s) "
         + (
             "per method (seeded random search; configuration i of every method uses the same booster draw i); "
             if p.searcher == "random"
@@ -125,6 +132,14 @@ def _summary_lines(result: CompareResult) -> list[str]:
     ]
     if result.task == "multiclass":
         lines.append("Multiclass: ranking metrics are macro one-vs-rest averages; Brier sums over the classes.")
+    if result.task == "multilabel":
+        lines.append(
+            "Multi-label: every metric is the macro average over the labels of the per-label binary metric (Brier "
+            "and log loss too); folds and inner splits by label-wise iterative stratification (Sechidis et al., "
+            "2011). Log loss: XGBoost binary:logistic on the (n, K) labels, LightGBM FocalLGBMClassifier(gamma=0); "
+            "class-weighted log loss: the focal estimator at gamma=0 with per-label alpha [1, w_l]. The "
+            "precision-recall curves and the reliability diagram pool every (row, label) pair (micro)."
+        )
     return lines
 
 
@@ -168,8 +183,23 @@ def _png(fig: Any) -> bytes:
 def _curve_class(result: CompareResult) -> tuple[int, str]:
     if result.task == "binary":
         return 1, f"positive class {result.positive!r}"
+    if result.task == "multilabel":
+        return -1, f"all {len(result.classes)} labels pooled (micro)"
     k = int(np.argmin(result.class_counts))
     return k, f"rarest class {result.classes[k]!r} against the rest"
+
+
+def _curve_pairs(result: CompareResult, k: int) -> tuple[Any, Any]:
+    """``(y, w)`` of the curves: the class ``k`` against the rest, or (multi-label, ``k = -1``) every
+    (row, label) pair in row-major order, each with its row's weight."""
+    codes, w = result.plan.target.codes, result.plan.sample_weight
+    if k < 0:
+        return codes.ravel() == 1, None if w is None else np.repeat(w, codes.shape[1])
+    return codes == k, w
+
+
+def _curve_scores(pred: Any, k: int) -> Any:
+    return pred.ravel() if k < 0 else pred[:, k]
 
 
 def figures(result: CompareResult) -> dict[str, bytes]:
@@ -182,13 +212,12 @@ def figures(result: CompareResult) -> dict[str, bytes]:
     from sklearn.metrics import precision_recall_curve
 
     k, which = _curve_class(result)
-    y = result.plan.target.codes == k
-    w = result.plan.sample_weight
+    y, w = _curve_pairs(result, k)
     out: dict[str, bytes] = {}
 
     fig, ax = plt.subplots(figsize=(7, 5))
     for (method, library), pred in result.pooled.items():
-        prec, rec, _ = precision_recall_curve(y, pred["proba"][:, k], sample_weight=w)
+        prec, rec, _ = precision_recall_curve(y, _curve_scores(pred["proba"], k), sample_weight=w)
         ls = "-" if method == "log_loss" else "--" if method == "weighted_log_loss" else "-."
         ax.plot(rec, prec, linestyle=ls, label=f"{method} ({library})")
     ax.axhline(float(np.average(y, weights=w)), color="grey", linewidth=0.8, label="no skill")
@@ -230,7 +259,7 @@ def figures(result: CompareResult) -> dict[str, bytes]:
     bins = np.linspace(0, 1, 11)
     for ax, run in zip(axes.ravel(), focal_runs, strict=False):
         for key, label in (("proba", "focal probabilities"), ("posterior", "after focal_to_posterior")):
-            p = result.pooled[run][key][:, k]
+            p = _curve_scores(result.pooled[run][key], k)
             idx = np.clip(np.digitize(p, bins) - 1, 0, 9)
             xs, ys = [], []
             for b in range(10):
