@@ -236,9 +236,11 @@ def kernel_tables(cfg: Config, backends: list[str], ratios: dict[str, float]) ->
                         med_ms(ts) / base64
                     )
     binary.notes.append(
-        "The objective call includes the per-round O(n) label-cache check. For float32 margins the plain "
-        "numpy log loss computes in float32; boostfocal always computes in float64 (second ratio: against "
-        "the same log loss computed in float64)."
+        "The objective call includes the per-round O(n) label-cache check (a fresh label array each call, as "
+        "XGBoost hands over). For float32 margins the plain numpy log loss computes in float32. boostfocal's "
+        "objectives write float32 (what both libraries store): the numba backend computes in float32 (within "
+        "1e-5 of float64, proven in tests/test_fast.py), the numpy backend in float64 rounded once. Second "
+        "ratio: against the same log loss computed in float64."
     )
 
     m, k = cfg.softmax_rows, cfg.n_classes
@@ -247,25 +249,37 @@ def kernel_tables(cfg: Config, backends: list[str], ratios: dict[str, float]) ->
         ["margin dtype", "objective", "ms / call", "ratio vs numpy softmax CE"],
     )
     ys = rng.integers(0, k, m)
-    for dtype in (np.float32, np.float64):
-        zs = (rng.standard_normal((m, k)) * 2.0).astype(dtype)
-        cands = {"numpy softmax cross-entropy": lambda zs=zs: numpy_softmax_ce(ys, zs)}
+    yf = ys.astype(np.float64)
+    ref_name = "numpy softmax cross-entropy, float32 math"
+    # XGBoost hands C-ordered float32 scores, LightGBM Fortran-ordered float64 ones
+    for layout, dtype, module in (("C", np.float32, bf_xgb), ("F", np.float64, bf_lgb), ("C", np.float64, bf_xgb)):
+        zs = np.asarray((rng.standard_normal((m, k)) * 2.0).astype(dtype), order=layout)
+        cands = {
+            ref_name: lambda zs=zs: numpy_softmax_ce_f32(ys, zs),
+            "numpy softmax cross-entropy, float64 math": lambda zs=zs: numpy_softmax_ce(ys, zs.astype(np.float64)),
+        }
         for backend in backends:
-            obj = bf_xgb.focal_objective(gamma=2.0)
+            obj = module.focal_objective(gamma=2.0)
 
-            def run(obj=obj, backend=backend, zs=zs):
+            def run(obj=obj, backend=backend, zs=zs, lgb=module is bf_lgb):
                 with boostfocal.use_backend(backend):
-                    return obj(ys, zs)
+                    return obj(yf, zs, None) if lgb else obj(yf, zs)
 
             cands[f"boostfocal focal gamma=2, {backend}"] = run
-        log(f"kernel softmax {np.dtype(dtype).name}: {len(cands)} candidates x {cfg.kernel_repeats}")
+        tag = f"{np.dtype(dtype).name} {layout}"
+        log(f"kernel softmax {tag}: {len(cands)} candidates x {cfg.kernel_repeats}")
         times = interleaved(cands, cfg.kernel_repeats, warmup=2)
-        base = med_ms(times["numpy softmax cross-entropy"])
+        base = med_ms(times[ref_name])
         for name, ts in times.items():
             ratio = med_ms(ts) / base
-            soft.rows.append([np.dtype(dtype).name, name, f"{med_ms(ts):.1f}", f"{ratio:.2f}"])
+            soft.rows.append([f"{tag} ({module.__name__.split('.')[-1]})", name, f"{med_ms(ts):.1f}", f"{ratio:.2f}"])
             if name.startswith("boostfocal"):
-                ratios[f"kernel softmax {np.dtype(dtype).name} {name.split(', ')[-1]}"] = ratio
+                ratios[f"kernel softmax {tag} {name.split(', ')[-1]}"] = ratio
+    soft.notes.append(
+        "Reference: the float32 numpy cross-entropy (max-shifted softmax, p - onehot, p (1 - p)) in the layout "
+        "of the scores; float64 margins are cast to float32 first, as a float32 objective would. boostfocal "
+        "keeps float64 margins' differences exact (hi + lo split) before its float32 arithmetic."
+    )
     return [binary, soft]
 
 
@@ -314,18 +328,21 @@ _START_SCRIPT = textwrap.dedent(
     import time
     t0 = time.perf_counter()
     import numpy as np
-    import boostfocal.xgboost as bx
+    import xgboost, lightgbm
     t1 = time.perf_counter()
+    import boostfocal.xgboost as bx
+    import boostfocal.lightgbm
+    t2 = time.perf_counter()
     rng = np.random.default_rng(0)
     z = rng.standard_normal(1000).astype(np.float32)
     y = (rng.random(1000) < 0.1).astype(np.float32)
     bx.focal_objective(gamma=2.0)(y, z)
-    t2 = time.perf_counter()
+    t3 = time.perf_counter()
     zs = rng.standard_normal((1000, 3)).astype(np.float32)
     bx.focal_objective(gamma=2.0)(rng.integers(0, 3, 1000), zs)
-    t3 = time.perf_counter()
+    t4 = time.perf_counter()
     import boostfocal
-    print(t1 - t0, t2 - t1, t3 - t2, boostfocal.get_backend())
+    print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, boostfocal.get_backend())
     """
 )
 
@@ -358,17 +375,19 @@ def goals_table(ratios: dict[str, float]) -> Table:
         1.0,
     )
     keys = [k for k in ratios if k.startswith("kernel softmax") and k.endswith("numba")]
-    row("softmax kernel (numba, float32 / float64) <= 1.5 x numpy softmax CE", [ratios[k] for k in keys], 1.5)
+    names = ", ".join(k.split(" ")[2] + " " + k.split(" ")[3] for k in keys)
+    row(f"softmax kernel (numba; {names}) <= 1.0 x float32 numpy softmax CE", [ratios[k] for k in keys], 1.0)
     for ref, limit in (("native", 1.15), ("numpy custom", 1.05)):
         keys = [k for k in ratios if k.startswith("train") and k.endswith(f"gamma=2 vs {ref}")]
-        names = ", ".join(k.split(" ")[1] + " " + k.split(" ")[2] for k in keys)
+        names = ", ".join(k[len("train ") : k.index(" gamma=")] for k in keys)
         row(f"training, gamma 2, vs {ref} <= {limit} ({names})", [ratios[k] for k in keys], limit, "{:.3f}")
     for key, value in OBJECTIVE_PER_CALL.items():
         row(f"in-training objective ms / call, {key}, <= 1.05 x float32 numpy objective", [value], 1.05)
     row("memory of one call <= 2 outputs + 1 n-buffer (3.00)", list(MEMORY.values()), 3.0)
     if STARTUP:
-        row("cold start (first binary call, empty cache) < 3 s", [STARTUP["cold"]], 3.0)
-        row("warm start (first binary call, cache filled) < 0.3 s", [STARTUP["warm"]], 0.3)
+        row("cold: import both adapters + first binary call < 3 s", [STARTUP["cold"]], 3.0)
+        row("warm: import both adapters + first binary call < 1.0 s", [STARTUP["warm"]], 1.0)
+        row("warm: boostfocal's share (the above minus importing xgboost + lightgbm) < 1.0 s", [STARTUP["share"]], 1.0)
     table.notes.append(
         "Training ratios compare whole fits (tree building included) and move by several per cent from run "
         "to run on a shared machine; the objective's own extra time is measured inside the callbacks."
@@ -378,8 +397,17 @@ def goals_table(ratios: dict[str, float]) -> Table:
 
 def startup_table() -> Table:
     table = Table(
-        "Start-up: fresh process, first objective call (s)",
-        ["numba cache", "import boostfocal.xgboost", "first binary call", "first softmax call", "backend"],
+        "Start-up: fresh process, import both adapters and make the first objective call (s)",
+        [
+            "numba cache",
+            "import numpy, xgboost, lightgbm",
+            "import boostfocal.xgboost, .lightgbm",
+            "first binary call",
+            "total",
+            "boostfocal's share",
+            "first softmax call",
+            "backend",
+        ],
     )
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
@@ -388,10 +416,23 @@ def startup_table() -> Table:
             res = subprocess.run(
                 [sys.executable, "-c", _START_SCRIPT], env=env, capture_output=True, text=True, check=True
             )
-            imp, first, soft, backend = res.stdout.split()
-            table.rows.append([label, f"{float(imp):.2f}", f"{float(first):.2f}", f"{float(soft):.2f}", backend])
-            STARTUP.setdefault("cold" if label.startswith("cold") else "warm", float(first))
-    table.notes.append("Goal: first call (binary) < 3 s cold, < 0.3 s warm; each signature compiles on first use.")
+            libs, ours, first, soft, backend = res.stdout.split()
+            total, share = float(libs) + float(ours) + float(first), float(ours) + float(first)
+            table.rows.append(
+                [label, *(f"{float(v):.2f}" for v in (libs, ours, first)), f"{total:.2f}", f"{share:.2f}"]
+                + [f"{float(soft):.2f}", backend]
+            )
+            key = "cold" if label.startswith("cold") else "warm"
+            if key not in STARTUP:
+                STARTUP[key] = total
+                if key == "warm":
+                    STARTUP["share"] = share
+    table.notes.append(
+        "Goal (issue 13): importing both adapters plus one objective call under 1.0 s with a warm numba cache, "
+        "under 3 s cold. 'boostfocal's share' leaves out the import of xgboost and lightgbm themselves "
+        "(a program that trains imports them anyway); the first call imports numba and loads (cold: compiles) "
+        "the kernel. Each signature compiles on first use."
+    )
     return table
 
 
@@ -523,7 +564,8 @@ def _training_table(cfg: Config, task: str, size: tuple[int, int, int], threads:
         "inside the fits, where the booster's OpenMP threads may still spin. Focal loss at gamma = 2 grows "
         "different trees than log loss, so part of a whole-fit difference can come from the trees; at "
         "gamma = 0 (binary) it grows the same trees, so that row measures the objective alone. XGBoost "
-        "hands float32 margins, LightGBM float64; boostfocal computes in float64 and writes float32."
+        "hands float32 margins, LightGBM float64; boostfocal (numba backend) computes in float32 and writes "
+        "float32, the dtype both libraries store."
     )
     return table
 

@@ -208,9 +208,9 @@ class ObjectiveMixin(FocalBase):
     ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         """One fused kernel call: grad, then hess scaled by the library's rule and floored (the hessian policy).
 
-        Written in the library's gradient dtype (float32 for both): float64 arithmetic,
-        rounded once on store, which is what the library would do on receipt (so the trees
-        are those of a float64 objective, to the bit), without the library's conversion copy.
+        Written in the library's gradient dtype (float32 for both), without the library's
+        conversion copy: the numba backend computes in float32 (within ``max(1e-5 |g|, 1e-7)``
+        of the float64 result; ``tests/test_fast.py``), the numpy backend in float64 rounded once.
         """
         loss, y, w, cw = self._prepared(y_raw, w_raw, z)
         assert loss.link is not None

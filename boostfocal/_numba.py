@@ -11,8 +11,21 @@ Compiled lazily (one specialisation per margin dtype / layout, on first use) and
 cached on disk (``cache=True``; numba falls back to a user cache directory when
 the package directory is read-only). The kernels are serial and release the GIL;
 :func:`binary_grad_hess` / :func:`softmax_grad_hess` split the rows into one block
-per thread (at most ``n_threads``, at least 32k margins per block) and run them on
-a small thread pool, the calling thread included.
+per thread (at most ``n_threads``, at least 32k margins per block; 128k for the
+float32 kernels) and run them on a small thread pool, the calling thread included.
+
+Two precisions, chosen by the dtype of the outputs:
+
+* float64 outputs (the public core functions): float64 arithmetic, within 1e-12
+  of the numpy kernels;
+* float32 outputs (the adapters: both libraries store float32 gradients): float32
+  arithmetic -- twice the SIMD lanes, shorter polynomials, ``q^gamma`` by products at
+  gamma 0 and 2 -- within ``max(1e-5 |ref|, 1e-7)`` of the float64 result for margins
+  in [-1e4, 1e4] and gamma in [0, 10] (the exact, unfloored hessian, which crosses
+  zero, within 1e-5 of the size of its terms), proven in ``tests/test_fast.py``. The
+  softmax one works on (K, chunk) scratch with the classes as the outer loop, so that
+  LightGBM's Fortran-ordered scores are read along their columns; float64 margins are
+  split ``hi + lo`` so that ``z_k - z_max`` keeps float64 accuracy.
 
 Conventions of the arguments (no ``None`` inside numba):
 
@@ -24,7 +37,7 @@ Conventions of the arguments (no ``None`` inside numba):
 * ``hess_floor``: negative for "no absolute floor";
 * ``curvature_floor``: raise the hessian to the focal-weighted cross-entropy
   curvature ``w a q^gamma c_CE`` (see :mod:`boostfocal._kernels`);
-* ``grad``, ``hess``: float64 outputs of the shape of ``z``, written in full.
+* ``grad``, ``hess``: float64 or float32 outputs of the shape of ``z``, written in full.
 """
 
 from __future__ import annotations
@@ -137,7 +150,7 @@ def binary_grad_hess(
                     hess[rows],
                 )
             else:
-                _binary_block32(
+                BINARY_BLOCKS32[power, weighted](
                     pos[rows],
                     z[rows],
                     g_pos,
@@ -148,7 +161,6 @@ def binary_grad_hess(
                     hess_scale,
                     floor,
                     curv,
-                    power,
                     grad[rows],
                     hess[rows],
                 )
@@ -192,11 +204,12 @@ def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floo
 
     if grad.dtype == np.float32:  # float32 arithmetic, classes as columns (module notes)
         power = POWER_EXP if not scalar else {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(g0, POWER_EXP)
+        kernel = SOFTMAX_BLOCKS32[power]
 
         def call32(start: int, stop: int) -> None:
             rows = slice(start, stop)
             w_rows = w[rows] if weighted else w
-            _softmax_block32(
+            kernel(
                 y[rows],
                 z[rows],
                 g0,
@@ -206,7 +219,6 @@ def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floo
                 hess_scale,
                 hess_floor,
                 bool(curvature_floor),
-                power,
                 not z.flags.f_contiguous,
                 grad[rows],
                 hess[rows],
@@ -651,37 +663,32 @@ def _binary_smoothed_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale,
     return g, (bound if h < bound else h)
 
 
-@njit(**_JIT)
-def _binary_block32(
-    pos, z, g_pos, g_neg, a_pos, a_neg, w, hess_scale, hess_floor, curv, power, grad, hess
-):  # pragma: no cover
-    """One block of rows of the binary focal grad / hess in float32 arithmetic (see :func:`_binary_block`).
+def _make_binary_block32(power: int, weighted: bool) -> Any:
+    """The binary float32 block kernel for one ``power`` (:func:`_grad_hess_u32`) and with or without weights.
 
-    ``power`` (:func:`_grad_hess_u32`) is passed on as a literal in each loop: the
-    specialised loop keeps no branch and vectorises.
+    One compiled function per combination, each a single branch-free loop that
+    vectorises (the two settings are compile-time constants); only the ones a fit
+    uses are compiled (cold start: one of six).
     """
-    gp, gn, ap, an = _F32(g_pos), _F32(g_neg), _F32(a_pos), _F32(a_neg)
-    hs, fl = _F32(hess_scale), _F32(hess_floor)
-    n = z.shape[0]
-    if w.shape[0] == 0:
-        if power == POWER_ONE:
-            for i in range(n):
-                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_ONE)
-        elif power == POWER_SQUARE:
-            for i in range(n):
-                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_SQUARE)
-        else:
-            for i in range(n):
-                grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _ONE32, gp, gn, ap, an, hs, fl, curv, POWER_EXP)
-    elif power == POWER_ONE:
-        for i in range(n):
-            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_ONE)
-    elif power == POWER_SQUARE:
-        for i in range(n):
-            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_SQUARE)
-    else:
-        for i in range(n):
-            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], _F32(w[i]), gp, gn, ap, an, hs, fl, curv, POWER_EXP)
+
+    @njit(**_JIT)
+    def block(pos, z, g_pos, g_neg, a_pos, a_neg, w, hess_scale, hess_floor, curv, grad, hess):  # pragma: no cover
+        """One block of rows of the binary focal grad / hess in float32 arithmetic (see :func:`_binary_block`)."""
+        gp, gn, ap, an = _F32(g_pos), _F32(g_neg), _F32(a_pos), _F32(a_neg)
+        hs, fl = _F32(hess_scale), _F32(hess_floor)
+        for i in range(z.shape[0]):
+            wi = _F32(w[i]) if weighted else _ONE32
+            grad[i], hess[i] = _binary_row32(_F32(z[i]), pos[i], wi, gp, gn, ap, an, hs, fl, curv, power)
+
+    return block
+
+
+#: ``(power, weighted)`` -> the float32 binary block kernel.
+BINARY_BLOCKS32 = {
+    (power, weighted): _make_binary_block32(power, weighted)
+    for power in (POWER_ONE, POWER_SQUARE, POWER_EXP)
+    for weighted in (False, True)
+}
 
 
 @njit(**_JIT)
@@ -778,8 +785,25 @@ def _softmax_rows32(nb, s, zy, mz, gam, fv, hs, power, gu, hu, bb, qq, md, mq, i
         om_top[j] = p_t + q * (rest * inv)  # 1 - p_top = p_t + q (1 - r_top), 1 - r_top = rest / s
 
 
-@njit(**_JIT)
-def _softmax_block32(
+def _make_softmax_block32(power: int) -> Any:
+    """The softmax float32 block kernel for one ``power`` (``POWER_EXP`` also serves per-class gamma).
+
+    One compiled function per power, compiled on first use (cold start: one of three).
+    """
+
+    @njit(**_JIT)
+    def block(
+        y, z, gamma_all, gvec, alpha, w, hess_scale, hess_floor, curvature_floor, c_order, grad, hess
+    ):  # pragma: no cover
+        _softmax_chunks32(
+            y, z, gamma_all, gvec, alpha, w, hess_scale, hess_floor, curvature_floor, power, c_order, grad, hess
+        )
+
+    return block
+
+
+@njit(**_INLINE)
+def _softmax_chunks32(
     y, z, gamma_all, gvec, alpha, w, hess_scale, hess_floor, curvature_floor, power, c_order, grad, hess
 ):  # pragma: no cover
     """One block of rows of the softmax focal grad / hess diagonal in float32 arithmetic.
@@ -894,12 +918,7 @@ def _softmax_block32(
         else:
             for j in range(nb):
                 gam[j] = g_all
-        if power == POWER_ONE and not per_class_gamma:
-            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_ONE, gu, hu, bb, qq, md, mq, inv_s, om_top)
-        elif power == POWER_SQUARE and not per_class_gamma:
-            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_SQUARE, gu, hu, bb, qq, md, mq, inv_s, om_top)
-        else:
-            _softmax_rows32(nb, s, zy, mz, gam, fv, hs, POWER_EXP, gu, hu, bb, qq, md, mq, inv_s, om_top)
+        _softmax_rows32(nb, s, zy, mz, gam, fv, hs, power, gu, hu, bb, qq, md, mq, inv_s, om_top)
         for k in range(k_classes):
             ek = ex[k]
             gk = gs[k]
@@ -927,6 +946,14 @@ def _softmax_block32(
                     hess[i0 + j, k] = hsc[k, j]
         else:
             for k in range(k_classes):
+                gcol = grad[i0 : i0 + nb, k]  # contiguous in Fortran order
+                hcol = hess[i0 : i0 + nb, k]
+                gk = gs[k]
+                hk = hsc[k]
                 for j in range(nb):
-                    grad[i0 + j, k] = gs[k, j]
-                    hess[i0 + j, k] = hsc[k, j]
+                    gcol[j] = gk[j]
+                    hcol[j] = hk[j]
+
+
+#: ``power`` -> the float32 softmax block kernel.
+SOFTMAX_BLOCKS32 = {power: _make_softmax_block32(power) for power in (POWER_ONE, POWER_SQUARE, POWER_EXP)}

@@ -190,13 +190,16 @@ def test_n_jobs_caps_the_threads_of_the_numba_backend(monkeypatch):
     from boostfocal import _numba
 
     calls = []
-    original = _numba._binary_block32  # the objectives write float32: the float32 kernel
 
-    def spy(*args):
-        calls.append((threading.current_thread().name, args[1].shape[0]))
-        return original(*args)
+    def spying(original):
+        def spy(*args):
+            calls.append((threading.current_thread().name, args[1].shape[0]))
+            return original(*args)
 
-    monkeypatch.setattr(_numba, "_binary_block32", spy)
+        return spy
+
+    for key, kernel in _numba.BINARY_BLOCKS32.items():  # the objectives write float32: the float32 kernels
+        monkeypatch.setitem(_numba.BINARY_BLOCKS32, key, spying(kernel))
     n = 3 * _numba.MIN_PER_THREAD_F32 + 1000  # room for at most 3 blocks
     z = np.linspace(-5, 5, n)
     y = (z > 0).astype(float)
