@@ -11,7 +11,7 @@ Compiled lazily (one specialisation per margin dtype / layout, on first use) and
 cached on disk (``cache=True``; numba falls back to a user cache directory when
 the package directory is read-only). The kernels are serial and release the GIL;
 :func:`binary_grad_hess` / :func:`softmax_grad_hess` split the rows into one block
-per thread (at most ``n_threads``, at least 32k margins per block; 128k for the
+per thread (at most ``n_threads``, at least 32k margins per block; 256k for the
 float32 kernels) and run them on a small thread pool, the calling thread included.
 
 Two precisions, chosen by the dtype of the outputs:
@@ -60,8 +60,9 @@ __all__ = ["binary_grad_hess", "softmax_grad_hess", "default_threads"]
 
 #: Fewest margins per thread: below, waking another thread costs more than it saves.
 MIN_PER_THREAD = 32768
-#: The same for the float32 kernels, about four times cheaper per margin (benchmarks/speed.py).
-MIN_PER_THREAD_F32 = 131072
+#: The same for the float32 kernels, about four times cheaper per margin: inside fits one thread was as fast
+#: as two at 300k rows and slower only from about 1M (benchmarks/results/speed.md), so blocks of 256k.
+MIN_PER_THREAD_F32 = 262144
 
 _NO_GAMMA = np.empty(0)  # "one gamma for every class"
 
