@@ -6,7 +6,9 @@ computed by fused single-pass kernels (:mod:`boostfocal._numba`: vectorised
 loops over blocks of rows, one block per thread of a small pool, no temporary
 array) that give the same values to 1e-12, relative to ``|g|`` for the gradient
 and to ``|h| + |g|`` for the hessian (which crosses zero, where a one-ulp
-difference in ``exp`` / ``log`` is relatively larger). Only the gradient /
+difference in ``exp`` / ``log`` is relatively larger). The adapters' objectives,
+which write float32 (what both libraries store), run float32 kernels on the numba
+backend: within ``max(1e-5 |ref|, 1e-7)`` of the float64 values. Only the gradient /
 hessian go through the backend; losses and metrics are numpy.
 
 The backend is read once from the environment variable ``BOOSTFOCAL_BACKEND``
