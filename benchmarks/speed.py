@@ -457,6 +457,10 @@ class Timed:
     def __deepcopy__(self, memo):  # lgb.train deep-copies its params: keep counting here
         return self
 
+    def reset(self) -> None:
+        """Forget the calls so far (after an untimed warm-up fit)."""
+        self.seconds, self.calls = 0.0, 0
+
     def __call__(self, a, b):
         t0 = time.perf_counter()
         out = self.obj(a, b)
@@ -522,6 +526,9 @@ def _training_table(cfg: Config, task: str, size: tuple[int, int, int], threads:
         cands[name] = lambda t=t, p=custom_p, d=dtrain, r=rounds: xgb.train(p, d, r, obj=t)
     log(f"XGBoost {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
     xgb.train(native_p, dtrain, 1)  # untimed: builds the histogram index of the DMatrix
+    for t in timers.values():  # untimed: compiles (or loads) each objective's kernel for these dtypes
+        xgb.train(custom_p, dtrain, 1, obj=t)
+        t.reset()
     times = interleaved(cands, cfg.train_repeats, warmup=0)
     _fill(table, "XGBoost", times, timers, ratios, task + size_tag)
     del dtrain, cands  # the candidates hold the DMatrix too
@@ -556,10 +563,14 @@ def _training_table(cfg: Config, task: str, size: tuple[int, int, int], threads:
         cands[name] = lambda t=t, p=custom_l, d=dset, r=rounds: lgb.train({**p, "objective": t}, d, r)
     log(f"LightGBM {task}: {len(cands)} objectives x {cfg.train_repeats}, interleaved")
     lgb.train(native_l, dset, 1)  # untimed warm-up
+    for t in timers.values():  # untimed: compiles (or loads) each objective's kernel for these dtypes
+        lgb.train({**custom_l, "objective": t}, dset, 1)
+        t.reset()
     times = interleaved(cands, cfg.train_repeats, warmup=0)
     _fill(table, "LightGBM", times, timers, ratios, task + size_tag)
     table.notes.append(
-        "Same data, parameters and number of rounds in one run, candidates interleaved. 'objective ms / call' "
+        "Same data, parameters and number of rounds in one run, candidates interleaved, after one untimed "
+        "1-round fit per objective (so that no kernel compilation or cache load is timed). 'objective ms / call' "
         "is the time inside the Python objective per boosting round (label handling included), measured "
         "inside the fits, where the booster's OpenMP threads may still spin. Focal loss at gamma = 2 grows "
         "different trees than log loss, so part of a whole-fit difference can come from the trees; at "

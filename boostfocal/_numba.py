@@ -114,6 +114,11 @@ def _run(call, n_values: int, n_rows: int, n_threads: int, min_per_thread: int =
         fut.result()
 
 
+def _power(gamma: float) -> int:
+    """How the float32 kernels form ``q^gamma`` for one shared gamma (:func:`_grad_hess_u32`)."""
+    return {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(gamma, POWER_EXP)
+
+
 def binary_grad_hess(
     pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads, label_smoothing=0.0
 ):
@@ -121,117 +126,53 @@ def binary_grad_hess(
 
     ``cw`` and ``w`` of length 0 and ``hess_floor < 0`` mean none (module notes);
     ``label_smoothing > 0`` runs the two-term smoothed loss (:func:`_binary_smoothed_block`).
+    float32 outputs run the float32 kernels (module notes).
     """
     a_pos, a_neg = (1.0, 1.0) if cw.shape[0] == 0 else (float(cw[1]), float(cw[0]))
     g_pos, g_neg = (float(gamma), float(gamma)) if np.ndim(gamma) == 0 else (float(gamma[1]), float(gamma[0]))
     curv = bool(curvature_floor)
     floor = -np.inf if hess_floor < 0.0 else hess_floor
     weighted = w.shape[0] > 0
-
-    if grad.dtype == np.float32:  # float32 arithmetic (the adapters' path; module notes)
-        power = POWER_EXP if g_pos != g_neg else {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(g_pos, POWER_EXP)
-
-        def call32(start: int, stop: int) -> None:
-            rows = slice(start, stop)
-            w_rows = w[rows] if weighted else w
-            if label_smoothing > 0.0:
-                _binary_smoothed_block32(
-                    pos[rows],
-                    z[rows],
-                    g_pos,
-                    g_neg,
-                    a_pos,
-                    a_neg,
-                    float(label_smoothing),
-                    w_rows,
-                    hess_scale,
-                    floor,
-                    curv,
-                    grad[rows],
-                    hess[rows],
-                )
-            else:
-                BINARY_BLOCKS32[power, weighted](
-                    pos[rows],
-                    z[rows],
-                    g_pos,
-                    g_neg,
-                    a_pos,
-                    a_neg,
-                    w_rows,
-                    hess_scale,
-                    floor,
-                    curv,
-                    grad[rows],
-                    hess[rows],
-                )
-
-        _run(call32, z.shape[0], z.shape[0], n_threads, MIN_PER_THREAD_F32)
-        return
+    if grad.dtype == np.float32:
+        plain = BINARY_BLOCKS32[_power(g_pos) if g_pos == g_neg else POWER_EXP, weighted]
+        smoothed, min_per_thread = _binary_smoothed_block32, MIN_PER_THREAD_F32
+    else:
+        plain, smoothed, min_per_thread = _binary_block, _binary_smoothed_block, MIN_PER_THREAD
+    e = float(label_smoothing)
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        if label_smoothing > 0.0:
-            _binary_smoothed_block(
-                pos[rows],
-                z[rows],
-                g_pos,
-                g_neg,
-                a_pos,
-                a_neg,
-                float(label_smoothing),
-                w_rows,
-                hess_scale,
-                floor,
-                curv,
-                grad[rows],
-                hess[rows],
-            )
+        head = (pos[rows], z[rows], g_pos, g_neg, a_pos, a_neg)
+        tail = (hess_scale, floor, curv, grad[rows], hess[rows])
+        if e > 0.0:
+            smoothed(*head, e, w_rows, *tail)
         else:
-            _binary_block(
-                pos[rows], z[rows], g_pos, g_neg, a_pos, a_neg, w_rows, hess_scale, floor, curv, grad[rows], hess[rows]
-            )
+            plain(*head, w_rows, *tail)
 
-    _run(call, z.shape[0], z.shape[0], n_threads)
+    _run(call, z.shape[0], z.shape[0], n_threads, min_per_thread)
 
 
 def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, grad, hess, n_threads):
-    """Softmax focal grad / hess diagonal into ``grad``, ``hess`` (n, K), in up to ``n_threads`` threads."""
+    """Softmax focal grad / hess diagonal into ``grad``, ``hess`` (n, K), in up to ``n_threads`` threads.
+
+    float32 outputs run the float32 chunked kernel (module notes).
+    """
     weighted = w.shape[0] > 0
     scalar = np.ndim(gamma) == 0
     g0 = float(gamma) if scalar else 0.0
     gvec = _NO_GAMMA if scalar else np.ascontiguousarray(gamma, dtype=np.float64)
-
-    if grad.dtype == np.float32:  # float32 arithmetic, classes as columns (module notes)
-        power = POWER_EXP if not scalar else {0.0: POWER_ONE, 2.0: POWER_SQUARE}.get(g0, POWER_EXP)
-        kernel = SOFTMAX_BLOCKS32[power]
-
-        def call32(start: int, stop: int) -> None:
-            rows = slice(start, stop)
-            w_rows = w[rows] if weighted else w
-            kernel(
-                y[rows],
-                z[rows],
-                g0,
-                gvec,
-                cw,
-                w_rows,
-                hess_scale,
-                hess_floor,
-                bool(curvature_floor),
-                not z.flags.f_contiguous,
-                grad[rows],
-                hess[rows],
-            )
-
-        _run(call32, z.size, z.shape[0], n_threads, MIN_PER_THREAD_F32)
-        return
+    if grad.dtype == np.float32:
+        kernel = SOFTMAX_BLOCKS32[_power(g0) if scalar else POWER_EXP]
+        layout: tuple[bool, ...] = (not z.flags.f_contiguous,)  # the kernel's c_order argument
+        min_per_thread = MIN_PER_THREAD_F32
+    else:
+        kernel, layout, min_per_thread = _softmax_block, (), MIN_PER_THREAD
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = w[rows] if weighted else w
-        _softmax_block(
+        kernel(
             y[rows],
             z[rows],
             g0,
@@ -241,11 +182,12 @@ def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floo
             hess_scale,
             hess_floor,
             bool(curvature_floor),
+            *layout,
             grad[rows],
             hess[rows],
         )
 
-    _run(call, z.size, z.shape[0], n_threads)
+    _run(call, z.size, z.shape[0], n_threads, min_per_thread)
 
 
 # ----------------------------------------------------------------------------- compiled kernels
@@ -608,7 +550,7 @@ POWER_ONE, POWER_SQUARE, POWER_EXP = 0, 2, 3
 
 @njit(**_INLINE)
 def _grad_hess_u32(u, gamma, power):  # pragma: no cover - compiled
-    """float32 ``(dFL/du, d2FL/du2, q, q^g p_t)`` as :func:`_grad_hess_u`.
+    """float32 ``(dFL/du, d2FL/du2, p_t, q, q^g, q^g p_t)`` as :func:`_grad_hess_u`.
 
     ``power``: ``POWER_ONE`` (gamma 0: ``q^0 = 1``), ``POWER_SQUARE`` (gamma 2: ``q q``) or
     ``POWER_EXP`` (``exp(g log q)``); the first two save an exponential per row.
@@ -630,7 +572,7 @@ def _grad_hess_u32(u, gamma, power):  # pragma: no cover - compiled
     g_u = mod * (gamma * p_t * log_pt - q)
     mod_pt = mod * p_t
     h_u = mod_pt * (q * (_ONE32 + _TWO32 * gamma) + gamma * log_pt * (q - gamma * p_t))
-    return g_u, h_u, q, mod_pt
+    return g_u, h_u, p_t, q, mod, mod_pt
 
 
 @njit(**_INLINE)
@@ -638,7 +580,7 @@ def _binary_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, hess_scale, hess_floor,
     """float32 :func:`_binary_row` (every argument a float32, ``y`` a bool; ``power`` as in :func:`_grad_hess_u32`)."""
     u = zi if y else -zi
     gamma = g_pos if y else g_neg
-    g_u, h_u, q, mod_pt = _grad_hess_u32(u, gamma, power)
+    g_u, h_u, _, q, _, mod_pt = _grad_hess_u32(u, gamma, power)
     f = (a_pos if y else a_neg) * wi
     g = (g_u if y else -g_u) * f
     h = h_u * f * hess_scale
@@ -654,8 +596,8 @@ def _binary_smoothed_row32(zi, y, wi, g_pos, g_neg, a_pos, a_neg, e, hess_scale,
     t = (_ONE32 - _F32(0.5) * e) if y else _F32(0.5) * e
     c1 = t * a_pos
     c0 = (_ONE32 - t) * a_neg
-    gu1, hu1, q1, mp1 = _grad_hess_u32(zi, g_pos, POWER_EXP)
-    gu0, hu0, q0, mp0 = _grad_hess_u32(-zi, g_neg, POWER_EXP)
+    gu1, hu1, _, q1, _, mp1 = _grad_hess_u32(zi, g_pos, POWER_EXP)
+    gu0, hu0, _, q0, _, mp0 = _grad_hess_u32(-zi, g_neg, POWER_EXP)
     g = (c1 * gu1 - c0 * gu0) * wi
     h = (c1 * hu1 + c0 * hu0) * wi * hess_scale
     c = (c1 * (mp1 * q1) + c0 * (mp0 * q0)) * wi * hess_scale if curv else _NEG_INF32
@@ -740,29 +682,6 @@ def _log_ge1_32(x):  # pragma: no cover - compiled
 
 
 @njit(**_INLINE)
-def _softmax_true_class32(u, gamma, power):  # pragma: no cover - compiled
-    """float32 ``(g_u, h_u, p_t, q, q^g, q^g p_t)`` of the true class's signed margin (as :func:`_grad_hess_u`)."""
-    e = _exp_nonpos32(-abs(u))
-    softplus = _log1p_unit32(e)
-    inv = _ONE32 / (_ONE32 + e)
-    e_inv = e * inv
-    upos = u >= _ZERO32
-    p_t = inv if upos else e_inv
-    q = e_inv if upos else inv
-    log_pt = min(u, _ZERO32) - softplus
-    if power == POWER_ONE:
-        mod = _ONE32
-    elif power == POWER_SQUARE:
-        mod = q * q
-    else:
-        mod = _exp_nonpos32(gamma * (-max(u, _ZERO32) - softplus))
-    g_u = mod * (gamma * p_t * log_pt - q)
-    mod_pt = mod * p_t
-    h_u = mod_pt * (q * (_ONE32 + _TWO32 * gamma) + gamma * log_pt * (q - gamma * p_t))
-    return g_u, h_u, p_t, q, mod, mod_pt
-
-
-@njit(**_INLINE)
 def _softmax_rows32(nb, s, zy, mz, gam, fv, hs, power, gu, hu, bb, qq, md, mq, inv_s, om_top):  # pragma: no cover
     """The true class of each row of a chunk (``power`` a literal: one branch-free loop that vectorises).
 
@@ -773,7 +692,7 @@ def _softmax_rows32(nb, s, zy, mz, gam, fv, hs, power, gu, hu, bb, qq, md, mq, i
         rest = s[j]
         s_all = _ONE32 + rest  # sum over every class but y (e_top = 1)
         u = _F32(zy[j] - mz[j]) - _log_ge1_32(s_all)  # u = z_y - logsumexp_{k != y} z_k
-        g_u, h_u, p_t, q, mod, mod_pt = _softmax_true_class32(u, gam[j], power)
+        g_u, h_u, p_t, q, mod, mod_pt = _grad_hess_u32(u, gam[j], power)
         f = fv[j]
         gu[j] = g_u * f
         hu[j] = h_u * f * hs
