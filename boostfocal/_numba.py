@@ -12,7 +12,8 @@ cached on disk (``cache=True``; numba falls back to a user cache directory when
 the package directory is read-only). The kernels are serial and release the GIL;
 :func:`binary_grad_hess` / :func:`softmax_grad_hess` split the rows into one block
 per thread (at most ``n_threads``, at least 32k margins per block; 256k for the
-float32 kernels) and run them on a small thread pool, the calling thread included.
+float32 binary kernel, 2M for the float32 softmax one) and run them on a small
+thread pool, the calling thread included.
 
 Two precisions, chosen by the dtype of the outputs:
 
@@ -63,6 +64,10 @@ MIN_PER_THREAD = 32768
 #: The same for the float32 kernels, about four times cheaper per margin: inside fits one thread was as fast
 #: as two at 300k rows and slower only from about 1M (benchmarks/results/speed.md), so blocks of 256k.
 MIN_PER_THREAD_F32 = 262144
+#: The float32 softmax kernel: inside LightGBM's multiclass fits (200k x 10) one thread beat two in both full
+#: runs of the benchmark (0.88 / 0.93 against 0.95 / 1.09 the float32 numpy objective); XGBoost's gained
+#: little from two (0.31 / 0.38 against 0.36 / 0.41). So one thread up to 2M margins (about 200k rows at K = 10).
+SOFTMAX_MIN_PER_THREAD_F32 = 2097152
 
 _NO_GAMMA = np.empty(0)  # "one gamma for every class"
 
@@ -165,7 +170,7 @@ def softmax_grad_hess(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floo
     if grad.dtype == np.float32:
         kernel = SOFTMAX_BLOCKS32[_power(g0) if scalar else POWER_EXP]
         layout: tuple[bool, ...] = (not z.flags.f_contiguous,)  # the kernel's c_order argument
-        min_per_thread = MIN_PER_THREAD_F32
+        min_per_thread = SOFTMAX_MIN_PER_THREAD_F32
     else:
         kernel, layout, min_per_thread = _softmax_block, (), MIN_PER_THREAD
 
