@@ -212,26 +212,20 @@ def _intrinsic(defn: Callable[..., object]) -> Any:
     return intrinsic(defn)
 
 
-@_intrinsic
-def _f64_from_bits(typingctx, x):  # pragma: no cover - compiled
-    """Reinterpret the bits of an int64 as a float64 (LLVM bitcast)."""
-    sig = types.float64(types.int64)
+def _bitcast(result: Any, argument: Any, llvm_result: Any) -> Any:
+    """An intrinsic reinterpreting the bits of an ``argument`` value as a ``result`` (LLVM bitcast)."""
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
+    def defn(typingctx, x):  # pragma: no cover - compiled
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], llvm_result)
 
-    return sig, codegen
+        return result(argument), codegen
+
+    return _intrinsic(defn)
 
 
-@_intrinsic
-def _bits_from_f64(typingctx, x):  # pragma: no cover - compiled
-    """Reinterpret the bits of a float64 as an int64 (LLVM bitcast)."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return sig, codegen
+_f64_from_bits = _bitcast(types.float64, types.int64, ir.DoubleType())
+_bits_from_f64 = _bitcast(types.int64, types.float64, ir.IntType(64))
 
 
 _SHIFT = 6755399441055744.0  # 1.5 * 2^52: x + _SHIFT rounds x to an integer, kept in the low bits
@@ -488,26 +482,8 @@ _E2, _E3, _E4, _E5, _E6, _E7 = (_F32(1.0 / math.factorial(k)) for k in range(2, 
 _L3, _L5, _L7, _L9, _L11, _L13, _L15 = (_F32(1.0 / k) for k in (3, 5, 7, 9, 11, 13, 15))
 
 
-@_intrinsic
-def _f32_from_bits(typingctx, x):  # pragma: no cover - compiled
-    """Reinterpret the bits of an int32 as a float32 (LLVM bitcast)."""
-    sig = types.float32(types.int32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-
-    return sig, codegen
-
-
-@_intrinsic
-def _bits_from_f32(typingctx, x):  # pragma: no cover - compiled
-    """Reinterpret the bits of a float32 as an int32 (LLVM bitcast)."""
-    sig = types.int32(types.float32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-
-    return sig, codegen
+_f32_from_bits = _bitcast(types.float32, types.int32, ir.FloatType())
+_bits_from_f32 = _bitcast(types.int32, types.float32, ir.IntType(32))
 
 
 @njit(**_INLINE)

@@ -30,3 +30,23 @@ def assert_float32_close(actual: np.ndarray, reference: np.ndarray, scale: np.nd
         f"float32 result off by {err.flat[worst]:.3g} at {worst} (reference {reference.flat[worst]!r}, "
         f"bound {bound.flat[worst]:.3g})"
     )
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_report_images(page: str, count: int = 3) -> None:
+    """The HTML report embeds ``count`` PNG images that decode to non-blank pictures."""
+    import base64
+    import io
+    import re
+
+    import matplotlib.image as mpimg
+
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
+    assert len(images) == count
+    for b64 in images:
+        data = base64.b64decode(b64)
+        assert data[:8] == PNG_MAGIC
+        pixels = mpimg.imread(io.BytesIO(data), format="png")
+        assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.std() > 0.01  # decoded, not blank

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_report_images
 
 for _mod in ("pandas", "sklearn", "scipy", "matplotlib", "xgboost", "lightgbm"):
     pytest.importorskip(_mod)
@@ -293,7 +291,6 @@ class TestProtocol:
 
 
 # ---------------------------------------------------------------- files
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _check_results_schema(d: dict) -> None:
@@ -315,7 +312,6 @@ def _check_results_schema(d: dict) -> None:
 
 
 def test_save_writes_the_report_files(binary_result, tmp_path: Path):
-    import matplotlib.image as mpimg
 
     out = tmp_path / "report"
     written = binary_result.save(out)
@@ -332,13 +328,7 @@ def test_save_writes_the_report_files(binary_result, tmp_path: Path):
         assert key in rec
     page = (out / "report.html").read_text()
     assert "http://" not in page and "https://" not in page and "<script" not in page  # offline, self-contained
-    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
-    assert len(images) == 3
-    for b64 in images:
-        data = base64.b64decode(b64)
-        assert data[:8] == PNG_MAGIC
-        pixels = mpimg.imread(io.BytesIO(data), format="png")
-        assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.std() > 0.01  # decoded, not blank
+    assert_report_images(page)
     md = (out / "report.md").read_text()
     assert "| method | library |" in md and binary_result.verdict in md
     folds = pd.read_csv(out / "fold_scores.csv")

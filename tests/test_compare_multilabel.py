@@ -3,14 +3,13 @@ metrics, the methods, the report files and every bad input (Python and command l
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_report_images
 
 for _mod in ("pandas", "sklearn", "scipy", "matplotlib", "xgboost", "lightgbm"):
     pytest.importorskip(_mod)
@@ -25,7 +24,6 @@ from boostfocal._study._data import iter_splits, iterative_stratification, prepa
 TINY = {"cv": 2, "repeats": 1, "budget": 2, "n_estimators": 25, "early_stopping_rounds": 10, "progress": False}
 METRICS = ("average_precision", "roc_auc", "recall_at_precision", "brier", "log_loss")
 LABELS = ["spam", "urgent", "rare"]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _data(n: int = 300, seed: int = 1) -> tuple[np.ndarray, pd.DataFrame]:
@@ -169,7 +167,6 @@ class TestStudy:
             assert np.all((pred["proba"] > 0) & (pred["proba"] < 1))
 
     def test_results_json_schema(self, result, tmp_path: Path):
-        import matplotlib.image as mpimg
 
         out = tmp_path / "report"
         result.save(out)
@@ -189,13 +186,7 @@ class TestStudy:
         assert rec["imbalance"]["imbalance_ratio"] > 1
         page = (out / "report.html").read_text()
         assert "http://" not in page and "<script" not in page and "iteratively stratified" in page
-        images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
-        assert len(images) == 3
-        for b64 in images:
-            data = base64.b64decode(b64)
-            assert data[:8] == PNG_MAGIC
-            pixels = mpimg.imread(io.BytesIO(data), format="png")
-            assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.std() > 0.01
+        assert_report_images(page)
         assert "pool every (row, label) pair (micro)" in (out / "report.md").read_text()
 
     @pytest.mark.parametrize("method", ["focal", "log_loss", "weighted_log_loss"])
