@@ -83,7 +83,8 @@ class HessPolicy:
         if isinstance(hess_floor, bool) or not isinstance(hess_floor, numbers.Real):
             allowed = "None, 'curvature'" if allow_none else "'curvature'"
             raise TypeError(
-                f"{name} must be {allowed} or a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}"
+                f"{name} must be {allowed} or a real number >= 0, "
+                f"got {hess_floor!r} of type {type(hess_floor).__name__}"
             )
         f = float(hess_floor)
         if not np.isfinite(f) or f < 0:
