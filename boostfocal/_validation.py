@@ -360,3 +360,25 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     if np.any(bad):
         raise ValueError(f"sample_weight must be finite and >= 0, got {w[np.flatnonzero(bad)[0]]!r}")
     return w
+
+
+def check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
+    """Probabilities as a fresh float64 array: (n,) or (n, K >= 2), finite, in [0, 1], no all-zero row."""
+    arr = np.asarray(p)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"p must be an array of real probabilities, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"p must have shape (n_samples,) (binary: probability of class 1) or "
+            f"(n_samples, n_classes) (softmax), got shape {arr.shape}"
+        )
+    if arr.ndim == 2 and arr.shape[1] < 2:
+        raise ValueError(f"p of shape (n_samples, n_classes) needs n_classes >= 2, got shape {arr.shape}")
+    out = np.array(arr, dtype=np.float64, copy=True)  # never write into (or alias) the caller's array
+    if out.size and not np.all(np.isfinite(out)):
+        raise ValueError("p must be finite (no NaN or inf)")
+    if out.size and (out.min() < 0.0 or out.max() > 1.0):
+        raise ValueError(f"p must lie in [0, 1], got values in [{out.min()!r}, {out.max()!r}]")
+    if out.ndim == 2 and out.size and np.any(out.sum(axis=1) <= 0.0):
+        raise ValueError("each row of p (n_samples, n_classes) needs a positive entry, got a row of zeros")
+    return out
