@@ -589,7 +589,7 @@ def binary_grad_hess(
     """
     if policy is not None:
         hess_scale, hess_floor = policy.scale, policy.floor
-        curvature_floor = {"none": False, "cross_entropy": True, "abs_residual": "abs_residual"}[policy.curvature]
+        curvature_floor = policy.curvature != "none"
 
     kernels = _fast.numba_kernels()
     if (kernels is None and label_smoothing) or negative_shift:
@@ -634,7 +634,7 @@ def softmax_grad_hess(
     """
     if policy is not None:
         hess_scale, hess_floor = policy.scale, policy.floor
-        curvature_floor = {"none": False, "cross_entropy": True, "abs_residual": "abs_residual"}[policy.curvature]
+        curvature_floor = "abs_residual" if policy.curvature == "abs_residual" else policy.curvature != "none"
 
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
