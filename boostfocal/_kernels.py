@@ -44,7 +44,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _fast
-from ._link import SigmoidLink, SoftmaxLink, expit, log_expit
+from ._link import SigmoidLink, SoftmaxLink
+from ._policy import HessPolicy
 
 FloatArray = NDArray[np.float64]
 #: A focusing parameter: one float, or one per class (``gamma_t = gamma[y]``) / per row inside the kernels.
@@ -571,6 +572,7 @@ def binary_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
+    policy: HessPolicy | None = None,
     hess_scale: float = 1.0,
     hess_floor: float | None = None,
     curvature_floor: bool = False,
@@ -585,6 +587,10 @@ def binary_grad_hess(
     float32 (the adapters): the numba kernels compute in float32 (within 1e-5 relative of the
     float64 result), the numpy ones (and the shifted kernel) in float64 rounded once on store.
     """
+    if policy is not None:
+        hess_scale, hess_floor = policy.scale, policy.floor
+        curvature_floor = policy.curvature != "none"
+
     kernels = _fast.numba_kernels()
     if (kernels is None and label_smoothing) or negative_shift:
         return _binary_two_term_grad_hess(
@@ -613,6 +619,7 @@ def softmax_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
+    policy: HessPolicy | None = None,
     hess_scale: float = 1.0,
     hess_floor: float | None = None,
     curvature_floor: bool | str = False,
@@ -625,6 +632,10 @@ def softmax_grad_hess(
 
     ``out_dtype`` as in :func:`binary_grad_hess`; the outputs have the memory layout of ``z``.
     """
+    if policy is not None:
+        hess_scale, hess_floor = policy.scale, policy.floor
+        curvature_floor = "abs_residual" if policy.curvature == "abs_residual" else policy.curvature != "none"
+
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
         return _softmax_smoothed_grad_hess(
@@ -738,143 +749,3 @@ def multilabel_grad_hess(
             **options,  # type: ignore[arg-type]
         )
     return grad, hess
-
-
-# --------------------------------------------------------------------------
-# phi(p) = -(1 - p)^gamma log p, the focal loss of the true class as a function of its probability
-# --------------------------------------------------------------------------
-def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: Gamma) -> FloatArray:
-    r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller without cancellation.
-
-    .. math::
-
-        -\phi'(x) = (1 - x)^\gamma \left(\frac{1}{x} + \gamma\,r\right), \qquad r = \frac{-\log x}{1 - x}
-
-    (``r -> 1`` as ``x -> 1``). +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
-    ``gamma`` is a float or an array broadcasting against ``x`` (per class). Used by the
-    starting margin (softmax) and by the posterior correction.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
-        small_y = y < 0.5
-        safe_y = np.where(y > 0.0, y, 1.0)
-        r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
-        r = np.where(y > 0.0, r, 1.0)
-        if isinstance(gamma, np.ndarray):
-            positive = gamma > 0.0
-            inner = 1.0 / x + np.where(positive, gamma * r, 0.0)
-            log_mod = np.where(positive, gamma * np.log(y), 0.0)  # 0 * log(0) = 0 where gamma = 0
-            return np.asarray(log_mod + np.log(inner), dtype=np.float64)
-        inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
-        log_inner = np.log(inner)
-        # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
-        log_mod = gamma * np.log(y) if gamma > 0.0 else np.zeros_like(y)
-    return np.asarray(log_mod + log_inner, dtype=np.float64)
-
-
-# --------------------------------------------------------------------------
-# Optimal constant margin
-# --------------------------------------------------------------------------
-def _invert_phi_prime(target: FloatArray, gamma: Gamma) -> FloatArray:
-    """Solve ``phi'(expit(t)) = target`` (target < 0) for the logit t by bisection.
-
-    ``phi'`` increases from -inf (p -> 0) to 0 (p -> 1) because focal loss is
-    convex in p, so the solution is unique; compared in log space,
-    ``phi'(p) < target`` is ``log|phi'(p)| > log(-target)``.
-    """
-    log_target = np.log(-target)
-    lo = np.full(target.shape, -60.0)
-    hi = np.full(target.shape, 60.0)
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if np.all((mid == lo) | (mid == hi)):  # converged to adjacent floats: further steps change nothing
-            break
-        too_low = log_abs_phi_prime(expit(mid), expit(-mid), gamma) > log_target
-        lo = np.where(too_low, mid, lo)
-        hi = np.where(too_low, hi, mid)
-    return 0.5 * (lo + hi)
-
-
-def _class_terms(z: FloatArray, gamma: Gamma, m: float) -> tuple[FloatArray, FloatArray]:
-    """``dL_1/dz`` and ``dL_0/dz`` (unweighted) at the margins ``z``; ``L_0`` shifted when ``m > 0``."""
-    g0, g1 = _pair(gamma)
-    d1 = grad_hess_from_u(z, g1)[0]
-    d0 = shifted_negative_grad_hess(z, g0, m)[0] if m else -grad_hess_from_u(-z, g0)[0]
-    return d1, d0
-
-
-def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
-    w0, w1 = class_weights
-    d1, d0 = _class_terms(np.array([z]), gamma, m)
-    return float(w1 * d1[0] + w0 * d0[0])
-
-
-def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
-    w0, w1 = class_weights
-    g0, g1 = _pair(gamma)
-    zz = np.array([z])
-    l0 = shifted_negative_loss(zz, g0, m) if m else loss_from_u(-zz, g0)
-    return float(w1 * loss_from_u(zz, g1)[0] + w0 * l0[0])
-
-
-def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma, negative_shift: float = 0.0) -> float:
-    """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z.
-
-    ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``; ``negative_shift``: the
-    class-0 loss is the shifted one (its derivative may jump at ``p = m``; the bisection
-    then converges to the kink when the minimum sits there).
-
-    Raises
-    ------
-    ValueError
-        If the mean loss keeps decreasing up to z = 40 (with a shift the class-0 loss is
-        bounded, so enough class-1 weight at ``g_1 = 0`` has no finite minimiser).
-    """
-    m = negative_shift
-    grid = np.linspace(-40.0, 40.0, 4001)
-    d1, d0 = _class_terms(grid, gamma, m)
-    w0, w1 = class_weights
-    total = w1 * d1 + w0 * d0
-    roots = []
-    for i in np.flatnonzero((total[:-1] < 0) & (total[1:] >= 0)):
-        lo, hi = grid[i], grid[i + 1]
-        for _ in range(200):  # bisection to machine precision
-            mid = 0.5 * (lo + hi)
-            if _binary_mean_grad(mid, class_weights, gamma, m) < 0:
-                lo = mid
-            else:
-                hi = mid
-            if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(mid)):
-                break
-        roots.append(0.5 * (lo + hi))
-    if not roots:
-        raise ValueError(
-            f"initial_margin: the mean loss has no finite minimiser (it still decreases at margin 40) for "
-            f"class weights {class_weights!r}, gamma={gamma!r}, negative_shift={m!r}; with a shift the class-0 "
-            "loss is bounded: use a smaller negative_shift, gamma[1] > 0, or give the starting margin yourself"
-        )
-    losses = [_binary_mean_loss(r, class_weights, gamma, m) for r in roots]
-    return float(roots[int(np.argmin(losses))])
-
-
-def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArray:
-    r"""Minimise ``sum_c W_c phi(pi_c)`` over the simplex; return ``log pi`` (mean-centred).
-
-    Stationarity: ``W_c phi'(pi_c) = mu`` for all c, with mu < 0 chosen so that
-    ``sum_c pi_c(mu) = 1`` (sum decreasing in -mu, found by bisection on log(-mu)).
-    """
-    log_lo, log_hi = -60.0, 60.0  # bracket of log(-mu)
-    for _ in range(200):
-        log_mid = 0.5 * (log_lo + log_hi)
-        if log_mid in (log_lo, log_hi):  # converged: further steps change nothing
-            break
-        logit = _invert_phi_prime(-np.exp(log_mid) / class_weights, gamma)
-        total = np.sum(expit(logit))
-        if total > 1.0:  # probabilities too large: mu must be more negative
-            log_lo = log_mid
-        else:
-            log_hi = log_mid
-    logit = _invert_phi_prime(-np.exp(0.5 * (log_lo + log_hi)) / class_weights, gamma)
-    log_pi = log_expit(logit)
-    log_pi -= np.log(np.sum(np.exp(log_pi)))  # renormalise the last rounding away
-    return np.asarray(log_pi - log_pi.mean(), dtype=np.float64)
