@@ -687,7 +687,7 @@ def multilabel_loss(
     gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
-    *options: float,
+    **options: float,
 ) -> FloatArray:
     """Per-row multi-label loss: the sum over labels of :func:`binary_loss` of each element.
 
@@ -701,12 +701,12 @@ def multilabel_loss(
     if per_label is None:
         order = _flat_order(z)
         elem = binary_loss(
-            pos.ravel(order=order), z.ravel(order=order), gamma, shared, _repeat_rows(w, k, order), *options
+            pos.ravel(order=order), z.ravel(order=order), gamma, shared, _repeat_rows(w, k, order), **options
         )
         return np.asarray(elem.reshape((n, k), order=order).sum(axis=1), dtype=np.float64)
     out = np.zeros(n)
     for j in range(k):
-        out += binary_loss(pos[:, j], z[:, j], gamma, per_label[j], w, *options)
+        out += binary_loss(pos[:, j], z[:, j], gamma, per_label[j], w, **options)
     return out
 
 

@@ -44,7 +44,7 @@ from ._validation import (
     check_sample_weight,
 )
 
-__all__ = ["CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR", "FocalLoss", "HessFloor", "Prepared"]
+__all__ = ["CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR", "FocalLoss", "HessFloor", "OPTIONS", "Prepared"]
 
 FloatArray = NDArray[np.float64]
 AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
@@ -67,6 +67,14 @@ CURVATURE_FLOOR = "curvature"
 DEFAULT_HESS_FLOOR: float = 1e-6
 
 _RECORD_FORMAT = 1
+
+#: The options of the focal family besides ``gamma`` and ``alpha``, in record order: name -> its check.
+#: One entry here reaches the constructor's validation, equality, hashing, repr, records,
+#: :meth:`FocalLoss.with_link`, and every kernel and solver (they take the options by name).
+OPTIONS: dict[str, Callable[[object], float]] = {
+    "label_smoothing": check_label_smoothing,
+    "negative_shift": check_negative_shift,
+}
 
 
 def _is_scalar(value: object) -> bool:
@@ -159,7 +167,7 @@ class FocalLoss:
     True
     """
 
-    __slots__ = ("_gamma", "_alpha", "_num_class", "_smoothing", "_shift")
+    __slots__ = ("_gamma", "_alpha", "_num_class", "_options")
 
     #: The link of this class (None: chosen from the margins, :class:`OpenFocalLoss`).
     link: ClassVar[Link | None] = None
@@ -172,8 +180,7 @@ class FocalLoss:
     _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _num_class: int | None
-    _smoothing: float
-    _shift: float
+    _options: dict[str, float]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -192,13 +199,13 @@ class FocalLoss:
         if cls is FocalLoss:  # the factory: one class per link
             cls = FocalLoss._by_link[None if link is None else get_link(link).name]
         self = object.__new__(cls)
-        shift = check_negative_shift(negative_shift)
-        num, a, g = cls._check_params(gamma, alpha, num_class, shift)
+        given = {"label_smoothing": label_smoothing, "negative_shift": negative_shift}
+        options = {name: check(given[name]) for name, check in OPTIONS.items()}
+        num, a, g = cls._check_params(gamma, alpha, num_class, options)
         object.__setattr__(self, "_gamma", _frozen(g))
         object.__setattr__(self, "_alpha", _frozen(a))
         object.__setattr__(self, "_num_class", num)
-        object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
-        object.__setattr__(self, "_shift", shift)
+        object.__setattr__(self, "_options", options)
         return self
 
     def __init__(self, **params: Any) -> None:  # everything is done (and validated) in __new__
@@ -206,9 +213,9 @@ class FocalLoss:
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
-        """``(num_class, class weights as stored, gamma)`` validated for this link."""
+        """``(num_class, class weights as stored, gamma)`` validated for this link (``options`` already checked)."""
         raise NotImplementedError  # pragma: no cover - every link class has its own
 
     # ------------------------------------------------------------------ immutability, equality, pickling
@@ -226,8 +233,7 @@ class FocalLoss:
             tuple(g.tolist()) if isinstance(g, np.ndarray) else g,
             (a.shape, tuple(a.ravel().tolist())) if isinstance(a, np.ndarray) else a,
             self._num_class,
-            self._smoothing,
-            self._shift,
+            *self._options.values(),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -246,10 +252,7 @@ class FocalLoss:
         parts.append(f"link={None if self.link is None else self.link.name!r}")
         if self._num_class is not None:
             parts.append(f"num_class={self._num_class!r}")
-        if self._smoothing:
-            parts.append(f"label_smoothing={self._smoothing!r}")
-        if self._shift:
-            parts.append(f"negative_shift={self._shift!r}")
+        parts.extend(f"{name}={value!r}" for name, value in self._options.items() if value)
         return f"FocalLoss({', '.join(parts)})"
 
     # ------------------------------------------------------------------ description
@@ -272,12 +275,12 @@ class FocalLoss:
     @property
     def label_smoothing(self) -> float:
         """The label-smoothing amount ``e`` in [0, 1) (0: hard labels)."""
-        return self._smoothing
+        return self._options["label_smoothing"]
 
     @property
     def negative_shift(self) -> float:
         """The probability margin ``m`` in [0, 1) of the class-0 term (0: no shift)."""
-        return self._shift
+        return self._options["negative_shift"]
 
     @property
     def num_class(self) -> int | None:
@@ -288,20 +291,18 @@ class FocalLoss:
         """The per-class weight vector ``a`` (``alpha_t = a[y]``), or None when every class weighs 1."""
         raise NotImplementedError  # pragma: no cover - every link class has its own
 
+    @property
+    def options(self) -> dict[str, float]:
+        """The family's options besides gamma and alpha (:data:`OPTIONS`), by name: what kernels and solvers take."""
+        return dict(self._options)
+
     def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
         """The same loss with its link fixed (``num_class`` for softmax)."""
-        return FocalLoss(
-            gamma=self.gamma,
-            alpha=self.alpha,
-            label_smoothing=self._smoothing,
-            negative_shift=self._shift,
-            link=link,
-            num_class=num_class,
-        )
+        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link=link, num_class=num_class, **self._options)
 
     def binary_options(self) -> dict[str, Any]:
         """The options every element of a multi-label loss shares with the binary loss (not link / alpha / K)."""
-        return {"gamma": self.gamma, "label_smoothing": self._smoothing, "negative_shift": self._shift}
+        return {"gamma": self.gamma, **self._options}
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         """The concrete loss for a margin array (its shape checked): this one when the link is set.
@@ -353,7 +354,7 @@ class FocalLoss:
         self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None
     ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
-        return type(self)._loss_kernel(y, z, self._gamma, cw, w, self._smoothing, self._shift)
+        return type(self)._loss_kernel(y, z, self._gamma, cw, w, **self._options)
 
     def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
@@ -441,9 +442,8 @@ class FocalLoss:
             w,
             policy=policy,
             n_threads=n_jobs,
-            label_smoothing=self._smoothing,
-            negative_shift=self._shift,
             out_dtype=out_dtype,
+            **self._options,
         )
 
     # ------------------------------------------------------------------ starting margin, probabilities, posterior
@@ -516,8 +516,7 @@ class FocalLoss:
             "alpha": self.alpha,
             "class_weights": self._record_class_weights(),
             "num_class": self._num_class,
-            "label_smoothing": self._smoothing,
-            "negative_shift": self._shift,
+            **self._options,
         }
 
     def _record_class_weights(self) -> list[Any] | None:
@@ -548,8 +547,7 @@ class FocalLoss:
                 alpha=record.get("alpha"),
                 link=record.get("link"),
                 num_class=record.get("num_class"),
-                label_smoothing=record.get("label_smoothing", 0.0),
-                negative_shift=record.get("negative_shift", 0.0),
+                **{name: record[name] for name in OPTIONS if name in record},
             )
         # 0.1 records: the number of classes says the link
         k = record.get("num_class")

@@ -114,7 +114,42 @@ def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma
     return float(w1 * loss_from_u(zz, g1)[0] + w0 * l0[0])
 
 
-def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma, negative_shift: float = 0.0) -> float:
+def binary_initial_margin(
+    totals: FloatArray,
+    gamma: Gamma,
+    class_weights: FloatArray | None,
+    *,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> float:
+    r"""The constant margin minimising the weighted mean binary loss.
+
+    ``totals = [n_0, n_1]``: the sample-weight sums of the classes. With smoothed targets
+    each class's loss term receives :math:`s_1 = n_1 (1 - e/2) + n_0 e/2` (and ``s_0``
+    likewise); times the class weights ``a_c`` these are the weights ``W_c`` of
+    :math:`\arg\min_z W_1 FL(z, 1) + W_0 FL(z, 0)`.
+
+    Raises
+    ------
+    ValueError
+        If a class has zero total weight (the minimiser is then infinite), or the mean
+        loss has no finite minimiser (:func:`_binary_minimiser`).
+    """
+    n0, n1 = float(totals[0]), float(totals[1])
+    e = label_smoothing  # smoothed targets: the weight each class's loss term receives
+    s1, s0 = n1 * (1.0 - e / 2) + n0 * e / 2, n0 * (1.0 - e / 2) + n1 * e / 2
+    w1 = s1 * (1.0 if class_weights is None else float(class_weights[1]))
+    w0 = s0 * (1.0 if class_weights is None else float(class_weights[0]))
+    if w1 <= 0 or w0 <= 0:
+        raise ValueError(
+            "initial_margin needs both classes with positive total weight (sample_weight x alpha_t), "
+            f"got weight {w0!r} for class 0 and {w1!r} for class 1: the minimising margin is infinite"
+        )
+    total = w0 + w1  # the minimiser depends on the class weights only through their ratio
+    return _binary_minimiser((w0 / total, w1 / total), gamma, negative_shift)
+
+
+def _binary_minimiser(class_weights: tuple[float, float], gamma: Gamma, negative_shift: float) -> float:
     """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z.
 
     ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``; ``negative_shift``: the
@@ -154,7 +189,42 @@ def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma, nega
     return float(roots[int(np.argmin(losses))])
 
 
-def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArray:
+def softmax_initial_margin(
+    totals: FloatArray,
+    gamma: Gamma,
+    class_weights: FloatArray | None,
+    *,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> FloatArray:
+    r"""The constant margin vector minimising the weighted mean softmax loss (mean 0).
+
+    ``totals``: the sample-weight sum of each class. Smoothed targets
+    ``t_k = (1 - e) [k = y] + e / K`` give class k's term ``(1 - e) n_k + e n / K``; times
+    the class weights these are the ``W_c`` of :func:`_softmax_minimiser`.
+
+    Raises
+    ------
+    ValueError
+        If a class has zero total weight: the minimising margin is then infinite.
+    """
+    assert not negative_shift, "negative_shift is a sigmoid-link option"
+    k = totals.shape[0]
+    class_weight = totals
+    if label_smoothing:  # t_k = (1 - e) [k = y] + e / K: class k's term gets (1 - e) W_k + e W / K
+        class_weight = (1.0 - label_smoothing) * class_weight + label_smoothing * class_weight.sum() / k
+    if class_weights is not None:
+        class_weight = class_weight * class_weights
+    if np.any(class_weight <= 0):
+        c = int(np.flatnonzero(class_weight <= 0)[0])
+        raise ValueError(
+            f"initial_margin needs every class with positive total weight (sample_weight x alpha), "
+            f"class {c} has total weight {float(class_weight[c])!r}: the minimising margin is infinite"
+        )
+    return _softmax_minimiser(class_weight / class_weight.sum(), gamma)
+
+
+def _softmax_minimiser(class_weights: FloatArray, gamma: Gamma) -> FloatArray:
     r"""Minimise ``sum_c W_c phi(pi_c)`` over the simplex; return ``log pi`` (mean-centred).
 
     Stationarity: ``W_c phi'(pi_c) = mu`` for all c, with mu < 0 chosen so that
@@ -178,7 +248,12 @@ def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArra
 
 
 def binary_posterior(
-    prob: FloatArray, gamma: Gamma, class_weights: FloatArray | None, negative_shift: float = 0.0
+    prob: FloatArray,
+    gamma: Gamma,
+    class_weights: FloatArray | None,
+    *,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
 ) -> FloatArray:
     r"""Posterior of class 1 from the focal probability ``prob`` (n,) of class 1 (validated, float64).
 
@@ -191,8 +266,15 @@ def binary_posterior(
     ``p_m = max(p - m, 0)``, so its term is :math:`|\phi_0'|` at ``1 - p_m``; ``p <= m`` maps
     to 0 (the expected loss is convex in p, so its minimiser is unique wherever ``p > m``;
     with ``g_0 = 0`` every posterior up to ``a_0 / (a_0 + a_1|\phi_1'(m)|)`` has its
-    minimiser at the kink ``p = m`` itself, which is mapped to 0 too).
+    minimiser at the kink ``p = m`` itself, which is mapped to 0 too). With label smoothing ``e``
+    the formula gives the smoothed target ``(1 - e) eta + e / 2``: un-smoothed and clipped to [0, 1].
     """
+    eta = _binary_eta(prob, gamma, class_weights, negative_shift)
+    e = label_smoothing
+    return np.clip((eta - e / 2) / (1.0 - e), 0.0, 1.0) if e else eta
+
+
+def _binary_eta(prob: FloatArray, gamma: Gamma, class_weights: FloatArray | None, negative_shift: float) -> FloatArray:
     a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
     q = 1.0 - prob
     g0, g1 = _pair(gamma)
@@ -213,7 +295,14 @@ def binary_posterior(
     return expit(d)
 
 
-def softmax_posterior(prob: FloatArray, gamma: Gamma, class_weights: FloatArray | None) -> FloatArray:
+def softmax_posterior(
+    prob: FloatArray,
+    gamma: Gamma,
+    class_weights: FloatArray | None,
+    *,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+) -> FloatArray:
     r"""Posterior rows from focal probability rows ``prob`` (n, K) (validated, float64).
 
     .. math::
@@ -221,8 +310,19 @@ def softmax_posterior(prob: FloatArray, gamma: Gamma, class_weights: FloatArray 
         \eta_c = \frac{1 / (a_c\,|\phi_c'(p_c)|)}{\sum_k 1 / (a_k\,|\phi_k'(p_k)|)}
 
     ``class_weights``: K weights > 0 or None; ``gamma`` a float or one per class.
-    A class with ``p_c = 1`` (gamma > 0) takes all the mass.
+    A class with ``p_c = 1`` (gamma > 0) takes all the mass. With label smoothing ``e`` the
+    formula gives the smoothed target ``(1 - e) eta + e / K``: un-smoothed, clipped, renormalised.
     """
+    assert not negative_shift, "negative_shift is a sigmoid-link option"
+    eta = _softmax_eta(prob, gamma, class_weights)
+    e = label_smoothing
+    if not e:
+        return eta
+    out = np.clip((eta - e / eta.shape[1]) / (1.0 - e), 0.0, 1.0)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def _softmax_eta(prob: FloatArray, gamma: Gamma, class_weights: FloatArray | None) -> FloatArray:
     weights = np.ones(prob.shape[1]) if class_weights is None else class_weights
     if not isinstance(gamma, np.ndarray) and gamma == 0.0 and np.all(weights == weights[0]):
         return prob / prob.sum(axis=1, keepdims=True)
