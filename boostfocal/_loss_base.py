@@ -67,6 +67,34 @@ CURVATURE_FLOOR = "curvature"
 DEFAULT_HESS_FLOOR: float = 1e-6
 
 _RECORD_FORMAT = 1
+#: Records of a loss with an option boostfocal 0.2 did not know (``poly_epsilon``) say format 2, so
+#: that an older reader refuses them instead of silently dropping the option.
+_RECORD_FORMAT_POLY = 2
+
+
+def check_poly_epsilon(value: object) -> float:
+    r"""``poly_epsilon``: a finite number >= -1, the range where the Poly-1 loss decreases in ``p_t``.
+
+    With ``s = 1 - p_t`` and :math:`-\log p_t = \sum_{k \ge 1} s^k / k`,
+
+    .. math::
+
+        FL + \epsilon s^{\gamma + 1} = (1 + \epsilon)\,s^{\gamma + 1} + \sum_{k \ge 2} \frac{s^{\gamma + k}}{k},
+
+    a series with coefficients >= 0 and exponents >= 1 exactly when :math:`\epsilon \ge -1`: the loss
+    is then increasing and convex in s, i.e. decreasing and (strictly) convex in ``p_t``, for every
+    :math:`\gamma \ge 0`. Below -1 the first term dominates as ``p_t -> 1`` and the loss rises
+    towards confident correct predictions.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"poly_epsilon must be a real number >= -1, got {value!r} of type {type(value).__name__}")
+    eps = float(value)
+    if not np.isfinite(eps) or eps < -1.0:
+        raise ValueError(
+            f"poly_epsilon must be a finite number >= -1 (below -1 the loss increases as p_t -> 1), got {value!r}"
+        )
+    return eps
+
 
 #: The options of the focal family besides ``gamma`` and ``alpha``, in record order: name -> its check.
 #: One entry here reaches the constructor's validation, equality, hashing, repr, records,
@@ -74,6 +102,7 @@ _RECORD_FORMAT = 1
 OPTIONS: dict[str, Callable[[object], float]] = {
     "label_smoothing": check_label_smoothing,
     "negative_shift": check_negative_shift,
+    "poly_epsilon": check_poly_epsilon,
 }
 
 
@@ -144,6 +173,14 @@ class FocalLoss:
         Because ``L_0`` is then bounded, ``g_1 = 0`` with many more positives than
         negatives has no finite starting margin (:meth:`initial_margin` says so).
         The numpy kernels whatever the backend. Refused with the softmax link.
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022, "PolyLoss"): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}``, so ``FL = a_y ((1 - p_t)^gamma (-log p_t) +
+        epsilon (1 - p_t)^{gamma + 1})``; each link, both backends (the numpy kernels).
+        ``epsilon >= -1`` is exactly the range where the loss decreases in ``p_t`` for every
+        gamma, and there it is also strictly convex in ``p_t``, so the starting margin and
+        the posterior map are unique (:func:`check_poly_epsilon` gives the proof); the rest is
+        refused. Not combined with ``negative_shift``. 0 is the plain loss, to the bit.
 
     Notes
     -----
@@ -195,12 +232,18 @@ class FocalLoss:
         num_class: int | None = None,
         label_smoothing: float = 0.0,
         negative_shift: float = 0.0,
+        poly_epsilon: float = 0.0,
     ) -> FocalLoss:
         if cls is FocalLoss:  # the factory: one class per link
             cls = FocalLoss._by_link[None if link is None else get_link(link).name]
         self = object.__new__(cls)
-        given = {"label_smoothing": label_smoothing, "negative_shift": negative_shift}
+        given = {"label_smoothing": label_smoothing, "negative_shift": negative_shift, "poly_epsilon": poly_epsilon}
         options = {name: check(given[name]) for name, check in OPTIONS.items()}
+        if options["poly_epsilon"] and options["negative_shift"]:
+            raise ValueError(
+                f"poly_epsilon and negative_shift cannot be combined (the Poly-1 term is defined for the unshifted "
+                f"loss), got poly_epsilon={poly_epsilon!r} and negative_shift={negative_shift!r}"
+            )
         num, a, g = cls._check_params(gamma, alpha, num_class, options)
         object.__setattr__(self, "_gamma", _frozen(g))
         object.__setattr__(self, "_alpha", _frozen(a))
@@ -281,6 +324,11 @@ class FocalLoss:
     def negative_shift(self) -> float:
         """The probability margin ``m`` in [0, 1) of the class-0 term (0: no shift)."""
         return self._options["negative_shift"]
+
+    @property
+    def poly_epsilon(self) -> float:
+        """The Poly-1 coefficient ``epsilon >= -1`` (0: plain focal loss)."""
+        return self._options["poly_epsilon"]
 
     @property
     def num_class(self) -> int | None:
@@ -508,16 +556,21 @@ class FocalLoss:
         "class_weights": ..., "num_class": ...}``; ``class_weights`` is derived
         (the vector the kernels use) and ignored by :meth:`from_dict`.
         """
-        return {
+        options = dict(self._options)
+        poly = options.pop("poly_epsilon")
+        record = {
             "loss": "focal",
-            "format": _RECORD_FORMAT,
+            "format": _RECORD_FORMAT_POLY if poly else _RECORD_FORMAT,
             "link": None if self.link is None else self.link.name,
             "gamma": self.gamma,
             "alpha": self.alpha,
             "class_weights": self._record_class_weights(),
             "num_class": self._num_class,
-            **self._options,
+            **options,
         }
+        if poly:  # only then: the records of plain losses stay those of boostfocal 0.2, to the byte
+            record["poly_epsilon"] = poly
+        return record
 
     def _record_class_weights(self) -> list[Any] | None:
         a = self._alpha
@@ -540,7 +593,7 @@ class FocalLoss:
         if kind != "focal":
             raise ValueError(f"not a focal-loss record: 'loss' is {kind!r}")
         if "format" in record:
-            if record["format"] != _RECORD_FORMAT:
+            if record["format"] not in (_RECORD_FORMAT, _RECORD_FORMAT_POLY):
                 raise ValueError(f"unknown focal-loss record format {record['format']!r}")
             return FocalLoss(
                 gamma=record["gamma"],
