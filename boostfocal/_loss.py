@@ -67,7 +67,7 @@ class SigmoidFocalLoss(FocalLoss):
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
         k = check_num_class(num_class)
         if k is not None and k != 2:
@@ -112,18 +112,8 @@ class SigmoidFocalLoss(FocalLoss):
         pos = check_binary_labels(y_true)
         w = check_sample_weight(sample_weight, pos.shape[0])
         w_arr = np.ones(pos.shape[0]) if w is None else w
-        n1, n0 = float(np.sum(w_arr[pos])), float(np.sum(w_arr[~pos]))
-        e = self._smoothing  # smoothed targets: the weight each class's loss term receives
-        s1, s0 = n1 * (1.0 - e / 2) + n0 * e / 2, n0 * (1.0 - e / 2) + n1 * e / 2
-        w1 = s1 * (1.0 if cw is None else float(cw[1]))
-        w0 = s0 * (1.0 if cw is None else float(cw[0]))
-        if w1 <= 0 or w0 <= 0:
-            raise ValueError(
-                "initial_margin needs both classes with positive total weight (sample_weight x alpha_t), "
-                f"got weight {w0!r} for class 0 and {w1!r} for class 1: the minimising margin is infinite"
-            )
-        total = w0 + w1  # the minimiser depends on the class weights only through their ratio
-        return _solvers.binary_initial_margin((w0 / total, w1 / total), self._gamma, self._shift)
+        totals = np.array([np.sum(w_arr[~pos]), np.sum(w_arr[pos])], dtype=np.float64)
+        return _solvers.binary_initial_margin(totals, self._gamma, cw, **self._options)
 
     def _posterior(self, p: NDArray) -> FloatArray:
         prob = check_probabilities(p)
@@ -133,10 +123,7 @@ class SigmoidFocalLoss(FocalLoss):
                 "alpha must be in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the posterior "
                 f"cannot be recovered) for binary probabilities, got {float(cw[1])!r}"
             )
-        eta = _solvers.binary_posterior(prob, self._gamma, cw, self._shift)
-        e = self._smoothing
-        # with smoothing eta is the smoothed target (1 - e) eta + e / 2: un-smooth and clip to [0, 1]
-        return np.clip((eta - e / 2) / (1.0 - e), 0.0, 1.0) if e else eta
+        return _solvers.binary_posterior(prob, self._gamma, cw, **self._options)
 
 
 class SoftmaxFocalLoss(FocalLoss):
@@ -149,12 +136,12 @@ class SoftmaxFocalLoss(FocalLoss):
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
-        if shift:
+        if options["negative_shift"]:
             raise ValueError(
                 f"negative_shift is an option of the sigmoid link (binary and multi-label), got "
-                f"negative_shift={shift!r} with link='softmax'"
+                f"negative_shift={options['negative_shift']!r} with link='softmax'"
             )
         k = check_num_class(num_class)
         return k, check_softmax_alpha(alpha, k), check_class_gamma(gamma, k)
@@ -199,18 +186,8 @@ class SoftmaxFocalLoss(FocalLoss):
         cwk = self.class_weights(k)
         y = check_softmax_labels(y_true, k)
         w = check_sample_weight(sample_weight, y.shape[0])
-        class_weight = np.bincount(y, weights=w, minlength=k).astype(np.float64)
-        if self._smoothing:  # t_k = (1 - e) [k = y] + e / K: class k's term gets (1 - e) W_k + e W / K
-            class_weight = (1.0 - self._smoothing) * class_weight + self._smoothing * class_weight.sum() / k
-        if cwk is not None:
-            class_weight *= cwk
-        if np.any(class_weight <= 0):
-            c = int(np.flatnonzero(class_weight <= 0)[0])
-            raise ValueError(
-                f"initial_margin needs every class with positive total weight (sample_weight x alpha), "
-                f"class {c} has total weight {float(class_weight[c])!r}: the minimising margin is infinite"
-            )
-        return _solvers.softmax_initial_margin(class_weight / class_weight.sum(), self._gamma)
+        totals = np.bincount(y, weights=w, minlength=k).astype(np.float64)
+        return _solvers.softmax_initial_margin(totals, self._gamma, cwk, **self._options)
 
     def _posterior(self, p: NDArray) -> FloatArray:
         prob = check_probabilities(p)
@@ -220,13 +197,7 @@ class SoftmaxFocalLoss(FocalLoss):
                 "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
                 f"and its posterior cannot be recovered), got {cw.tolist()!r}"
             )
-        eta = _solvers.softmax_posterior(prob, self._gamma, cw)
-        e = self._smoothing
-        if not e:
-            return eta
-        # eta is the smoothed target (1 - e) eta + e / K: un-smooth, clip to [0, 1], renormalise
-        out = np.clip((eta - e / eta.shape[1]) / (1.0 - e), 0.0, 1.0)
-        return out / out.sum(axis=1, keepdims=True)
+        return _solvers.softmax_posterior(prob, self._gamma, cw, **self._options)
 
 
 class MultilabelFocalLoss(FocalLoss):
@@ -244,7 +215,7 @@ class MultilabelFocalLoss(FocalLoss):
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
         k = check_num_labels(num_class)
         # gamma: a [g_0, g_1] pair shared by every label
@@ -334,7 +305,7 @@ class OpenFocalLoss(FocalLoss):
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
         k = check_num_class(num_class)
         # a sequence: per-class weights (checked again once K is known); a number: the binary weight of class 1
@@ -369,10 +340,10 @@ class OpenFocalLoss(FocalLoss):
                         f"loss: 2 classes); set num_class for softmax, got {name}={value.tolist()!r}"
                     )
             return self.with_link("sigmoid")
-        if self._shift:
+        if self.negative_shift:
             raise ValueError(
                 f"negative_shift is an option of the sigmoid link, but the {scores} have shape {margin.shape} "
-                f"(softmax); got negative_shift={self._shift!r}"
+                f"(softmax); got negative_shift={self.negative_shift!r}"
             )
         return self.with_link("softmax", int(margin.shape[1]))
 

@@ -44,7 +44,7 @@ from ._validation import (
     check_sample_weight,
 )
 
-__all__ = ["CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR", "FocalLoss", "HessFloor", "Prepared"]
+__all__ = ["CURVATURE_FLOOR", "DEFAULT_HESS_FLOOR", "FocalLoss", "HessFloor", "OPTIONS", "Prepared"]
 
 FloatArray = NDArray[np.float64]
 AlphaLike = float | Sequence[float] | NDArray[np.floating] | None
@@ -67,6 +67,43 @@ CURVATURE_FLOOR = "curvature"
 DEFAULT_HESS_FLOOR: float = 1e-6
 
 _RECORD_FORMAT = 1
+#: Records of a loss with an option boostfocal 0.2 did not know (``poly_epsilon``) say format 2, so
+#: that an older reader refuses them instead of silently dropping the option.
+_RECORD_FORMAT_POLY = 2
+
+
+def check_poly_epsilon(value: object) -> float:
+    r"""``poly_epsilon``: a finite number >= -1, the range where the Poly-1 loss decreases in ``p_t``.
+
+    With ``s = 1 - p_t`` and :math:`-\log p_t = \sum_{k \ge 1} s^k / k`,
+
+    .. math::
+
+        FL + \epsilon s^{\gamma + 1} = (1 + \epsilon)\,s^{\gamma + 1} + \sum_{k \ge 2} \frac{s^{\gamma + k}}{k},
+
+    a series with coefficients >= 0 and exponents >= 1 exactly when :math:`\epsilon \ge -1`: the loss
+    is then increasing and convex in s, i.e. decreasing and (strictly) convex in ``p_t``, for every
+    :math:`\gamma \ge 0`. Below -1 the first term dominates as ``p_t -> 1`` and the loss rises
+    towards confident correct predictions.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"poly_epsilon must be a real number >= -1, got {value!r} of type {type(value).__name__}")
+    eps = float(value)
+    if not np.isfinite(eps) or eps < -1.0:
+        raise ValueError(
+            f"poly_epsilon must be a finite number >= -1 (below -1 the loss increases as p_t -> 1), got {value!r}"
+        )
+    return eps
+
+
+#: The options of the focal family besides ``gamma`` and ``alpha``, in record order: name -> its check.
+#: One entry here reaches the constructor's validation, equality, hashing, repr, records,
+#: :meth:`FocalLoss.with_link`, and every kernel and solver (they take the options by name).
+OPTIONS: dict[str, Callable[[object], float]] = {
+    "label_smoothing": check_label_smoothing,
+    "negative_shift": check_negative_shift,
+    "poly_epsilon": check_poly_epsilon,
+}
 
 
 def _is_scalar(value: object) -> bool:
@@ -136,6 +173,14 @@ class FocalLoss:
         Because ``L_0`` is then bounded, ``g_1 = 0`` with many more positives than
         negatives has no finite starting margin (:meth:`initial_margin` says so).
         The numpy kernels whatever the backend. Refused with the softmax link.
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022, "PolyLoss"): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}``, so ``FL = a_y ((1 - p_t)^gamma (-log p_t) +
+        epsilon (1 - p_t)^{gamma + 1})``; each link, both backends (the numpy kernels).
+        ``epsilon >= -1`` is exactly the range where the loss decreases in ``p_t`` for every
+        gamma, and there it is also strictly convex in ``p_t``, so the starting margin and
+        the posterior map are unique (:func:`check_poly_epsilon` gives the proof); the rest is
+        refused. Not combined with ``negative_shift``. 0 is the plain loss, to the bit.
 
     Notes
     -----
@@ -159,7 +204,7 @@ class FocalLoss:
     True
     """
 
-    __slots__ = ("_gamma", "_alpha", "_num_class", "_smoothing", "_shift")
+    __slots__ = ("_gamma", "_alpha", "_num_class", "_options")
 
     #: The link of this class (None: chosen from the margins, :class:`OpenFocalLoss`).
     link: ClassVar[Link | None] = None
@@ -172,8 +217,7 @@ class FocalLoss:
     _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _num_class: int | None
-    _smoothing: float
-    _shift: float
+    _options: dict[str, float]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -188,17 +232,23 @@ class FocalLoss:
         num_class: int | None = None,
         label_smoothing: float = 0.0,
         negative_shift: float = 0.0,
+        poly_epsilon: float = 0.0,
     ) -> FocalLoss:
         if cls is FocalLoss:  # the factory: one class per link
             cls = FocalLoss._by_link[None if link is None else get_link(link).name]
         self = object.__new__(cls)
-        shift = check_negative_shift(negative_shift)
-        num, a, g = cls._check_params(gamma, alpha, num_class, shift)
+        given = {"label_smoothing": label_smoothing, "negative_shift": negative_shift, "poly_epsilon": poly_epsilon}
+        options = {name: check(given[name]) for name, check in OPTIONS.items()}
+        if options["poly_epsilon"] and options["negative_shift"]:
+            raise ValueError(
+                f"poly_epsilon and negative_shift cannot be combined (the Poly-1 term is defined for the unshifted "
+                f"loss), got poly_epsilon={poly_epsilon!r} and negative_shift={negative_shift!r}"
+            )
+        num, a, g = cls._check_params(gamma, alpha, num_class, options)
         object.__setattr__(self, "_gamma", _frozen(g))
         object.__setattr__(self, "_alpha", _frozen(a))
         object.__setattr__(self, "_num_class", num)
-        object.__setattr__(self, "_smoothing", check_label_smoothing(label_smoothing))
-        object.__setattr__(self, "_shift", shift)
+        object.__setattr__(self, "_options", options)
         return self
 
     def __init__(self, **params: Any) -> None:  # everything is done (and validated) in __new__
@@ -206,9 +256,9 @@ class FocalLoss:
 
     @classmethod
     def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, shift: float
+        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
     ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
-        """``(num_class, class weights as stored, gamma)`` validated for this link."""
+        """``(num_class, class weights as stored, gamma)`` validated for this link (``options`` already checked)."""
         raise NotImplementedError  # pragma: no cover - every link class has its own
 
     # ------------------------------------------------------------------ immutability, equality, pickling
@@ -226,8 +276,7 @@ class FocalLoss:
             tuple(g.tolist()) if isinstance(g, np.ndarray) else g,
             (a.shape, tuple(a.ravel().tolist())) if isinstance(a, np.ndarray) else a,
             self._num_class,
-            self._smoothing,
-            self._shift,
+            *self._options.values(),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -246,10 +295,7 @@ class FocalLoss:
         parts.append(f"link={None if self.link is None else self.link.name!r}")
         if self._num_class is not None:
             parts.append(f"num_class={self._num_class!r}")
-        if self._smoothing:
-            parts.append(f"label_smoothing={self._smoothing!r}")
-        if self._shift:
-            parts.append(f"negative_shift={self._shift!r}")
+        parts.extend(f"{name}={value!r}" for name, value in self._options.items() if value)
         return f"FocalLoss({', '.join(parts)})"
 
     # ------------------------------------------------------------------ description
@@ -272,12 +318,17 @@ class FocalLoss:
     @property
     def label_smoothing(self) -> float:
         """The label-smoothing amount ``e`` in [0, 1) (0: hard labels)."""
-        return self._smoothing
+        return self._options["label_smoothing"]
 
     @property
     def negative_shift(self) -> float:
         """The probability margin ``m`` in [0, 1) of the class-0 term (0: no shift)."""
-        return self._shift
+        return self._options["negative_shift"]
+
+    @property
+    def poly_epsilon(self) -> float:
+        """The Poly-1 coefficient ``epsilon >= -1`` (0: plain focal loss)."""
+        return self._options["poly_epsilon"]
 
     @property
     def num_class(self) -> int | None:
@@ -288,20 +339,18 @@ class FocalLoss:
         """The per-class weight vector ``a`` (``alpha_t = a[y]``), or None when every class weighs 1."""
         raise NotImplementedError  # pragma: no cover - every link class has its own
 
+    @property
+    def options(self) -> dict[str, float]:
+        """The family's options besides gamma and alpha (:data:`OPTIONS`), by name: what kernels and solvers take."""
+        return dict(self._options)
+
     def with_link(self, link: str, num_class: int | None = None) -> FocalLoss:
         """The same loss with its link fixed (``num_class`` for softmax)."""
-        return FocalLoss(
-            gamma=self.gamma,
-            alpha=self.alpha,
-            label_smoothing=self._smoothing,
-            negative_shift=self._shift,
-            link=link,
-            num_class=num_class,
-        )
+        return FocalLoss(gamma=self.gamma, alpha=self.alpha, link=link, num_class=num_class, **self._options)
 
     def binary_options(self) -> dict[str, Any]:
         """The options every element of a multi-label loss shares with the binary loss (not link / alpha / K)."""
-        return {"gamma": self.gamma, "label_smoothing": self._smoothing, "negative_shift": self._shift}
+        return {"gamma": self.gamma, **self._options}
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         """The concrete loss for a margin array (its shape checked): this one when the link is set.
@@ -353,7 +402,7 @@ class FocalLoss:
         self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None
     ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
-        return type(self)._loss_kernel(y, z, self._gamma, cw, w, self._smoothing, self._shift)
+        return type(self)._loss_kernel(y, z, self._gamma, cw, w, **self._options)
 
     def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
@@ -441,9 +490,8 @@ class FocalLoss:
             w,
             policy=policy,
             n_threads=n_jobs,
-            label_smoothing=self._smoothing,
-            negative_shift=self._shift,
             out_dtype=out_dtype,
+            **self._options,
         )
 
     # ------------------------------------------------------------------ starting margin, probabilities, posterior
@@ -508,17 +556,21 @@ class FocalLoss:
         "class_weights": ..., "num_class": ...}``; ``class_weights`` is derived
         (the vector the kernels use) and ignored by :meth:`from_dict`.
         """
-        return {
+        options = dict(self._options)
+        poly = options.pop("poly_epsilon")
+        record = {
             "loss": "focal",
-            "format": _RECORD_FORMAT,
+            "format": _RECORD_FORMAT_POLY if poly else _RECORD_FORMAT,
             "link": None if self.link is None else self.link.name,
             "gamma": self.gamma,
             "alpha": self.alpha,
             "class_weights": self._record_class_weights(),
             "num_class": self._num_class,
-            "label_smoothing": self._smoothing,
-            "negative_shift": self._shift,
+            **options,
         }
+        if poly:  # only then: the records of plain losses stay those of boostfocal 0.2, to the byte
+            record["poly_epsilon"] = poly
+        return record
 
     def _record_class_weights(self) -> list[Any] | None:
         a = self._alpha
@@ -541,15 +593,14 @@ class FocalLoss:
         if kind != "focal":
             raise ValueError(f"not a focal-loss record: 'loss' is {kind!r}")
         if "format" in record:
-            if record["format"] != _RECORD_FORMAT:
+            if record["format"] not in (_RECORD_FORMAT, _RECORD_FORMAT_POLY):
                 raise ValueError(f"unknown focal-loss record format {record['format']!r}")
             return FocalLoss(
                 gamma=record["gamma"],
                 alpha=record.get("alpha"),
                 link=record.get("link"),
                 num_class=record.get("num_class"),
-                label_smoothing=record.get("label_smoothing", 0.0),
-                negative_shift=record.get("negative_shift", 0.0),
+                **{name: record[name] for name in OPTIONS if name in record},
             )
         # 0.1 records: the number of classes says the link
         k = record.get("num_class")

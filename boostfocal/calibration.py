@@ -68,6 +68,7 @@ def focal_to_posterior(
     alpha: AlphaLike = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
     multilabel: bool = False,
 ) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
@@ -117,6 +118,10 @@ def focal_to_posterior(
         Binary only: the probability margin m used in training; ``p <= m`` maps to 0 and
         the class-0 term of the formula is taken at ``p_m = p - m`` (see
         :meth:`boostfocal.FocalLoss.posterior`).
+    poly_epsilon : float >= -1, default=0.0
+        The Poly-1 coefficient used in training: :math:`|\phi'(p)|` gains the term
+        :math:`\epsilon(\gamma + 1)(1 - p)^\gamma`; the loss stays strictly convex in p for every
+        ``epsilon >= -1``, so the map stays one-to-one (see :class:`boostfocal.FocalLoss`).
     multilabel : bool, default=False
         True: ``p`` of shape (n_samples, K) holds one probability per label (a multi-label
         model, one sigmoid per label; rows need not sum to 1) and every column gets its
@@ -176,6 +181,7 @@ def focal_to_posterior(
             num_class=arr.shape[1],
             label_smoothing=label_smoothing,
             negative_shift=negative_shift,
+            poly_epsilon=poly_epsilon,
         )
         return loss.posterior(flat.reshape(arr.shape))
     prob = check_probabilities(p)
@@ -189,4 +195,5 @@ def focal_to_posterior(
         num_class=num_class,
         label_smoothing=label_smoothing,
         negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).posterior(prob)
