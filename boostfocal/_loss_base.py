@@ -1,30 +1,14 @@
 r"""The focal loss: :class:`FocalLoss`, the base and factory of the loss objects (one class per link).
 
-Adapters, metrics, estimators, calibration and the records stored in saved models
-all hold a loss object (composition, as scikit-learn's estimators hold a loss) instead
-of passing ``gamma`` / ``alpha`` along and guessing the link. As in scikit-learn's
-``sklearn/_loss/loss.py``, each link has its own class, which owns its loss, gradient
-and hessian, starting margin, probabilities, posterior and record:
-
-* :class:`~boostfocal._loss.SigmoidFocalLoss` (binary), :class:`SoftmaxFocalLoss` (K classes),
-  :class:`MultilabelFocalLoss` (one sigmoid per label);
-* :class:`OpenFocalLoss`: the link is not known yet; :meth:`FocalLoss.for_margin`
-  (the only place where a margin's shape decides the link) gives the concrete loss.
-
-``FocalLoss(...)`` is the factory: it validates every parameter once and returns the
-class of the link asked for. Nothing below re-validates a loss object's parameters.
-
-The loss
---------
-With the signed margin ``u`` of the true class (``p_t = \sigma(u)``, see the link
-module) and ``a_y`` the weight of the row's class:
-
-.. math::
-
-    FL(z, y) = -w\,a_y\,(1 - p_t)^\gamma \log p_t
-
-Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
-Dense Object Detection", ICCV 2017.
+Adapters, metrics, estimators, calibration and saved models hold a loss object (as
+scikit-learn's estimators hold a loss) instead of passing ``gamma`` / ``alpha`` along.
+As in ``sklearn/_loss/loss.py`` each link has its own class (:mod:`boostfocal._loss`:
+sigmoid, softmax, multi-label, and the open link chosen from the margins by
+:meth:`FocalLoss.for_margin`, the one place where a shape decides the link).
+``FocalLoss(...)`` validates every parameter once and returns the class of its link;
+nothing below re-validates a loss object. With the signed margin ``u`` of the true class
+(``p_t = \sigma(u)``) and ``a_y`` the weight of the row's class,
+:math:`FL(z, y) = -w\,a_y\,(1 - p_t)^\gamma \log p_t` (Lin et al., ICCV 2017).
 """
 
 from __future__ import annotations
