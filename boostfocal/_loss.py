@@ -113,7 +113,7 @@ class SigmoidFocalLoss(FocalLoss):
         w = check_sample_weight(sample_weight, pos.shape[0])
         w_arr = np.ones(pos.shape[0]) if w is None else w
         totals = np.array([np.sum(w_arr[~pos]), np.sum(w_arr[pos])], dtype=np.float64)
-        return _solvers.binary_initial_margin(totals, self._gamma, cw, **self._options)
+        return _solvers.binary_initial_margin(totals, self._gamma, cw, self._options)
 
     def _posterior(self, p: NDArray) -> FloatArray:
         prob = check_probabilities(p)
@@ -123,7 +123,7 @@ class SigmoidFocalLoss(FocalLoss):
                 "alpha must be in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the posterior "
                 f"cannot be recovered) for binary probabilities, got {float(cw[1])!r}"
             )
-        return _solvers.binary_posterior(prob, self._gamma, cw, **self._options)
+        return _solvers.binary_posterior(prob, self._gamma, cw, self._options)
 
 
 class SoftmaxFocalLoss(FocalLoss):
@@ -187,7 +187,7 @@ class SoftmaxFocalLoss(FocalLoss):
         y = check_softmax_labels(y_true, k)
         w = check_sample_weight(sample_weight, y.shape[0])
         totals = np.bincount(y, weights=w, minlength=k).astype(np.float64)
-        return _solvers.softmax_initial_margin(totals, self._gamma, cwk, **self._options)
+        return _solvers.softmax_initial_margin(totals, self._gamma, cwk, self._options)
 
     def _posterior(self, p: NDArray) -> FloatArray:
         prob = check_probabilities(p)
@@ -197,7 +197,7 @@ class SoftmaxFocalLoss(FocalLoss):
                 "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
                 f"and its posterior cannot be recovered), got {cw.tolist()!r}"
             )
-        return _solvers.softmax_posterior(prob, self._gamma, cw, **self._options)
+        return _solvers.softmax_posterior(prob, self._gamma, cw, self._options)
 
 
 class MultilabelFocalLoss(FocalLoss):

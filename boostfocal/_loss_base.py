@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -201,7 +202,7 @@ class FocalLoss:
     _gamma: float | FloatArray
     _alpha: float | FloatArray | None
     _num_class: int | None
-    _options: dict[str, float]
+    _options: Mapping[str, float]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -232,7 +233,7 @@ class FocalLoss:
         object.__setattr__(self, "_gamma", _frozen(g))
         object.__setattr__(self, "_alpha", _frozen(a))
         object.__setattr__(self, "_num_class", num)
-        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_options", MappingProxyType(options))
         return self
 
     def __init__(self, **params: Any) -> None:  # everything is done (and validated) in __new__

@@ -15,6 +15,8 @@ No validation here: the loss objects (:mod:`boostfocal._loss`) hand finished val
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ._kernels import (
@@ -77,6 +79,11 @@ def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: Gamma, poly_epsilon: 
     return np.asarray(log_mod + log_inner, dtype=np.float64)
 
 
+def _unpack(options: Mapping[str, float]) -> tuple[float, float, float]:
+    """``(label_smoothing, negative_shift, poly_epsilon)`` of a loss's options."""
+    return options["label_smoothing"], options["negative_shift"], options["poly_epsilon"]
+
+
 # --------------------------------------------------------------------------
 # Optimal constant margin
 # --------------------------------------------------------------------------
@@ -126,10 +133,7 @@ def binary_initial_margin(
     totals: FloatArray,
     gamma: Gamma,
     class_weights: FloatArray | None,
-    *,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    options: Mapping[str, float],
 ) -> float:
     r"""The constant margin minimising the weighted mean binary loss.
 
@@ -144,6 +148,9 @@ def binary_initial_margin(
         If a class has zero total weight (the minimiser is then infinite), or the mean
         loss has no finite minimiser (:func:`_binary_minimiser`).
     """
+    label_smoothing, negative_shift, poly_epsilon = (
+        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
+    )
     n0, n1 = float(totals[0]), float(totals[1])
     e = label_smoothing  # smoothed targets: the weight each class's loss term receives
     s1, s0 = n1 * (1.0 - e / 2) + n0 * e / 2, n0 * (1.0 - e / 2) + n1 * e / 2
@@ -202,10 +209,7 @@ def softmax_initial_margin(
     totals: FloatArray,
     gamma: Gamma,
     class_weights: FloatArray | None,
-    *,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    options: Mapping[str, float],
 ) -> FloatArray:
     r"""The constant margin vector minimising the weighted mean softmax loss (mean 0).
 
@@ -218,6 +222,9 @@ def softmax_initial_margin(
     ValueError
         If a class has zero total weight: the minimising margin is then infinite.
     """
+    label_smoothing, negative_shift, poly_epsilon = (
+        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
+    )
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     k = totals.shape[0]
     class_weight = totals
@@ -261,10 +268,7 @@ def binary_posterior(
     prob: FloatArray,
     gamma: Gamma,
     class_weights: FloatArray | None,
-    *,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    options: Mapping[str, float],
 ) -> FloatArray:
     r"""Posterior of class 1 from the focal probability ``prob`` (n,) of class 1 (validated, float64).
 
@@ -280,6 +284,9 @@ def binary_posterior(
     minimiser at the kink ``p = m`` itself, which is mapped to 0 too). With label smoothing ``e``
     the formula gives the smoothed target ``(1 - e) eta + e / 2``: un-smoothed and clipped to [0, 1].
     """
+    label_smoothing, negative_shift, poly_epsilon = (
+        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
+    )
     eta = _binary_eta(prob, gamma, class_weights, negative_shift, poly_epsilon)
     e = label_smoothing
     return np.clip((eta - e / 2) / (1.0 - e), 0.0, 1.0) if e else eta
@@ -312,10 +319,7 @@ def softmax_posterior(
     prob: FloatArray,
     gamma: Gamma,
     class_weights: FloatArray | None,
-    *,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    options: Mapping[str, float],
 ) -> FloatArray:
     r"""Posterior rows from focal probability rows ``prob`` (n, K) (validated, float64).
 
@@ -327,6 +331,9 @@ def softmax_posterior(
     A class with ``p_c = 1`` (gamma > 0) takes all the mass. With label smoothing ``e`` the
     formula gives the smoothed target ``(1 - e) eta + e / K``: un-smoothed, clipped, renormalised.
     """
+    label_smoothing, negative_shift, poly_epsilon = (
+        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
+    )
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     eta = _softmax_eta(prob, gamma, class_weights, poly_epsilon)
     e = label_smoothing

@@ -117,24 +117,24 @@ def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[
     return check_hess_floor(hess_floor), False
 
 
+def _check_unit_interval(value: object, name: str) -> float:
+    """A finite number in [0, 1) for the option ``name`` (message names it and the value)."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    x = float(value)
+    if not 0.0 <= x < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return x
+
+
 def check_label_smoothing(value: object) -> float:
     """``label_smoothing``: a finite number in [0, 1)."""
-    if not _is_real_scalar(value):
-        raise TypeError(f"label_smoothing must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    e = float(value)
-    if not 0.0 <= e < 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {value!r}")
-    return e
+    return _check_unit_interval(value, "label_smoothing")
 
 
 def check_negative_shift(value: object) -> float:
     """``negative_shift``: a finite number in [0, 1) (ASL's probability margin m)."""
-    if not _is_real_scalar(value):
-        raise TypeError(f"negative_shift must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    m = float(value)
-    if not 0.0 <= m < 1.0:
-        raise ValueError(f"negative_shift must be in [0, 1), got {value!r}")
-    return m
+    return _check_unit_interval(value, "negative_shift")
 
 
 def check_num_class(num_class: object) -> int | None:
