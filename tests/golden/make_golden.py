@@ -28,6 +28,7 @@ def main() -> None:
     def store(group: str, values: gc.Result) -> None:
         flat, layout[group] = gc.pack(values)
         arrays.update({f"{group}|{dt}": v for dt, v in flat.items()})
+
     errors: dict[str, str] = {}
     inputs = gc.make_inputs()
     store("input", inputs)
