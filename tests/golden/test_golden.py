@@ -97,20 +97,31 @@ def test_adapter_objectives_numpy_bit_identical(case, npz, inputs):
 # ---------------------------------------------------------------- numba backend: today's float32 contract
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_adapter_objectives_numba_within_float32_contract(case, npz, inputs):
+    """Within ``max(1e-5 |ref|, 1e-7)`` of the float64 reference (the recorded numpy-backend output, computed in
+    float64 and rounded once), as tests/test_fast.py asks; dtypes and shapes as the recorded numba output.
+
+    The reference is the numpy record, not the numba one: today's numba output already sits up to 0.71 of the
+    tolerance from it, so a new kernel within the contract may lie up to 1.7 tolerances from today's numba output.
+    """
     pytest.importorskip("numba")
     got, err = gc.adapter_outputs(case, inputs, "numba")
-    ref = golden(npz, f"adapter.numba.{case['id']}")
-    assert set(got) == set(ref), f"{case['id']}: outputs {sorted(got)} now, {sorted(ref)} recorded"
+    ref = golden(npz, f"adapter.numpy.{case['id']}")
+    old = golden(npz, f"adapter.numba.{case['id']}")
+    assert set(got) == set(old) == set(ref), f"{case['id']}: outputs {sorted(got)} now, {sorted(old)} recorded"
     bad = []
     for key in sorted(ref):
         a, b = got[key], ref[key]
-        if a.dtype != b.dtype or a.shape != b.shape:
-            bad.append(f"{key}: {a.dtype}{a.shape} now, {b.dtype}{b.shape} recorded")
+        if a.dtype != old[key].dtype or a.shape != old[key].shape:
+            bad.append(f"{key}: {a.dtype}{a.shape} now, {old[key].dtype}{old[key].shape} recorded")
             continue
         diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
         tol = np.maximum(1e-5 * np.abs(b.astype(np.float64)), 1e-7)
         if not np.all(diff <= tol):
-            bad.append(f"{key}: max |diff| {diff.max():.3g}, max |diff| / tol {np.max(diff / tol):.3g}")
+            moved = np.max(np.abs(a.astype(np.float64) - old[key].astype(np.float64)))
+            bad.append(
+                f"{key}: max |diff| {diff.max():.3g}, max |diff| / tol {np.max(diff / tol):.3g} "
+                f"(max |diff| to today's numba output {moved:.3g})"
+            )
     assert not bad, f"{case['id']} (adapters, numba backend) outside max(1e-5 |ref|, 1e-7): " + "; ".join(bad)
     recorded_err = errors_of(f"adapter.numba.{case['id']}.")
     assert err == recorded_err, f"{case['id']}: errors {err} now, {recorded_err} recorded"
