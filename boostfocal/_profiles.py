@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._loss import FocalLoss
+from ._policy import Curvature, HessPolicy
 
-__all__ = ["LibraryProfile", "LIGHTGBM", "xgboost_profile", "make_record", "read_record", "RECORD_KEY"]
+__all__ = ["LibraryProfile", "LIGHTGBM", "xgboost_profile", "make_record", "RECORD_KEY"]
 
 #: Key (XGBoost booster attribute) / tag (LightGBM model text) of the focal record.
 RECORD_KEY = "boostfocal"
@@ -59,16 +60,16 @@ class LibraryProfile:
         return 1.0
 
     @property
-    def softmax_curvature(self) -> bool | str:
-        """The curvature of the default floor for softmax: cross-entropy's, or ``"abs_residual"``."""
-        return "abs_residual" if self.softmax_rule == "|p-y|" else True
+    def softmax_curvature(self) -> Curvature:
+        """The curvature of the default policy for softmax: cross-entropy's, or ``"abs_residual"``."""
+        return "abs_residual" if self.softmax_rule == "|p-y|" else "cross_entropy"
 
-    def hessian_rule(self, link: str, n_classes: int | None) -> tuple[float, bool | str]:
-        """``(hess_scale, curvature floor kind)`` of the focal objective for a link (sigmoid: 1, CE curvature)."""
-        if link == "softmax":
-            assert n_classes is not None
-            return self.softmax_hess_scale(n_classes), self.softmax_curvature
-        return 1.0, True
+    def hess_policy(self, policy: HessPolicy, link: str, n_classes: int | None) -> HessPolicy:
+        """The hessian policy the objective applies for a link: softmax gets the library's factor and curvature."""
+        if link != "softmax":
+            return policy
+        assert n_classes is not None
+        return policy.scaled(self.softmax_hess_scale(n_classes)).for_softmax(self.softmax_curvature)
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -98,8 +99,3 @@ def make_record(loss: FocalLoss, **facts: Any) -> dict[str, Any]:
             raise ValueError(f"record fact {key!r} would overwrite a loss field")
     record.update(facts)
     return record
-
-
-def read_record(record: dict[str, Any]) -> tuple[FocalLoss, dict[str, Any]]:
-    """``(loss, record)`` from a saved record (this format or boostfocal 0.1's)."""
-    return FocalLoss.from_dict(record), record

@@ -35,25 +35,27 @@ the focal-loss parameters.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
+from ._adapter import fill_doc
 from ._link import LINKS, link_for_margin
 from ._sklearn_common import (
     FOCAL_PARAMS,
-    FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
+    FocalFitSetup,
     encode_indicator,
     encode_labels,
     focal_params_doc,
     objective_threads,
     prepare_fit,
 )
-from .lightgbm import PROFILE, FocalMetric, FocalObjective, embed_initial_margin, init_score
+from .lightgbm import PROFILE, FocalMetric, FocalObjective, embedded_model_text, init_score
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
 
@@ -171,6 +173,13 @@ def probability_metric(func: Callable[..., Any]) -> _ProbabilityMetric:
     return _ProbabilityMetric(func)
 
 
+@fill_doc(
+    focal_params=focal_params_doc(
+        model="LightGBM's binary / multiclass model",
+        proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
+        "        population whose posterior is estimated.",
+    )
+)
 class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     r"""LightGBM classifier trained with focal loss (binary or softmax).
 
@@ -225,23 +234,50 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
 
     # ------------------------------------------------------------ parameters
     def _process_params(self, stage: str) -> dict[str, Any]:
-        fit_objective = self.__dict__.get("_fit_objective")
-        if stage == "fit" and fit_objective is not None:
-            self._objective = fit_objective
+        """LightGBM's booster parameters without the focal ones, plus those of the focal fit.
+
+        The one private LightGBM hook of this estimator (``LGBMModel._process_params`` turns
+        ``get_params()`` into booster parameters, at fit and at predict; LightGBM has no public
+        way to keep a subclass's own constructor parameters out of them). The focal parameters
+        are not LightGBM's (its ``alpha`` is the Huber parameter) and never reach it; during
+        fit the booster computes no built-in metric (it would see raw scores), the focal loss
+        drives early stopping and a multi-label fit grows one tree per label. The objective
+        and ``class_weight`` go through the public ``set_params``
+        (``tests/estimators/test_lightgbm_public_api.py`` fails when LightGBM changes either).
+        """
         params = super()._process_params(stage)
-        n_labels = self.__dict__.get("_fit_labels")
-        if stage == "fit" and n_labels is not None:
-            params["num_class"] = n_labels  # one tree per label per round (LightGBM sets it for K > 2 only)
         for name in FOCAL_PARAMS:
-            params.pop(name, None)  # never passed to LightGBM (its own ``alpha`` is a different thing)
-        if stage == "fit":
-            params["metric"] = "None"  # built-in metrics would be computed on raw scores
-            params["first_metric_only"] = True  # the focal loss is first: it drives early_stopping_round
+            params.pop(name, None)
+        if stage == "fit" and "_fit_booster_params" in self.__dict__:
+            params.update(self._fit_booster_params)
             # LightGBM 4.7 aborts ("Check failed: num_features() > 0") when a callable objective meets a
             # Dataset whose features were all pre-filtered (tiny data, min_child_samples); keeping them
             # changes no split (they cannot be split anyway) and avoids the crash.
             params.setdefault("feature_pre_filter", False)
         return params
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The labels seen in fit, sorted (multi-label: the label indices 0..K-1)."""
+        classes = self.__dict__.get("_focal_classes")
+        return super().classes_ if classes is None else classes
+
+    @property
+    def n_classes_(self) -> int:
+        """The number of classes (multi-label: of labels)."""
+        return len(self.classes_)
+
+    @contextmanager
+    def _fit_settings(self, objective: Callable[..., Any], booster_params: dict[str, Any]) -> Iterator[None]:
+        """The focal objective and no ``class_weight`` (already in the weights) for one fit, then the user's."""
+        saved = {"objective": self.objective, "class_weight": self.class_weight}
+        self.set_params(objective=objective, class_weight=None)
+        self._fit_booster_params = {"metric": "None", "first_metric_only": True, **booster_params}
+        try:
+            yield
+        finally:
+            self.set_params(**saved)
+            del self._fit_booster_params
 
     # ------------------------------------------------------------ fit helpers
     def _eval_metrics(self, metric: FocalMetric, user: Any) -> list[Any]:
@@ -263,7 +299,8 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         name = type(self).__name__
         if self.objective is not None:
             raise ValueError(f"objective is set by {name} (focal loss); leave it at None, got {self.objective!r}")
-        user_metric = self._other_params.get("metric", None)
+        params = self.get_params()
+        user_metric = params.get("metric", None)
         if user_metric not in (None, "None", "none", "", [], "na", "null", "custom"):
             raise ValueError(
                 f"{name} computes no built-in LightGBM metric (they would see raw scores); "
@@ -274,7 +311,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 f"init_model (continued training) is not supported by {name}: its booster already "
                 "holds a starting margin, which would be added twice"
             )
-        boosting = self._other_params.get("boosting", self.boosting_type)
+        boosting = params.get("boosting", self.boosting_type)
         if boosting in ("rf", "random_forest"):
             raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
         for key in ("init_score", "eval_init_score"):
@@ -320,8 +357,11 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ----------
         X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
             Anything ``LGBMClassifier.fit`` accepts (pandas categorical columns too).
-        y : array-like of shape (n_samples,)
-            Class labels of any sortable type (at least two classes, no NaN).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any sortable type (at least two classes, no NaN), or
+            a multi-label 0/1 indicator (every column with both values): then the
+            multi-label focal loss, one sigmoid per label (``num_class = K`` trees
+            per round).
         sample_weight : array-like of shape (n_samples,), optional
             Finite weights >= 0; they also weight the starting margin.
         eval_set : list of (X, y), optional
@@ -348,117 +388,57 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         """
         setup = prepare_fit(self, y, sample_weight, class_weight=self.class_weight)
         self._check_lightgbm_params(fit_params)
-        fit_params = {
-            k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")
-        }
-        if setup.multilabel:
-            return self._fit_multilabel(
-                setup, X, self._eval_pairs(eval_set, eval_X, eval_y), eval_sample_weight, eval_metric, fit_params
-            )
-
-        # eval sets: labels encoded with the training classes, each starting from the initial margin
+        fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score")}
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
-        ev_y = tuple(encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
-        z0 = setup.initial_margin
-
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        objective: Callable[..., Any] = FocalObjective(
+            loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs)
+        )
         metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
-        saved_cw = self.class_weight
-        self._fit_objective = objective
-        try:
-            self.class_weight = None  # already folded into setup.sample_weight
-            self._class_weight = None
+        booster_params: dict[str, Any] = {}
+        if setup.multilabel:  # LightGBM's label is a placeholder naming the set; the indicators stay here
+            label_sets = (setup.codes, *(encode_indicator(yv, setup.n_classes, f"eval set {i} y")
+                                         for i, (_, yv) in enumerate(pairs)))  # fmt: skip
+            objective = _IndicatorLabels(objective, label_sets)
+            metrics = [_IndicatorLabels(m, label_sets) for m in metrics]
+            labels = [np.full(len(ys), float(i)) for i, ys in enumerate(label_sets)]
+            booster_params["num_class"] = setup.n_classes  # one tree per label per round
+        else:
+            labels = [setup.codes, *(encode_labels(yv, setup.classes, f"eval set {i} y")[1]
+                                     for i, (_, yv) in enumerate(pairs))]  # fmt: skip
+        z0 = setup.initial_margin
+        self.__dict__.pop("_focal_classes", None)
+        with self._fit_settings(objective, booster_params):
             super().fit(
                 X,
-                setup.codes,
+                labels[0],
                 sample_weight=setup.sample_weight,
-                init_score=init_score(z0, setup.codes.shape[0]),
+                init_score=init_score(z0, len(labels[0])),
                 eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
-                eval_y=ev_y if pairs else None,
+                eval_y=tuple(labels[1:]) if pairs else None,
                 eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
-                eval_init_score=[init_score(z0, len(yv)) for yv in ev_y] if pairs else None,
+                eval_init_score=[init_score(z0, len(yv)) for yv in labels[1:]] if pairs else None,
                 eval_metric=metrics,
                 **fit_params,
             )
-        finally:
-            self.class_weight = saved_cw
-            self._class_weight = None
-            self.__dict__.pop("_fit_objective", None)
-
-        self._classes = setup.classes
-        self._n_classes = setup.n_classes
+        self._focal_classes = setup.classes
         self._set_focal_attributes(setup)
-        record = self._focal_record()
-        assert self._Booster is not None
-        best = self._Booster.best_iteration
-        self._Booster = embed_initial_margin(
-            self._Booster,
-            z0,
-            loss=setup.loss,
-            hess_floor=setup.hess_floor,
-            extra={
-                k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")
-            },
-        )
-        self._Booster.best_iteration = best
+        self._embed_initial_margin(setup)
         return self
 
-    def _fit_multilabel(
-        self,
-        setup: Any,
-        X: Any,
-        pairs: list[tuple[Any, Any]],
-        eval_sample_weight: Sequence[ArrayLike | None] | None,
-        eval_metric: Any,
-        fit_params: dict[str, Any],
-    ) -> FocalLGBMClassifier:
-        """Multi-label fit: ``num_class = K`` trees per round, placeholder labels naming each set's indicator."""
-        k = setup.n_classes
-        ev_Y = [encode_indicator(yv, k, f"eval set {i} y") for i, (_, yv) in enumerate(pairs)]
-        label_sets = (setup.codes, *ev_Y)
-        z0 = setup.initial_margin
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
-        focal_metric = FocalMetric(loss=setup.loss)
-        metrics = [_IndicatorLabels(m, label_sets) for m in self._eval_metrics(focal_metric, eval_metric)]
-        self._fit_objective = _IndicatorLabels(objective, label_sets)  # type: ignore[assignment]
-        self._fit_labels = k
-        self._classes = setup.classes
-        self._n_classes = k
-        try:
-            super(LGBMClassifier, self).fit(
-                X,
-                np.zeros(setup.codes.shape[0]),
-                sample_weight=setup.sample_weight,
-                init_score=init_score(z0, setup.codes.shape[0]),
-                eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
-                eval_y=tuple(np.full(Yv.shape[0], i + 1.0) for i, Yv in enumerate(ev_Y)) if pairs else None,
-                eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
-                eval_init_score=[init_score(z0, Yv.shape[0]) for Yv in ev_Y] if pairs else None,
-                eval_metric=metrics,  # type: ignore[arg-type]
-                **fit_params,
-            )
-        finally:
-            self.__dict__.pop("_fit_objective", None)
-            self.__dict__.pop("_fit_labels", None)
-        self._objective = objective  # as after a single-label fit (predict then passes objective "None"); no labels
-        self._set_focal_attributes(setup)
+    def _embed_initial_margin(self, setup: FocalFitSetup) -> None:
+        """Fold the starting margin into the fitted booster, in place, with the focal record."""
         record = self._focal_record()
-        assert self._Booster is not None
-        best = self._Booster.best_iteration
-        self._Booster = embed_initial_margin(
-            self._Booster,
-            z0,
-            loss=setup.loss,
-            hess_floor=setup.hess_floor,
-            extra={k: record[k] for k in ("classes", "class_balance", "correct_proba", "estimator")},
-        )
-        self._Booster.best_iteration = best
-        return self
+        keys = ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")
+        extra = {k: record[k] for k in keys if not (k == "softmax_hess_factor" and setup.multilabel)}
+        booster = self.booster_
+        best = booster.best_iteration
+        booster.model_from_string(embedded_model_text(booster, setup.initial_margin, setup.loss, setup.policy, extra))
+        booster.best_iteration = best
 
     # ------------------------------------------------------------ predict
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
         # the starting margin is inside the booster: raw scores are the full margins
-        raw = np.asarray(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs))
+        raw = np.asarray(super().predict_proba(X, raw_score=True, **kwargs))
         return _proba_from_raw(raw, multilabel=self.loss_.is_multilabel)
 
     def predict_proba(
@@ -483,7 +463,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         options = dict(start_iteration=start_iteration, num_iteration=num_iteration,
                        validate_features=validate_features, **kwargs)  # fmt: skip
         if raw_score or pred_leaf or pred_contrib:
-            return super(LGBMClassifier, self).predict(
+            return super().predict_proba(
                 X, raw_score=raw_score, pred_leaf=pred_leaf, pred_contrib=pred_contrib, **options
             )
         return self._maybe_corrected(self._focal_proba(X, **options))
@@ -500,14 +480,3 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         if options.get("raw_score") or options.get("pred_leaf") or options.get("pred_contrib"):
             return result
         return self._labels_from_proba(result)
-
-
-FocalLGBMClassifier.__doc__ = (FocalLGBMClassifier.__doc__ or "").replace(
-    FOCAL_PARAMS_DOC_MARKER,
-    focal_params_doc(
-        library="lightgbm",
-        model="LightGBM's binary / multiclass model",
-        proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
-        "        population whose posterior is estimated.",
-    ),
-)

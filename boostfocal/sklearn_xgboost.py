@@ -38,9 +38,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
+from ._adapter import fill_doc
 from ._sklearn_common import (
     FOCAL_PARAMS,
-    FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
     encode_indicator,
     encode_labels,
@@ -56,6 +56,13 @@ __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
 BOOSTER_ATTRIBUTE = "boostfocal"
 
 
+@fill_doc(
+    focal_params=focal_params_doc(
+        model="XGBoost's logistic / softmax model",
+        gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
+        alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
+    )
+)
 class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[misc]  # gamma is the focal one
     r"""XGBoost classifier trained with focal loss (binary or softmax).
 
@@ -199,7 +206,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
                 for i, (Xv, yv) in enumerate(eval_set)
             ]
 
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        objective = FocalObjective(loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs))
         metric = FocalMetric(loss=setup.loss)
         saved = {name: getattr(self, name) for name in ("objective", "base_score", "eval_metric")}
         self.__dict__.pop("_focal_classes", None)
@@ -271,14 +278,3 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         # put back the estimator's defaults so that get_params / clone stay valid.
         self.objective = "binary:logistic"
         self.base_score = None
-
-
-FocalXGBClassifier.__doc__ = (FocalXGBClassifier.__doc__ or "").replace(
-    FOCAL_PARAMS_DOC_MARKER,
-    focal_params_doc(
-        library="xgboost",
-        model="XGBoost's logistic / softmax model",
-        gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
-        alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
-    ),
-)
