@@ -25,7 +25,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -491,6 +491,9 @@ class FocalClassifierMixin:
     """
 
     _profile: LibraryProfile
+    # the focal parameters (XGBoost's own ``gamma`` / ``alpha`` are ``min_split_loss`` / ``reg_alpha`` there)
+    gamma: Any
+    alpha: Any
 
     def __init__(
         self,
@@ -517,7 +520,7 @@ class FocalClassifierMixin:
         raise NotImplementedError
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags = cast(Any, super()).__sklearn_tags__()  # the library classifier's
         tags.classifier_tags.multi_label = True  # a 2-D indicator y trains the multi-label focal loss
         return tags
 
@@ -528,6 +531,11 @@ class FocalClassifierMixin:
         return tags
 
     # ------------------------------------------------------------ fitted facts
+    @property
+    def _fitted_classes(self) -> np.ndarray:
+        """``classes_`` of the library classifier (the next base)."""
+        return np.asarray(cast(Any, self).classes_)
+
     def _set_focal_attributes(self, setup: FocalFitSetup) -> None:
         self.loss_ = setup.loss
         self.gamma_ = setup.gamma
@@ -554,13 +562,13 @@ class FocalClassifierMixin:
 
     def _focal_record(self) -> dict[str, Any]:
         """JSON-serialisable focal settings stored with the native model."""
-        n_classes = len(self.classes_)  # type: ignore[attr-defined]
+        n_classes = len(self._fitted_classes)
         return make_record(
             self.loss_,
             hess_floor=self.hess_floor_,
             initial_margin=to_builtin(self.initial_margin_),
             class_balance=to_builtin(self.class_balance_),
-            classes=to_builtin(self.classes_),  # type: ignore[attr-defined]
+            classes=to_builtin(self._fitted_classes),
             softmax_hess_factor=self._profile.softmax_hess_scale(n_classes)
             if n_classes > 2 and not self.loss_.is_multilabel
             else None,
@@ -569,10 +577,10 @@ class FocalClassifierMixin:
         )
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)  # type: ignore[call-arg]  # the estimator's BaseEstimator.__repr__
+        text = cast(Any, super()).__repr__(N_CHAR_MAX)  # the estimator's BaseEstimator.__repr__
         if "gamma_" not in self.__dict__:
             return text
-        balance = dict(zip(to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist(), strict=True))  # type: ignore[attr-defined]
+        balance = dict(zip(to_builtin(self._fitted_classes), np.round(self.class_balance_, 6).tolist(), strict=True))
         return (
             f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={to_builtin(self.alpha_)!r}, "
             f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(self.initial_margin_, 6).tolist()!r}, "
@@ -605,7 +613,7 @@ class FocalClassifierMixin:
         """``predict``'s labels: ``classes_`` of the argmax, or (multi-label) the (n, K) indicator ``proba > 0.5``."""
         if self.loss_.is_multilabel:
             return (np.asarray(proba) > 0.5).astype(np.intp)
-        return self.classes_[np.argmax(proba, axis=1)]  # type: ignore[attr-defined]
+        return self._fitted_classes[np.argmax(proba, axis=1)]
 
     def predict_posterior(self, X: Any, **kwargs: Any) -> NDArray:
         r"""Posterior class probabilities, whatever ``correct_proba`` says.

@@ -241,14 +241,18 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         way to keep a subclass's own constructor parameters out of them). The focal parameters
         are not LightGBM's (its ``alpha`` is the Huber parameter) and never reach it; during
         fit the booster computes no built-in metric (it would see raw scores), the focal loss
-        drives early stopping and a multi-label fit grows one tree per label. The objective
-        and ``class_weight`` go through the public ``set_params``
+        drives early stopping and a multi-label fit grows one tree per label; at predict the
+        model is a custom objective's (``objective="None"``, LightGBM's rule for callables,
+        whatever ``objective`` says once the fit has restored the user's value). The
+        objective and ``class_weight`` go through the public ``set_params``
         (``tests/estimators/test_lightgbm_public_api.py`` fails when LightGBM changes either).
         """
         params = super()._process_params(stage)
         for name in FOCAL_PARAMS:
             params.pop(name, None)
-        if stage == "fit" and "_fit_booster_params" in self.__dict__:
+        if stage == "predict":
+            params["objective"] = "None"  # a custom objective's model: raw scores (LightGBM's own rule for callables)
+        elif "_fit_booster_params" in self.__dict__:
             params.update(self._fit_booster_params)
             # LightGBM 4.7 aborts ("Check failed: num_features() > 0") when a callable objective meets a
             # Dataset whose features were all pre-filtered (tiny data, min_child_samples); keeping them

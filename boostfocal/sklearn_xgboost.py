@@ -63,7 +63,7 @@ BOOSTER_ATTRIBUTE = "boostfocal"
         alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
     )
 )
-class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[misc]  # gamma is the focal one
+class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
     r"""XGBoost classifier trained with focal loss (binary or softmax).
 
     .. math::
@@ -228,12 +228,12 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray:
         return super().predict_proba(X, **kwargs)
 
-    def predict_proba(  # type: ignore[override]
+    def predict_proba(
         self,
         X: ArrayLike,
         validate_features: bool = True,
         base_margin: ArrayLike | None = None,
-        iteration_range: tuple[int, int] | None = None,
+        iteration_range: tuple[int | np.integer, int | np.integer] | None = None,
     ) -> NDArray:
         r"""Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
 
