@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ._fast import check_n_jobs
 from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
@@ -118,6 +118,42 @@ def fill_doc(**extra: str) -> Callable[[_Documented], _Documented]:
         return obj
 
     return decorate
+
+
+def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = "") -> str:
+    """The numpydoc entries of the estimators' focal parameters (the loss entries shared with the adapters).
+
+    ``model`` names the native model that ``gamma=0`` reproduces; the notes are appended
+    to their entries.
+    """
+    return f"""gamma : float, sequence or dict, default=2.0
+        Focusing parameter, finite and >= 0; or one per class, as a sequence in
+        ``classes_`` order or a dict ``{{label: gamma}}`` (binary: asymmetric
+        focusing). Multi-label ``y``: a number or ``[g_0, g_1]`` shared by every
+        label. ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
+    alpha : float, str, sequence, dict or None, default=None
+        Class weighting. Binary: the weight of the positive class ``classes_[1]``
+        in [0, 1] (the negative class gets ``1 - alpha``), or ``[a_0, a_1]`` (a
+        sequence or a dict). Multiclass: one weight >= 0 per class, as a sequence
+        in ``classes_`` order or a dict ``{{label: weight}}`` covering every class,
+        or one number for all classes. ``"balanced"``: ``n / (K n_k)`` from the
+        training labels (scikit-learn's rule); ``"effective_number"``:
+        :func:`boostfocal.class_balanced_alpha` with ``balance_beta`` (Cui et al.,
+        2019); both use the sample-weighted class counts and are stored as the
+        fitted vector ``alpha_``. Multi-label ``y`` (an (n, K) 0/1 indicator): every
+        label's positive weight in [0, 1], one per label (a length-K sequence), a
+        (K, 2) array of ``[negative, positive]`` weights, or the two rules applied
+        to each label. None: no class weighting.{alpha_note}
+    balance_beta : float in [0, 1), default=0.999
+        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
+        class frequency); unused otherwise.
+    {DOC_ENTRIES["label_smoothing"]}
+    {DOC_ENTRIES["negative_shift"]}
+    {DOC_ENTRIES["hess_floor"]}
+    correct_proba : bool, default=False
+        True: ``predict_proba`` returns posterior estimates instead of the
+        focal probabilities, and ``predict`` (always the argmax of
+        ``predict_proba``) follows them. See :meth:`predict_posterior`.{proba_note}"""
 
 
 # ---------------------------------------------------------------------------------------------- loss
@@ -248,6 +284,61 @@ class PreparedLabels:
     def mean(self, z: NDArray[np.floating]) -> float:
         """Weighted mean focal loss of the scores ``z``."""
         return self.loss.mean_prepared(self.y, z, self.w, self.cw)
+
+
+def posterior_columns_loss(loss: FocalLoss, n_columns: int) -> FocalLoss | None:
+    """The loss whose ``posterior`` maps (n, K) focal probabilities to posterior columns; None: the identity.
+
+    Multi-label and shifted (binary) losses map their own columns; otherwise the softmax
+    form with the K class weights (at K = 2 the binary formula, without the cancellation of
+    ``1 - eta``). None at ``gamma = 0`` with equal class weights and no smoothing.
+    """
+    if loss.is_multilabel or loss.negative_shift:
+        return loss
+    weights = loss.class_weights(n_columns)
+    if loss.gamma == 0.0 and not loss.label_smoothing and (weights is None or np.all(weights == weights[0])):
+        return None
+    return FocalLoss(
+        gamma=loss.gamma,
+        alpha=None if weights is None else weights.tolist(),
+        link="softmax",
+        num_class=n_columns,
+        label_smoothing=loss.label_smoothing,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- margins
+def check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
+    """A constant starting margin: a finite float (binary) or a 1-D array of K >= 2 margins."""
+    m = np.asarray(margin, dtype=np.float64) if not isinstance(margin, (bool, np.bool_)) else None
+    if m is None or m.ndim > 1 or (m.ndim == 1 and m.shape[0] < 2):
+        raise ValueError(f"margin must be a float (binary) or a 1-D array of K >= 2 margins (softmax), got {margin!r}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"margin must be finite, got {margin!r}")
+    return float(m) if m.ndim == 0 else m
+
+
+def init_score(margin: float | ArrayLike, n_samples: int) -> NDArray[np.float64]:
+    r"""Repeat a constant starting margin into a ``Dataset(init_score=...)`` array.
+
+    Parameters
+    ----------
+    margin : float or array-like of shape (n_classes,)
+        The starting margin, typically :func:`boostfocal.initial_margin` of the
+        training labels (float for binary, (K,) for softmax).
+    n_samples : int
+        Rows of the Dataset (training or validation: give both the same margin).
+
+    Returns
+    -------
+    ndarray of shape [n_samples] (binary) or [n_samples, n_classes] (softmax), float64
+    """
+    m = check_margin_vector(margin)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    if isinstance(m, float):
+        return np.full(int(n_samples), m)
+    return np.tile(m, (int(n_samples), 1))
 
 
 # ---------------------------------------------------------------------------------------------- objects

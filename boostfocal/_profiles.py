@@ -23,17 +23,34 @@ LightGBM 4.x                  ``K/(K-1) p_k (1 - p_k) w``     ``K/(K-1) x exact`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ._loss import FocalLoss
 from ._policy import Curvature, HessPolicy
 
-__all__ = ["LibraryProfile", "LIGHTGBM", "xgboost_profile", "make_record", "RECORD_KEY"]
+__all__ = [
+    "LibraryProfile",
+    "LIGHTGBM",
+    "xgboost_profile",
+    "make_record",
+    "RECORD_KEY",
+    "read_lightgbm_record",
+    "write_lightgbm_record",
+    "shift_linear_leaf_constants",
+]
 
 #: Key (XGBoost booster attribute) / tag (LightGBM model text) of the focal record.
 RECORD_KEY = "boostfocal"
+
+# LightGBM: the record is the value of the ``data`` parameter line of the model text, tagged.
+_LIGHTGBM_TAG = RECORD_KEY + ":"
+_LIGHTGBM_DATA_LINE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -99,3 +116,55 @@ def make_record(loss: FocalLoss, **facts: Any) -> dict[str, Any]:
             raise ValueError(f"record fact {key!r} would overwrite a loss field")
     record.update(facts)
     return record
+
+
+def read_lightgbm_record(text: str) -> dict[str, Any] | None:
+    """The focal record of a LightGBM model text (its tagged ``[data: ...]`` line), or None."""
+    for match in _LIGHTGBM_DATA_LINE.finditer(text):
+        value = match.group(1)
+        if value.startswith(_LIGHTGBM_TAG):
+            return dict(json.loads(value[len(_LIGHTGBM_TAG) :]))
+    return None
+
+
+def write_lightgbm_record(text: str, record: dict[str, Any]) -> str:
+    """The LightGBM model text with ``record`` as the value of its ``[data: ...]`` parameter line.
+
+    ``data`` is the training-file path of LightGBM's command-line program, unused by the Python
+    API, and the only free-text parameter LightGBM 4.7 writes into model files and keeps through
+    ``Booster(model_file=...)`` and a second ``save_model``.
+    """
+    if not _LIGHTGBM_DATA_LINE.search(text):
+        raise ValueError("the model string has no '[data: ...]' parameter line to record the focal settings in")
+    payload = _LIGHTGBM_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
+    return _LIGHTGBM_DATA_LINE.sub(lambda _: f"[data: {payload}]", text, count=1)
+
+
+def shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
+    """Add ``margin[k]`` to ``leaf_const`` of tree k (k < K) when it is a linear tree.
+
+    ``set_leaf_output`` changes ``leaf_value`` only; linear trees (``linear_tree=True``)
+    predict ``leaf_const + coeff . x`` and fall back to ``leaf_value`` for missing values,
+    so both are shifted.
+    """
+    lines = text.split("\n")
+    tree = -1
+    growth: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        if line.startswith("Tree="):
+            tree = int(line[5:])
+        elif line.startswith("end of trees"):
+            break
+        elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
+            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const=") :].split()]
+            lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
+            growth[tree] = len(lines[i]) - len(line)
+    if growth:  # the header lists each tree's size in characters: keep it consistent
+        for i, line in enumerate(lines):
+            if line.startswith("tree_sizes="):
+                sizes = [int(v) for v in line[len("tree_sizes=") :].split()]
+                for t, d in growth.items():
+                    sizes[t] += d
+                lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
+                break
+    return "\n".join(lines)

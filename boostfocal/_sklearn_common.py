@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._adapter import DOC_ENTRIES, fixed_link
+from ._adapter import fixed_link, posterior_columns_loss
 from ._core import class_balanced_alpha, class_counts
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._policy import HessPolicy
@@ -48,7 +48,6 @@ __all__ = [
     "is_indicator",
     "prepare_fit",
     "resolve_alpha",
-    "posterior_columns_loss",
 ]
 
 #: Constructor parameters of the estimators that must never reach the native
@@ -182,42 +181,6 @@ def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
     return [value[c] for c in classes.tolist()]
 
 
-def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = "") -> str:
-    """The numpydoc entries of the estimators' focal parameters (the loss entries shared with the adapters).
-
-    ``model`` names the native model that ``gamma=0`` reproduces; the notes are appended
-    to their entries.
-    """
-    return f"""gamma : float, sequence or dict, default=2.0
-        Focusing parameter, finite and >= 0; or one per class, as a sequence in
-        ``classes_`` order or a dict ``{{label: gamma}}`` (binary: asymmetric
-        focusing). Multi-label ``y``: a number or ``[g_0, g_1]`` shared by every
-        label. ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
-    alpha : float, str, sequence, dict or None, default=None
-        Class weighting. Binary: the weight of the positive class ``classes_[1]``
-        in [0, 1] (the negative class gets ``1 - alpha``), or ``[a_0, a_1]`` (a
-        sequence or a dict). Multiclass: one weight >= 0 per class, as a sequence
-        in ``classes_`` order or a dict ``{{label: weight}}`` covering every class,
-        or one number for all classes. ``"balanced"``: ``n / (K n_k)`` from the
-        training labels (scikit-learn's rule); ``"effective_number"``:
-        :func:`boostfocal.class_balanced_alpha` with ``balance_beta`` (Cui et al.,
-        2019); both use the sample-weighted class counts and are stored as the
-        fitted vector ``alpha_``. Multi-label ``y`` (an (n, K) 0/1 indicator): every
-        label's positive weight in [0, 1], one per label (a length-K sequence), a
-        (K, 2) array of ``[negative, positive]`` weights, or the two rules applied
-        to each label. None: no class weighting.{alpha_note}
-    balance_beta : float in [0, 1), default=0.999
-        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
-        class frequency); unused otherwise.
-    {DOC_ENTRIES["label_smoothing"]}
-    {DOC_ENTRIES["negative_shift"]}
-    {DOC_ENTRIES["hess_floor"]}
-    correct_proba : bool, default=False
-        True: ``predict_proba`` returns posterior estimates instead of the
-        focal probabilities, and ``predict`` (always the argmax of
-        ``predict_proba``) follows them. See :meth:`predict_posterior`.{proba_note}"""
-
-
 #: The data-dependent class weightings the estimators resolve at fit.
 ALPHA_RULES = ("balanced", "effective_number")
 
@@ -254,27 +217,6 @@ def _fitted_alpha(alpha: Any) -> float | NDArray[np.float64] | None:
     if alpha is None:
         return None
     return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
-
-
-def posterior_columns_loss(loss: FocalLoss, n_columns: int) -> FocalLoss | None:
-    """The loss whose ``posterior`` maps (n, K) focal probabilities to posterior columns; None: the identity.
-
-    Multi-label and shifted (binary) losses map their own columns; otherwise the softmax
-    form with the K class weights (at K = 2 the binary formula, without the cancellation of
-    ``1 - eta``). None at ``gamma = 0`` with equal class weights and no smoothing.
-    """
-    if loss.is_multilabel or loss.negative_shift:
-        return loss
-    weights = loss.class_weights(n_columns)
-    if loss.gamma == 0.0 and not loss.label_smoothing and (weights is None or np.all(weights == weights[0])):
-        return None
-    return FocalLoss(
-        gamma=loss.gamma,
-        alpha=None if weights is None else weights.tolist(),
-        link="softmax",
-        num_class=n_columns,
-        label_smoothing=loss.label_smoothing,
-    )
 
 
 def objective_threads(n_jobs: Any) -> int | None:

@@ -20,23 +20,15 @@ have shape (n_samples, n_classes) (``num_class`` in the parameters; LightGBM
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``, and LightGBM divides by a leaf's hessian sum. The default policy
-``hess_floor="curvature"`` returns ``max(h, w a_t (1 - p_t)^gamma c_CE)``: the
-exact hessian, raised where needed to the cross-entropy curvature
-``c_CE = p (1 - p)`` weighted by the row's focal weight. At ``gamma = 0`` that
-*is* the hessian, so the native model is reproduced at any number of rounds
-(LightGBM's multiclass objective has no floor at all); for easy rows the focal
-hessian is larger and nothing changes. ``hess_floor=<number>`` gives the
-absolute floor ``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
-LightGBM refuses to split a node whose hessian sum is below
-``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or very wrong)
-predictions the curvature is small and leaves may stop splitting early. Lower
-``min_sum_hessian_in_leaf`` (e.g. to 1e-6) if training stalls at gamma >= 2.
-
-For softmax the exact diagonal of the focal hessian (and its floor) is
-multiplied by :func:`softmax_hess_factor` ``= K / (K - 1)``, the factor of
-LightGBM's own ``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``), so
-that ``gamma = 0`` reproduces the native multiclass model.
+``gamma > 0``, and LightGBM divides by a leaf's hessian sum: ``hess_floor`` is the
+policy (:mod:`boostfocal._policy`); the default ``"curvature"`` reproduces the
+native model at ``gamma = 0`` at any number of rounds. For softmax the exact
+diagonal (and its floor) is multiplied by :func:`softmax_hess_factor`
+``= K / (K - 1)``, the factor of LightGBM's own ``multiclass`` objective
+(``K / (K - 1) * p (1 - p) * w``). LightGBM refuses to split a node whose hessian
+sum is below ``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or
+very wrong) predictions the curvature is small; lower it (e.g. to 1e-6) if
+training stalls at gamma >= 2.
 
 Starting margin and probabilities
 ---------------------------------
@@ -81,9 +73,7 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,11 +81,22 @@ import lightgbm as lgb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import FocalBase, MetricMixin, ObjectiveMixin, PreparedLabels, fill_doc, fixed_link, resolve_loss
+from ._adapter import (
+    FocalBase,
+    MetricMixin,
+    ObjectiveMixin,
+    PreparedLabels,
+    check_margin_vector,
+    fill_doc,
+    fixed_link,
+    init_score,
+    resolve_loss,
+)
 from ._link import LINKS
 from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._policy import HessPolicy
-from ._profiles import LIGHTGBM, RECORD_KEY, make_record
+from ._profiles import LIGHTGBM, make_record, read_lightgbm_record, shift_linear_leaf_constants, write_lightgbm_record
+from ._validation import check_multilabel_labels
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
@@ -119,10 +120,6 @@ MULTILABEL_ATTRIBUTE = "boostfocal_multilabel_y"
 
 #: The conventions of LightGBM (softmax hessian factor, record location).
 PROFILE = LIGHTGBM
-
-# Tag of the JSON record written into the model's parameters section.
-_META_TAG = RECORD_KEY + ":"
-_DATA_PARAM_RE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
 
 
 def softmax_hess_factor(n_classes: int) -> float:
@@ -354,8 +351,6 @@ def multilabel_dataset(
         For a label that is not a 2-D 0/1 indicator with at least 2 columns, or a
         row count different from ``data``'s.
     """
-    from ._validation import check_multilabel_labels
-
     y = check_multilabel_labels(label)
     if y.shape[1] < 2:
         raise ValueError(
@@ -374,47 +369,12 @@ def multilabel_dataset(
     return ds
 
 
-def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
-    m = np.asarray(margin, dtype=np.float64) if not isinstance(margin, (bool, np.bool_)) else None
-    if m is None or m.ndim > 1 or (m.ndim == 1 and m.shape[0] < 2):
-        raise ValueError(f"margin must be a float (binary) or a 1-D array of K >= 2 margins (softmax), got {margin!r}")
-    if not np.all(np.isfinite(m)):
-        raise ValueError(f"margin must be finite, got {margin!r}")
-    return float(m) if m.ndim == 0 else m
-
-
-def init_score(margin: float | ArrayLike, n_samples: int) -> NDArray[np.float64]:
-    r"""Repeat a constant starting margin into a ``Dataset(init_score=...)`` array.
-
-    Parameters
-    ----------
-    margin : float or array-like of shape (n_classes,)
-        The starting margin, typically :func:`boostfocal.initial_margin` of the
-        training labels (float for binary, (K,) for softmax).
-    n_samples : int
-        Rows of the Dataset (training or validation: give both the same margin).
-
-    Returns
-    -------
-    ndarray of shape [n_samples] (binary) or [n_samples, n_classes] (softmax), float64
-    """
-    m = _check_margin_vector(margin)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    if isinstance(m, float):
-        return np.full(int(n_samples), m)
-    return np.tile(m, (int(n_samples), 1))
-
-
 def _model_string(model: lgb.Booster | str | Any) -> str:
     if isinstance(model, lgb.Booster):
         return model.model_to_string(num_iteration=-1)
-    if isinstance(model, str):
-        if model.lstrip().startswith("tree\n") or "\nTree=" in model:
-            return model
-        with open(model, encoding="utf-8") as fh:
-            return fh.read()
-    if isinstance(model, os.PathLike):
+    if isinstance(model, str) and (model.lstrip().startswith("tree\n") or "\nTree=" in model):
+        return model
+    if isinstance(model, (str, os.PathLike)):
         with open(model, encoding="utf-8") as fh:
             return fh.read()
     raise TypeError(f"model must be a lightgbm.Booster, a model string or a path, got {type(model).__name__}")
@@ -439,20 +399,11 @@ def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
 
     Notes
     -----
-    The record is a JSON object stored as the value of LightGBM's ``data``
-    parameter in the model's ``parameters:`` section (``[data: boostfocal:{...}]``):
-    ``data`` is the training-file path of LightGBM's command-line program, unused
-    by the Python API, and it is the only free-text parameter LightGBM 4.7 writes
-    into model files and keeps through ``Booster(model_file=...)`` and a second
-    ``save_model``. (LightGBM's own ``Booster.params`` shows the value truncated
-    because it contains ``:``; read it with this function.)
+    The record is a JSON object stored as the value of LightGBM's ``data`` parameter
+    (``[data: boostfocal:{...}]``, see :func:`boostfocal._profiles.write_lightgbm_record`);
+    LightGBM's own ``Booster.params`` shows it truncated at the ``:``.
     """
-    text = _model_string(model)
-    for match in _DATA_PARAM_RE.finditer(text):
-        value = match.group(1)
-        if value.startswith(_META_TAG):
-            return json.loads(value[len(_META_TAG) :])
-    return None
+    return read_lightgbm_record(_model_string(model))
 
 
 @fill_doc()
@@ -515,7 +466,7 @@ def embed_initial_margin(
     """
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
-    m = _check_margin_vector(margin)
+    m = check_margin_vector(margin)
     k = booster.num_model_per_iteration()
     if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
         raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
@@ -553,14 +504,12 @@ def embedded_model_text(
         raise ValueError("booster already holds an embedded boostfocal margin; embedding twice would add it twice")
     if "\naverage_output\n" in text:
         raise ValueError("boosting='rf' averages its trees: a margin added to the first trees would be divided")
-    if not _DATA_PARAM_RE.search(text):
-        raise ValueError("the model string has no '[data: ...]' parameter line to record the focal settings in")
     out = lgb.Booster(model_str=text)
     for tree in range(k):
         n_leaves = out.dump_model(start_iteration=0, num_iteration=1)["tree_info"][tree]["num_leaves"]
         for leaf in range(n_leaves):
             out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
-    text = _shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
+    text = shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
     record = make_record(
         focal,
         hess_floor=policy.spelling,
@@ -568,38 +517,7 @@ def embedded_model_text(
         initial_margin_embedded=True,
         **dict(extra),
     )
-    payload = _META_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
-    return _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", text, count=1)
-
-
-def _shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
-    """Add ``margin[k]`` to ``leaf_const`` of tree k (k < K) when it is a linear tree.
-
-    ``set_leaf_output`` changes ``leaf_value`` only; linear trees (``linear_tree=True``)
-    predict ``leaf_const + coeff . x`` and fall back to ``leaf_value`` for missing values,
-    so both are shifted.
-    """
-    lines = text.split("\n")
-    tree = -1
-    growth: dict[int, int] = {}
-    for i, line in enumerate(lines):
-        if line.startswith("Tree="):
-            tree = int(line[5:])
-        elif line.startswith("end of trees"):
-            break
-        elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
-            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const=") :].split()]
-            lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
-            growth[tree] = len(lines[i]) - len(line)
-    if growth:  # the header lists each tree's size in characters: keep it consistent
-        for i, line in enumerate(lines):
-            if line.startswith("tree_sizes="):
-                sizes = [int(v) for v in line[len("tree_sizes=") :].split()]
-                for t, d in growth.items():
-                    sizes[t] += d
-                lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
-                break
-    return "\n".join(lines)
+    return write_lightgbm_record(text, record)
 
 
 def predict_proba(
@@ -664,12 +582,10 @@ def predict_proba(
     raw = np.asarray(raw, dtype=np.float64)
     k = booster.num_model_per_iteration()
     if initial_margin is not None:
-        m = np.atleast_1d(np.asarray(_check_margin_vector(initial_margin), dtype=np.float64))
+        m = np.atleast_1d(np.asarray(check_margin_vector(initial_margin), dtype=np.float64))
         if m.shape[0] != k:
             raise ValueError(f"initial_margin has {m.shape[0]} values but the booster has {k} trees per iteration")
         raw = raw + (m[0] if k == 1 else m)
     if k == 1:
         return LINKS["sigmoid"].inverse(raw)
-    if multilabel:
-        return LINKS["multilabel"].inverse(raw.reshape(raw.shape[0], k))
-    return LINKS["softmax"].inverse(raw.reshape(raw.shape[0], k))
+    return LINKS["multilabel" if multilabel else "softmax"].inverse(raw.reshape(raw.shape[0], k))

@@ -43,7 +43,7 @@ import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import fill_doc
+from ._adapter import fill_doc, focal_params_doc
 from ._link import LINKS, link_for_margin
 from ._sklearn_common import (
     FOCAL_PARAMS,
@@ -51,7 +51,6 @@ from ._sklearn_common import (
     FocalFitSetup,
     encode_indicator,
     encode_labels,
-    focal_params_doc,
     objective_threads,
     prepare_fit,
 )

@@ -38,13 +38,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
-from ._adapter import fill_doc
+from ._adapter import fill_doc, focal_params_doc
 from ._sklearn_common import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
     encode_indicator,
     encode_labels,
-    focal_params_doc,
     objective_threads,
     prepare_fit,
 )

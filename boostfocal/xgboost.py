@@ -18,16 +18,11 @@ metric.
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``. XGBoost's histogram code sums the per-row hessians of a node as
-they are (a node's weight is 0 only when that sum is <= 0 or below
-``min_child_weight``), so negative values would pull leaves the wrong way. The
-default policy ``hess_floor="curvature"`` returns
-``max(h, w a_t (1 - p_t)^gamma c_CE)``: the exact hessian, raised where needed
-to the cross-entropy curvature ``c_CE = p (1 - p)`` weighted by the row's focal
-weight. At ``gamma = 0`` that *is* the hessian, so the native model is
-reproduced at any number of rounds; for easy rows the focal hessian is larger
-and nothing changes. ``hess_floor=<number>`` gives the absolute floor
-``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
+``gamma > 0``, and XGBoost's histogram code sums the per-row hessians of a node
+as they are, so negative values would pull leaves the wrong way: ``hess_floor``
+is the policy (:mod:`boostfocal._policy`); the default ``"curvature"`` raises the
+exact hessian to the focal-weighted cross-entropy curvature, which *is* the
+hessian at ``gamma = 0``, so the native model is reproduced at any number of rounds.
 
 For softmax the rule follows the installed XGBoost (:data:`PROFILE`): up to
 3.2 the exact diagonal times :data:`SOFTMAX_HESS_FACTOR` (2 there), as
