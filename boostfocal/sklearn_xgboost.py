@@ -122,6 +122,9 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
         params = super().get_xgb_params()
         for name in FOCAL_PARAMS:
             params.pop(name, None)
+        # the objective is the estimator's own (a callable during fit, which XGBoost leaves out): the default
+        # "binary:logistic" must not reach a fitted booster through set_params (a multiclass one would break)
+        params.pop("objective", None)
         # no built-in logloss / mlogloss beside the focal loss on the eval sets, unless asked
         # for by name in eval_metric (which replaces XGBoost's default metric anyway)
         params.setdefault("disable_default_eval_metric", True)
