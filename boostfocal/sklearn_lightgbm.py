@@ -393,21 +393,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         self._check_lightgbm_params(fit_params)
         fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score")}
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
-        objective: Callable[..., Any] = FocalObjective(
-            loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs)
-        )
-        metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
-        booster_params: dict[str, Any] = {}
-        if setup.multilabel:  # LightGBM's label is a placeholder naming the set; the indicators stay here
-            label_sets = (setup.codes, *(encode_indicator(yv, setup.n_classes, f"eval set {i} y")
-                                         for i, (_, yv) in enumerate(pairs)))  # fmt: skip
-            objective = _IndicatorLabels(objective, label_sets)
-            metrics = [_IndicatorLabels(m, label_sets) for m in metrics]
-            labels = [np.full(len(ys), float(i)) for i, ys in enumerate(label_sets)]
-            booster_params["num_class"] = setup.n_classes  # one tree per label per round
-        else:
-            labels = [setup.codes, *(encode_labels(yv, setup.classes, f"eval set {i} y")[1]
-                                     for i, (_, yv) in enumerate(pairs))]  # fmt: skip
+        objective, metrics, labels, booster_params = self._lightgbm_inputs(setup, pairs, eval_metric)
         z0 = setup.initial_margin
         self.__dict__.pop("_focal_classes", None)
         with self._fit_settings(objective, booster_params):
@@ -427,6 +413,27 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         self._set_focal_attributes(setup)
         self._embed_initial_margin(setup)
         return self
+
+    def _lightgbm_inputs(
+        self, setup: FocalFitSetup, pairs: list[tuple[Any, Any]], eval_metric: Any
+    ) -> tuple[Callable[..., Any], list[Any], list[NDArray], dict[str, Any]]:
+        """``(objective, metrics, labels of the training and eval sets, booster parameters)`` for LightGBM.
+
+        Multi-label: LightGBM's label is a placeholder naming the set (0 training, i + 1 eval set i)
+        and the indicators stay with the objective and metrics (:class:`_IndicatorLabels`).
+        """
+        objective: Callable[..., Any] = FocalObjective(
+            loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs)
+        )
+        metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
+        if not setup.multilabel:
+            eval_codes = (encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
+            return objective, metrics, [setup.codes, *eval_codes], {}
+        eval_sets = (encode_indicator(yv, setup.n_classes, f"eval set {i} y") for i, (_, yv) in enumerate(pairs))
+        label_sets = (setup.codes, *eval_sets)
+        placeholders = [np.full(len(ys), float(i)) for i, ys in enumerate(label_sets)]
+        metrics = [_IndicatorLabels(m, label_sets) for m in metrics]
+        return _IndicatorLabels(objective, label_sets), metrics, placeholders, {"num_class": setup.n_classes}
 
     def _embed_initial_margin(self, setup: FocalFitSetup) -> None:
         """Fold the starting margin into the fitted booster, in place, with the focal record."""

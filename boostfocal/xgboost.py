@@ -346,26 +346,16 @@ def focal_params(
 ) -> dict[str, Any]:
     r"""Booster parameters that start from the focal-optimal margin and predict probabilities.
 
-    Returns a copy of ``params`` with
-
-    * ``objective="binary:logistic"`` (binary) or ``"multi:softprob"`` and
-      ``num_class`` (softmax): ``Booster.predict`` then returns probabilities,
-      (n,) or (n, K) with rows summing to 1, while a custom ``obj`` still
-      receives raw margins;
-    * ``base_score`` set so that the starting margin is
-      :func:`boostfocal.initial_margin` of the training labels and weights:
-      ``expit(z*)`` for binary (XGBoost stores a probability and boosts from its
-      logit), the vector ``z*`` for softmax (xgboost 3.x uses a per-class
-      ``base_score`` as the starting margins).
-
-    Multi-label (a DMatrix label, or ``y_true``, of shape (n_samples, K), or a loss
-    with ``link="multilabel"``): ``objective="binary:logistic"`` with one starting
-    probability per label, ``expit(z*_k)`` of each label's binary starting margin
-    (XGBoost 3.x boosts one output per label; either ``multi_strategy``), and
-    ``predict`` returns (n, K) probabilities.
-
-    A ``base_margin`` set on a DMatrix replaces ``base_score`` for that DMatrix
-    (XGBoost's rule); do not set one if you want this starting margin.
+    Returns a copy of ``params`` with ``objective="binary:logistic"`` (binary) or
+    ``"multi:softprob"`` and ``num_class`` (softmax), so that ``Booster.predict`` returns
+    probabilities ((n,) or (n, K)) while a custom ``obj`` still receives raw margins, and
+    ``base_score`` set so that the starting margin is :func:`boostfocal.initial_margin` of
+    the training labels and weights: ``expit(z*)`` for binary (XGBoost stores a probability
+    and boosts from its logit), the vector ``z*`` for softmax (per-class ``base_score``).
+    Multi-label (an (n_samples, K) label or a loss with ``link="multilabel"``):
+    ``binary:logistic`` with one starting probability ``expit(z*_k)`` per label (either
+    ``multi_strategy``), and ``predict`` returns (n, K) probabilities. A ``base_margin``
+    set on a DMatrix replaces ``base_score`` for that DMatrix (XGBoost's rule).
 
     Parameters
     ----------
