@@ -156,6 +156,35 @@ def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", 
         ``predict_proba``) follows them. See :meth:`predict_posterior`.{proba_note}"""
 
 
+def fitted_doc(*, name: str, kwargs: str, margin_note: str, weights: str, best_iteration: str) -> str:
+    """The Attributes and Examples sections of an estimator's docstring (shared by both estimators)."""
+    return f"""Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit, sorted; ``predict_proba`` columns follow it.
+    n_classes_ : int
+    gamma_, alpha_, hess_floor_
+        The focal settings used (``alpha_`` per class in ``classes_`` order for
+        multiclass); ``loss_`` is the fitted :class:`boostfocal.FocalLoss`.
+    initial_margin_ : float or ndarray of shape (n_classes,)
+        Starting margin of the boosting (:func:`boostfocal.initial_margin`){margin_note}.
+    class_balance_ : ndarray of shape (n_classes,)
+        Share of the ({weights}) training data in each class.
+    {best_iteration} : int
+        With early stopping, the round with the lowest validation focal loss.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = {name}(gamma=2.0, alpha=0.25, n_estimators=20{kwargs}).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (300, 2)
+    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
+    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
+    True"""
+
+
 # ---------------------------------------------------------------------------------------------- loss
 def resolve_loss(
     loss: FocalLoss | None,

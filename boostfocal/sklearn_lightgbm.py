@@ -43,7 +43,7 @@ import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import fill_doc, focal_params_doc
+from ._adapter import fill_doc, fitted_doc, focal_params_doc
 from ._link import LINKS, link_for_margin
 from ._sklearn_common import (
     FOCAL_PARAMS,
@@ -177,7 +177,14 @@ def probability_metric(func: Callable[..., Any]) -> _ProbabilityMetric:
         model="LightGBM's binary / multiclass model",
         proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
         "        population whose posterior is estimated.",
-    )
+    ),
+    fitted=fitted_doc(
+        name="FocalLGBMClassifier",
+        kwargs=", verbose=-1",
+        margin_note=", included in the booster",
+        weights="sample- and class-weighted",
+        best_iteration="best_iteration_",
+    ),
 )
 class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     r"""LightGBM classifier trained with focal loss (binary or softmax).
@@ -199,34 +206,8 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ``early_stopping_round``, ...). ``objective`` and ``metric`` are set by
         the estimator and must be left alone.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Labels seen in fit, sorted; ``predict_proba`` columns follow it.
-    n_classes_ : int
-    gamma_, alpha_, hess_floor_
-        The focal settings used (``alpha_`` per class in ``classes_`` order for
-        multiclass).
-    initial_margin_ : float or ndarray of shape (n_classes,)
-        Starting margin (:func:`boostfocal.initial_margin`), included in the booster.
-    class_balance_ : ndarray of shape (n_classes,)
-        Share of the (sample- and class-weighted) training data in each class.
-    best_iteration_ : int
-        With early stopping, the round with the lowest validation focal loss.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> clf = FocalLGBMClassifier(gamma=2.0, alpha=0.25, n_estimators=20, verbose=-1).fit(X, y)
-    >>> clf.predict_proba(X).shape
-    (300, 2)
-    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
-    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
-    True
+    %(fitted)s
     """
-
-    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
     # LightGBM's softmax hessian uses the diagonal factor K / (K - 1) (see boostfocal.lightgbm)
     _profile = PROFILE

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
-from ._adapter import fill_doc, focal_params_doc
+from ._adapter import fill_doc, fitted_doc, focal_params_doc
 from ._sklearn_common import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
@@ -60,7 +60,14 @@ BOOSTER_ATTRIBUTE = "boostfocal"
         model="XGBoost's logistic / softmax model",
         gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
         alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
-    )
+    ),
+    fitted=fitted_doc(
+        name="FocalXGBClassifier",
+        kwargs="",
+        margin_note="",
+        weights="sample-weighted",
+        best_iteration="best_iteration",
+    ),
 )
 class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
     r"""XGBoost classifier trained with focal loss (binary or softmax).
@@ -83,36 +90,8 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
         ``eval_metric`` may hold built-in XGBoost metric names, evaluated
         before the focal loss (which stays last and drives early stopping).
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The labels seen in fit, sorted; ``predict_proba`` columns follow it.
-    n_classes_ : int
-    gamma_ : float
-        The focusing parameter used.
-    alpha_ : float, ndarray of shape (n_classes,) or None
-        The class weighting used (multiclass: per class, ``classes_`` order).
-    hess_floor_ : float
-    initial_margin_ : float or ndarray of shape (n_classes,)
-        Starting margin of the boosting (:func:`boostfocal.initial_margin`).
-    class_balance_ : ndarray of shape (n_classes,)
-        Share of the (sample-weighted) training data in each class.
-    best_iteration : int
-        With early stopping, the round with the lowest validation focal loss.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> clf = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=20).fit(X, y)
-    >>> clf.predict_proba(X).shape
-    (300, 2)
-    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
-    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
-    True
+    %(fitted)s
     """
-
-    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
     # XGBoost's conventions (softmax hessian rule of the installed version, see boostfocal.xgboost)
     _profile = PROFILE
