@@ -54,7 +54,8 @@ from ._sklearn_common import (
     objective_threads,
     prepare_fit,
 )
-from .lightgbm import PROFILE, FocalMetric, FocalObjective, embedded_model_text, init_score
+from .lightgbm import PROFILE, FocalMetric, FocalObjective, embedded_model_text
+from .lightgbm import init_score as margins
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
 
@@ -278,7 +279,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 raise TypeError(f"eval_metric entries must be metric names or callables, got {item!r}")
         return out
 
-    def _check_lightgbm_params(self, fit_params: Mapping[str, Any]) -> None:
+    def _check_lightgbm_params(self, fit_arguments: Mapping[str, Any]) -> None:
         """Reject the LightGBM settings that would bypass or break the focal set-up."""
         name = type(self).__name__
         if self.objective is not None:
@@ -290,7 +291,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 f"{name} computes no built-in LightGBM metric (they would see raw scores); "
                 f"pass metrics as eval_metric instead, got metric={user_metric!r}"
             )
-        if fit_params.get("init_model") is not None:
+        if fit_arguments.get("init_model") is not None:
             raise ValueError(
                 f"init_model (continued training) is not supported by {name}: its booster already "
                 "holds a starting margin, which would be added twice"
@@ -299,9 +300,9 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         if boosting in ("rf", "random_forest"):
             raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
         for key in ("init_score", "eval_init_score"):
-            if fit_params.get(key) is not None:
+            if fit_arguments.get(key) is not None:
                 raise ValueError(f"{key} is set by {name} (from its initial margin); do not pass it")
-        if fit_params.get("eval_class_weight") is not None:
+        if fit_arguments.get("eval_class_weight") is not None:
             raise ValueError(f"eval_class_weight is not supported by {name}; pass eval_sample_weight")
 
     @staticmethod
@@ -322,20 +323,27 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         return list(zip(xs, ys, strict=True))
 
     # ------------------------------------------------------------ fit
-    def fit(  # type: ignore[override]
+    def fit(  # type: ignore[override]  # as LGBMClassifier.fit: LGBMModel.fit has group
         self,
         X: Any,
         y: Any,
         sample_weight: ArrayLike | None = None,
+        init_score: Any = None,
+        eval_set: Any = None,
+        eval_names: list[str] | None = None,
+        eval_sample_weight: Any = None,
+        eval_class_weight: Any = None,
+        eval_init_score: Any = None,
+        eval_metric: Any = None,
+        feature_name: Any = "auto",
+        categorical_feature: Any = "auto",
+        callbacks: list[Callable[..., Any]] | None = None,
+        init_model: Any = None,
         *,
-        eval_set: Sequence[tuple[Any, Any]] | None = None,
         eval_X: Any = None,
         eval_y: Any = None,
-        eval_sample_weight: Sequence[ArrayLike | None] | None = None,
-        eval_metric: Any = None,
-        **fit_params: Any,
     ) -> FocalLGBMClassifier:
-        r"""Fit with focal loss from the focal-optimal starting margin.
+        r"""Fit with focal loss from the focal-optimal starting margin (``LGBMClassifier.fit``'s arguments).
 
         Parameters
         ----------
@@ -348,11 +356,14 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
             per round).
         sample_weight : array-like of shape (n_samples,), optional
             Finite weights >= 0; they also weight the starting margin.
+        init_score, eval_init_score, eval_class_weight, init_model : None
+            Set by the estimator (the starting margin), or not supported (pass
+            ``eval_sample_weight``; continued training would add the margin twice).
         eval_set : list of (X, y), optional
             Validation sets (labels in the training classes). Same as
             ``eval_X`` / ``eval_y`` (tuples), LightGBM 4.7's preferred form.
-        eval_X, eval_y : tuple, optional
-            Validation features and labels (LightGBM >= 4.7 names).
+        eval_names, feature_name, categorical_feature, callbacks
+            As in ``LGBMClassifier.fit``.
         eval_sample_weight : list, optional
             Weights of the validation sets.
         eval_metric : str, callable or list, optional
@@ -361,18 +372,16 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
             ``"auc"``, ``"logloss"``, ``"error"``, or callables
             ``f(y_true, proba[, weight])`` -> ``(name, value, is_higher_better)``
             receiving probabilities (binary: P(classes_[1])).
-        **fit_params
-            Other ``LGBMClassifier.fit`` arguments (``callbacks``,
-            ``categorical_feature``, ``feature_name``, ``eval_names``, ...).
-            ``init_score`` and ``eval_init_score`` are set by the estimator.
+        eval_X, eval_y : tuple, optional
+            Validation features and labels (LightGBM >= 4.7 names).
 
         Returns
         -------
         self
         """
         setup = prepare_fit(self, y, sample_weight, class_weight=self.class_weight)
-        self._check_lightgbm_params(fit_params)
-        fit_params = {k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score")}
+        fixed = {"init_score": init_score, "eval_init_score": eval_init_score, "eval_class_weight": eval_class_weight}
+        self._check_lightgbm_params({**fixed, "init_model": init_model})
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
         objective, metrics, labels, booster_params = self._lightgbm_inputs(setup, pairs, eval_metric)
         z0 = setup.initial_margin
@@ -382,13 +391,16 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 X,
                 labels[0],
                 sample_weight=setup.sample_weight,
-                init_score=init_score(z0, len(labels[0])),
+                init_score=margins(z0, len(labels[0])),
+                eval_names=eval_names,
                 eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
                 eval_y=tuple(labels[1:]) if pairs else None,
                 eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
-                eval_init_score=[init_score(z0, len(yv)) for yv in labels[1:]] if pairs else None,
+                eval_init_score=[margins(z0, len(yv)) for yv in labels[1:]] if pairs else None,
                 eval_metric=metrics,
-                **fit_params,
+                feature_name=feature_name,
+                categorical_feature=categorical_feature,
+                callbacks=callbacks,
             )
         self._focal_classes = setup.classes
         self._set_focal_attributes(setup)
