@@ -260,7 +260,7 @@ class PreparedLabels:
     identity path.
     """
 
-    __slots__ = ("y_src", "w_src", "y_raw", "w_raw", "key", "loss", "y", "w", "cw", "policy")
+    __slots__ = ("y_src", "w_src", "y_raw", "w_raw", "key", "loss", "y", "w", "cw", "policy", "_kernel_args")
 
     def __init__(
         self,
@@ -281,6 +281,7 @@ class PreparedLabels:
         self.w_raw = None if w_src is None else np.array(w_src, copy=True)
         self.key = key
         self.policy: HessPolicy | None = None
+        self._kernel_args: dict[str, Any] = {}
 
     def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
         """True when ``(y_raw, w_raw)`` hold the labels and weights validated here."""
@@ -299,15 +300,16 @@ class PreparedLabels:
         link = self.loss.link
         assert link is not None
         self.policy = profile.hess_policy(policy, link.name, self.loss.num_class)
+        self._kernel_args = kernel_policy(self.policy)
         return self
 
     def grad_hess(
         self, z: NDArray[np.floating], n_jobs: int | None, out_dtype: type
     ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
         """The fused kernel: gradient and hessian of ``w FL`` under the policy, in ``out_dtype``."""
-        assert self.policy is not None
+        assert self.policy is not None, "an objective's labels get their hessian policy when prepared"
         return self.loss.grad_hess_prepared(
-            self.y, z, self.w, self.cw, **kernel_policy(self.policy), n_jobs=n_jobs, out_dtype=out_dtype
+            self.y, z, self.w, self.cw, **self._kernel_args, n_jobs=n_jobs, out_dtype=out_dtype
         )
 
     def mean(self, z: NDArray[np.floating]) -> float:
