@@ -465,6 +465,11 @@ class MetricMixin(FocalBase):
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "name" not in state:  # pickled by boostfocal <= 0.2 (XGBoost's metric kept only ``__name__``)
+            state = {**state, "name": state.get("__name__", "focal_loss")}
+        super().__setstate__(state)
+
     def __repr__(self) -> str:
         return f"FocalMetric(loss={self.loss!r}, name={self.name!r})"
 
@@ -491,6 +496,13 @@ class ObjectiveMixin(FocalBase):
         )
         self.n_jobs = check_n_jobs(n_jobs)
         self._out_dtype = np.dtype(self._profile.gradient_dtype).type  # once, not every round
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "policy" not in state:  # pickled by boostfocal <= 0.2: the policy's public spelling and its parts
+            spelling = state.get("hess_floor", CURVATURE_FLOOR)
+            state = {k: v for k, v in state.items() if k not in ("hess_floor", "_abs_floor", "_curvature")}
+            state["policy"] = HessPolicy.parse(spelling, allow_none=False)
+        super().__setstate__(state)
 
     @property
     def hess_floor(self) -> str | float | None:

@@ -98,3 +98,27 @@ def test_each_dataset_gets_the_library_softmax_rule_once(module):
     assert entry.policy == expected
     assert entry.policy.scale == module.PROFILE.softmax_hess_scale(3)
     assert entry.policy.curvature == module.PROFILE.softmax_curvature
+
+
+@pytest.mark.parametrize("module", [bx, bl], ids=["xgboost", "lightgbm"])
+def test_objects_pickled_before_the_policy_value_still_load(module):
+    """An objective / metric pickled by boostfocal 0.2 (hess_floor, _abs_floor, _curvature; XGBoost's __name__)."""
+    y, z = Y, np.linspace(-2.0, 2.0, Y.shape[0])
+    new = module.focal_objective(gamma=1.5, hess_floor=1e-4)
+    old_state = {k: v for k, v in new.__dict__.items() if k != "policy"}
+    old_state.update(hess_floor=1e-4, _abs_floor=1e-4, _curvature=False, _cache=())
+    old = object.__new__(module.FocalObjective)
+    old.__setstate__(old_state)
+    assert old.policy == new.policy and old.hess_floor == 1e-4
+    call = (lambda f: f(y, z, sample_weight=None)) if module is bx else (lambda f: f(y, z, None))
+    for a, b in zip(call(old), call(new), strict=True):
+        np.testing.assert_array_equal(a, b)
+    metric = module.focal_metric(name="fl")
+    state = {k: v for k, v in metric.__dict__.items() if k != "name"}
+    if module is bx:
+        state["__name__"] = "fl"
+    else:
+        state["name"] = "fl"
+    loaded = object.__new__(module.FocalMetric)
+    loaded.__setstate__(state)
+    assert loaded.name == "fl" and call(loaded) == call(metric)
