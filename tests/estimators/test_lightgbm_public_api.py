@@ -88,3 +88,21 @@ def test_the_margin_is_folded_into_the_fitted_booster_in_place(data):
     assert clf.booster_.best_iteration == clf.best_iteration_  # kept through model_from_string
     raw = clf.booster_.predict(X, raw_score=True)
     np.testing.assert_allclose(1.0 / (1.0 + np.exp(-raw)), clf.predict_proba(X)[:, 1], rtol=1e-12)
+
+
+def test_set_params_hands_lightgbm_the_focal_objective(data, monkeypatch):
+    """LightGBM's public set_params(objective=callable) is what makes fit call the focal objective."""
+    import boostfocal.lightgbm as bl
+
+    calls = []
+    original = bl.FocalObjective.__call__
+
+    def spy(self, y_true, y_pred, weight=None):
+        calls.append(np.shape(y_pred))
+        return original(self, y_true, y_pred, weight)
+
+    monkeypatch.setattr(bl.FocalObjective, "__call__", spy)
+    X, y = data
+    clf = FocalLGBMClassifier(n_estimators=4, verbose=-1, n_jobs=1).fit(X, y)
+    assert calls == [(X.shape[0],)] * 4  # one call per round, on the training scores
+    assert clf.get_params()["objective"] is None  # and the user's value is back
