@@ -1,7 +1,7 @@
 r"""Framework-free part of the XGBoost and LightGBM adapters and estimators (numpy only).
 
 * :func:`resolve_loss`: the one door from the public loss parameters (``gamma``,
-  ``alpha``, ``label_smoothing``, ``negative_shift`` or ``loss``) to a
+  ``alpha``, ``label_smoothing``, ``negative_shift``, ``poly_epsilon`` or ``loss``) to a
   :class:`boostfocal.FocalLoss`;
 * :func:`fill_doc` and :data:`DOC_ENTRIES`: the numpydoc entries of those parameters,
   written once for every factory and estimator (as LightGBM's ``sklearn.py`` shares
@@ -34,7 +34,7 @@ from ._profiles import LibraryProfile
 CACHE_SIZE = 4
 
 #: The loss parameters a factory takes instead of ``loss=`` (None: not given).
-LOSS_PARAMS = ("gamma", "alpha", "label_smoothing", "negative_shift")
+LOSS_PARAMS = ("gamma", "alpha", "label_smoothing", "negative_shift", "poly_epsilon")
 
 # ---------------------------------------------------------------------------------------------- docs
 #: numpydoc entries shared by the factories and estimators, each indented for a module-level
@@ -60,9 +60,14 @@ DOC_ENTRIES: dict[str, str] = {
         ``p_m = max(p - m, 0)``, so those already below ``p = m`` cost nothing;
         combine with ``gamma=[g_0, g_1]`` (ASL: ``[4, 1]``, m = 0.05); the posterior
         map sends ``p <= m`` to 0. Softmax (multiclass) with m > 0 is an error. 0: no shift.""",
+    "poly_epsilon": """poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}``; epsilon >= -1 keeps the loss decreasing and
+        convex in ``p_t`` (see :class:`boostfocal.FocalLoss`). Not combined with
+        ``negative_shift``. 0: plain focal loss.""",
     "loss": """loss : FocalLoss, optional
         The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
-        ``negative_shift``: giving ``loss`` together with any of them is an error. A
+        ``negative_shift`` / ``poly_epsilon``: giving ``loss`` together with any of them is an error. A
         loss with ``link=None`` serves binary and softmax boosters.""",
     "hess_floor": """hess_floor : "curvature" or float, default="curvature"
         The hessian policy (:mod:`boostfocal._policy`): ``"curvature"`` raises the
@@ -149,6 +154,7 @@ def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", 
         class frequency); unused otherwise.
     {DOC_ENTRIES["label_smoothing"]}
     {DOC_ENTRIES["negative_shift"]}
+    {DOC_ENTRIES["poly_epsilon"]}
     {DOC_ENTRIES["hess_floor"]}
     correct_proba : bool, default=False
         True: ``predict_proba`` returns posterior estimates instead of the
@@ -193,11 +199,12 @@ def resolve_loss(
     alpha: AlphaLike = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
 ) -> FocalLoss:
     """The loss of a public factory: ``loss`` itself, or ``FocalLoss(..., link=None)`` from the parameters.
 
     Parameters left at None take :class:`boostfocal.FocalLoss`'s defaults (``gamma=2.0``,
-    ``alpha=None``, ``label_smoothing=0.0``, ``negative_shift=0.0``). ``link=None``: one
+    ``alpha=None``, ``label_smoothing=0.0``, ``negative_shift=0.0``, ``poly_epsilon=0.0``). ``link=None``: one
     objective serves binary (1-D margins) and softmax boosters.
 
     Raises
@@ -207,7 +214,7 @@ def resolve_loss(
     ValueError
         If ``loss`` is given together with any loss parameter (it would be ignored).
     """
-    values = (gamma, alpha, label_smoothing, negative_shift)
+    values = (gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
     given = {name: value for name, value in zip(LOSS_PARAMS, values, strict=True) if value is not None}
     if loss is None:
         return FocalLoss(
@@ -216,6 +223,7 @@ def resolve_loss(
             link=None,
             label_smoothing=0.0 if label_smoothing is None else label_smoothing,
             negative_shift=0.0 if negative_shift is None else negative_shift,
+            poly_epsilon=0.0 if poly_epsilon is None else poly_epsilon,
         )
     if not isinstance(loss, FocalLoss):
         raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
@@ -385,9 +393,15 @@ class FocalBase:
         loss: FocalLoss | None = None,
         label_smoothing: float | None = None,
         negative_shift: float | None = None,
+        poly_epsilon: float | None = None,
     ) -> None:
         self.loss = resolve_loss(
-            loss, gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift
+            loss,
+            gamma=gamma,
+            alpha=alpha,
+            label_smoothing=label_smoothing,
+            negative_shift=negative_shift,
+            poly_epsilon=poly_epsilon,
         )
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[PreparedLabels, ...] = ()

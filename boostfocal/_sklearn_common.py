@@ -59,6 +59,7 @@ FOCAL_PARAMS = (
     "balance_beta",
     "label_smoothing",
     "negative_shift",
+    "poly_epsilon",
     "hess_floor",
     "correct_proba",
 )
@@ -366,6 +367,7 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
         num_class=None if n_classes == 2 else n_classes,
         label_smoothing=estimator.label_smoothing,
         negative_shift=m,
+        poly_epsilon=estimator.poly_epsilon,
     )
     z0 = loss.initial_margin(codes, w)
     alpha_ = _fitted_alpha(alpha)
@@ -415,6 +417,7 @@ def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | N
         num_class=k,
         label_smoothing=estimator.label_smoothing,
         negative_shift=estimator.negative_shift,
+        poly_epsilon=estimator.poly_epsilon,
     )
     z0 = loss.initial_margin(Y, w)
     balance = (w_arr @ Y) / total
@@ -445,6 +448,7 @@ class FocalClassifierMixin:
         balance_beta: float = 0.999,
         label_smoothing: float = 0.0,
         negative_shift: float = 0.0,
+        poly_epsilon: float = 0.0,
         hess_floor: HessFloor = CURVATURE_FLOOR,
         correct_proba: bool = False,
         **kwargs: Any,
@@ -455,6 +459,7 @@ class FocalClassifierMixin:
         self.balance_beta = balance_beta
         self.label_smoothing = label_smoothing
         self.negative_shift = negative_shift
+        self.poly_epsilon = poly_epsilon
         self.hess_floor = hess_floor
         self.correct_proba = correct_proba
 

@@ -231,6 +231,7 @@ def focal_objective(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -271,6 +272,7 @@ def focal_objective(
         loss=loss,
         label_smoothing=label_smoothing,
         negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
         hess_floor=hess_floor,
         n_jobs=n_jobs,
     )
@@ -284,6 +286,7 @@ def focal_metric(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
@@ -307,7 +310,13 @@ def focal_metric(
     %(metric_formula)s
     """
     return FocalMetric(
-        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
+        gamma=gamma,
+        alpha=alpha,
+        loss=loss,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
+        name=name,
     )
 
 
@@ -416,6 +425,7 @@ def embed_initial_margin(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
     multilabel: bool | None = None,
@@ -470,7 +480,14 @@ def embed_initial_margin(
     k = booster.num_model_per_iteration()
     if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
         raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
-    focal = resolve_loss(loss, gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift)
+    focal = resolve_loss(
+        loss,
+        gamma=gamma,
+        alpha=alpha,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
+    )
     if multilabel is False and focal.is_multilabel:
         raise ValueError("multilabel=False contradicts the loss's link 'multilabel'")
     if multilabel and not focal.is_multilabel and focal.link is not None:

@@ -214,6 +214,7 @@ def focal_objective(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -253,6 +254,7 @@ def focal_objective(
         loss=loss,
         label_smoothing=label_smoothing,
         negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
         hess_floor=hess_floor,
         n_jobs=n_jobs,
     )
@@ -266,6 +268,7 @@ def focal_metric(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
@@ -289,7 +292,13 @@ def focal_metric(
     %(metric_formula)s
     """
     return FocalMetric(
-        gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
+        gamma=gamma,
+        alpha=alpha,
+        loss=loss,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
+        name=name,
     )
 
 
@@ -341,6 +350,7 @@ def focal_params(
     loss: FocalLoss | None = None,
     label_smoothing: float | None = None,
     negative_shift: float | None = None,
+    poly_epsilon: float | None = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
 ) -> dict[str, Any]:
@@ -384,7 +394,14 @@ def focal_params(
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
     """
-    focal = resolve_loss(loss, gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift)
+    focal = resolve_loss(
+        loss,
+        gamma=gamma,
+        alpha=alpha,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
+    )
     out: dict[str, Any] = dict(params or {})
     k = _num_class(num_class, out, focal)
     y: ArrayLike
