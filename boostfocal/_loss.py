@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _kernels
 from ._link import Link, get_link, link_for_margin
+from ._policy import HessPolicy
 from ._validation import (
     check_binary_alpha,
     check_binary_labels,
@@ -72,6 +73,9 @@ _RECORD_FORMAT = 1
 # Kernels per link name: (per-row loss, grad / hess). A new link is one entry here.
 _LossKernel = Callable[..., FloatArray]
 _GradKernel = Callable[..., tuple[FloatArray, FloatArray]]
+#: The kernels' hessian policy of ``grad_hess_prepared``'s ``curvature_floor`` flag (the lead rewrites this caller).
+_CURVATURE_OF_FLAG: dict[bool | str, Any] = {False: "none", True: "cross_entropy", "abs_residual": "abs_residual"}
+
 _KERNELS: dict[str, tuple[_LossKernel, _GradKernel]] = {
     "sigmoid": (_kernels.binary_loss, _kernels.binary_grad_hess),
     "softmax": (_kernels.softmax_loss, _kernels.softmax_grad_hess),
@@ -588,9 +592,7 @@ class FocalLoss:
             self._gamma,
             cw,
             w,
-            hess_scale=hess_scale,
-            hess_floor=hess_floor,
-            curvature_floor=curvature_floor,
+            policy=HessPolicy(curvature=_CURVATURE_OF_FLAG[curvature_floor], floor=hess_floor, scale=hess_scale),
             n_threads=n_jobs,
             label_smoothing=self._smoothing,
             negative_shift=self._shift,
