@@ -92,13 +92,12 @@ def softmax_call(y, z, gamma, cw, w, policy, grad, hess) -> Callable[[int, int],
     ``policy.curvature`` must not be ``"abs_residual"`` (the numpy reference runs that rule).
     """
     gam, power, alpha, hs, fl, curv = _common_args(gamma, cw, policy, z.shape[1])
-    kernel = SOFTMAX_BLOCKS[power]
-    c_order = not z.flags.f_contiguous  # XGBoost's C-ordered scores, else LightGBM's Fortran order
+    kernel = SOFTMAX_BLOCKS[power, not z.flags.f_contiguous]  # XGBoost's C-ordered scores, or LightGBM's F order
 
     def call(start: int, stop: int) -> None:
         rows = slice(start, stop)
         w_rows = None if w is None else w[rows]
-        kernel(y[rows], z[rows], gam, alpha, w_rows, hs, fl, curv, c_order, grad[rows], hess[rows])
+        kernel(y[rows], z[rows], gam, alpha, w_rows, hs, fl, curv, grad[rows], hess[rows])
 
     return call
 
@@ -357,46 +356,46 @@ def _per_class(nb, yy, top, ex, hs, curv, sv, gs, hsc):  # pragma: no cover - co
             hk[j] = _floored(h, cf, bound[j])
 
 
-@njit(**MATH_JIT)
-def _softmax_chunks(y, z, gam, alpha, w, hs, fl, curv, power, c_order, grad, hess):  # pragma: no cover - compiled
-    """One block of rows of the softmax focal grad / hess diagonal, a chunk of rows at a time.
+def _make_softmax_block(power: int, c_order: bool) -> Any:
+    """The softmax block kernel of one ``power`` (``POWER_EXP`` also serves per-class gamma) and layout.
 
-    The margins of a chunk are copied into (K, chunk) scratch (:func:`_load_chunk`), every
-    pass then runs over contiguous rows of the scratch with the classes as the outer loop,
-    and the results are copied out. The class at the maximum has ``e = 1`` and its
-    ``1 - p`` is formed from the other terms, without cancellation.
+    ``power`` and ``c_order`` (XGBoost's C-ordered scores, else LightGBM's Fortran order) are
+    compile-time constants: each variant compiles only what it uses. The kernel works a chunk
+    of rows at a time: the margins of a chunk are copied into (K, chunk) scratch
+    (:func:`_load_chunk`), every pass then runs over contiguous rows of the scratch with the
+    classes as the outer loop, and the results are copied out. The class at the maximum has
+    ``e = 1`` and its ``1 - p`` is formed from the other terms, without cancellation.
     """
-    n, k_classes = z.shape
-    c = SOFTMAX_CHUNK
-    zs = np.empty((k_classes, c), dtype=np.float32)  # the chunk's margins in float32, classes as rows
-    lo = np.zeros((k_classes, c), dtype=np.float32)  # float64 margins: z - zs (z = zs + lo to 2^-48)
-    ex = np.empty((k_classes, c), dtype=np.float32)  # exp(z_k - z_top), 0 for the true class
-    gs = np.empty((k_classes, c), dtype=np.float32)
-    hsc = np.empty((k_classes, c), dtype=np.float32)
-    sv = np.empty((14, c), dtype=np.float32)  # per-row float32 terms (rows _M ... _LOTOP)
-    yy = np.empty(c, dtype=np.int32)  # int32 labels and class indices: as many SIMD lanes as float32
-    top = np.empty(c, dtype=np.int32)
-    mz = np.empty(c, dtype=z.dtype)
-    zy = np.empty(c, dtype=z.dtype)
-    for i0 in range(0, n, c):
-        nb = min(c, n - i0)
-        _load_chunk(z, i0, nb, c_order, zs, lo)
-        _row_factors(y, i0, nb, w, gam, alpha, fl, yy, sv)
-        _top_and_exps(z, i0, nb, yy, zs, lo, ex, top, mz, zy, sv)
-        _true_class_terms(nb, zy, mz, hs, power, sv)
-        _per_class(nb, yy, top, ex, hs, curv, sv, gs, hsc)
-        _store_chunk(gs, hsc, i0, nb, c_order, grad, hess)
-
-
-def _make_softmax_block(power: int) -> Any:
-    """The softmax block kernel of one ``power`` (``POWER_EXP`` also serves per-class gamma)."""
 
     @njit(**_JIT)
-    def block(y, z, gam, alpha, w, hs, fl, curv, c_order, grad, hess):  # pragma: no cover - compiled
-        _softmax_chunks(y, z, gam, alpha, w, hs, fl, curv, power, c_order, grad, hess)
+    def block(y, z, gam, alpha, w, hs, fl, curv, grad, hess):  # pragma: no cover - compiled
+        n, k_classes = z.shape
+        c = SOFTMAX_CHUNK
+        zs = np.empty((k_classes, c), dtype=np.float32)  # the chunk's margins in float32, classes as rows
+        lo = np.zeros((k_classes, c), dtype=np.float32)  # float64 margins: z - zs (z = zs + lo to 2^-48)
+        ex = np.empty((k_classes, c), dtype=np.float32)  # exp(z_k - z_top), 0 for the true class
+        gs = np.empty((k_classes, c), dtype=np.float32)
+        hsc = np.empty((k_classes, c), dtype=np.float32)
+        sv = np.empty((14, c), dtype=np.float32)  # per-row float32 terms (rows _M ... _LOTOP)
+        yy = np.empty(c, dtype=np.int32)  # int32 labels and class indices: as many SIMD lanes as float32
+        top = np.empty(c, dtype=np.int32)
+        mz = np.empty(c, dtype=z.dtype)
+        zy = np.empty(c, dtype=z.dtype)
+        for i0 in range(0, n, c):
+            nb = min(c, n - i0)
+            _load_chunk(z, i0, nb, c_order, zs, lo)
+            _row_factors(y, i0, nb, w, gam, alpha, fl, yy, sv)
+            _top_and_exps(z, i0, nb, yy, zs, lo, ex, top, mz, zy, sv)
+            _true_class_terms(nb, zy, mz, hs, power, sv)
+            _per_class(nb, yy, top, ex, hs, curv, sv, gs, hsc)
+            _store_chunk(gs, hsc, i0, nb, c_order, grad, hess)
 
     return block
 
 
-#: ``power`` -> the softmax block kernel.
-SOFTMAX_BLOCKS = {power: _make_softmax_block(power) for power in (POWER_ONE, POWER_SQUARE, POWER_EXP)}
+#: ``(power, c_order)`` -> the softmax block kernel.
+SOFTMAX_BLOCKS = {
+    (power, c_order): _make_softmax_block(power, c_order)
+    for power in (POWER_ONE, POWER_SQUARE, POWER_EXP)
+    for c_order in (True, False)
+}
