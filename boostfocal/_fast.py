@@ -188,7 +188,8 @@ def get_backend() -> str:
     -------
     str
         ``"numba"`` or ``"numpy"``: ``"auto"`` is resolved (numba is imported
-        here if it was not yet).
+        here if it was not yet). Under ``"auto"`` calls below ``AUTO_MIN_MARGINS``
+        margins still run on numpy, and float64 outputs always do.
 
     See Also
     --------
