@@ -349,7 +349,7 @@ _START_SCRIPT = textwrap.dedent(
 
 _FIT_SCRIPT = textwrap.dedent(
     """
-    import resource, sys, time
+    import sys, time
     lib, task, kind = sys.argv[1:4]
     t0 = time.perf_counter()
     import numpy as np
@@ -371,7 +371,13 @@ _FIT_SCRIPT = textwrap.dedent(
     t2 = time.perf_counter()
     model().fit(X, y)
     t3 = time.perf_counter()
-    print(t1 - t0, t2 - t1, t3 - t2, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    try:  # VmHWM: this image's own peak (Linux's ru_maxrss keeps the parent's peak across fork and exec)
+        hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+        peak = int(hwm.split()[1]) / 1024
+    except OSError:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(t1 - t0, t2 - t1, t3 - t2, peak)
     """
 )
 
@@ -724,6 +730,42 @@ _APPROACH_ROWS = [
         "LightGBM multiclass 200k x 10 on one thread: 0.88 / 0.93x against 0.95 / 1.09x on two (two full runs)",
     ),
 ]
+#: Cold start / fixed memory (issue 22): compile time of one kernel alone in a fresh process with an empty
+#: NUMBA_CACHE_DIR (numba's first compile includes about 0.3 s of its own set-up), 2 shared cores.
+_COLD_ROWS = [
+    (
+        "float32 kernels only (the numba float64 kernels went: the adapters only ever asked for float32)",
+        "fewer variants to compile and keep; the numpy reference computes float64 outputs",
+    ),
+    (
+        "`2^k` by `.view()` bit casts instead of llvmlite intrinsics",
+        "same per-call speed (binary 1M: 3.0-3.2 ms against 3.7 ms, same run); every function also runs as "
+        "plain Python, bit for bit (tests/kernels)",
+    ),
+    (
+        "softmax: layout and `power` compile-time constants, the chunk loop in the block (one numba inlining "
+        "level less)",
+        "softmax kernel compile 3.5 s -> 2.5 s; per call as before",
+    ),
+    ("no numba-level inlining at all (LLVM inlines at link time)", "no gain: 3.65 s against 3.55 s"),
+    ("softmax passes compiled as separate (cached) functions", "worse: 4.9-5.4 s"),
+    (
+        "NUMBA_OPT=0 (to see LLVM's share)",
+        "3.1 s against 3.55 s: the cost is numba's own typing, IR inlining (deep copies) and lowering",
+    ),
+    (
+        "`auto` backend runs calls below 65,536 margins on numpy (AUTO_MIN_MARGINS)",
+        "a small fit never imports numba: its first fit adds about 0.01 s and 1 MiB (see the table above); "
+        "larger fits still pay numba's import (about 0.3 s warm) and, cold, the compile",
+    ),
+    (
+        "not done: ahead-of-time compilation",
+        "would remove the compile and most of numba's memory, but `numba.pycc` is deprecated and it needs a "
+        "build step; numba's own fixed memory (import about 52 MiB, typing / target context about 50 MiB) "
+        "cannot be lowered while numba loads the kernels",
+    ),
+]
+
 APPROACHES = "\n".join(
     [
         "## Approaches tried for the in-training cost (issue 13)",
@@ -734,6 +776,12 @@ APPROACHES = "\n".join(
         "",
         "Not tried: numba's own threading layers (workqueue / OpenMP sharing the boosters' pool), detecting "
         "the booster's parallel region, ahead-of-time compilation for the cold start.",
+        "",
+        "## Approaches tried for the cold start and the fixed memory (issue 22)",
+        "",
+        "| approach | what it gave |",
+        "|---|---|",
+        *(f"| {a} | {b} |" for a, b in _COLD_ROWS),
     ]
 )
 
