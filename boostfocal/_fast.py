@@ -1,28 +1,33 @@
-r"""Choice of the grad / hess backend: numpy (always there) or numba (optional).
+r"""The backend layer: which kernels compute the gradient and hessian, in how many threads, in which blocks.
 
-The numpy kernels of :mod:`boostfocal._core` are the reference. When numba is
-installed (``pip install boostfocal[fast]``) the gradient and hessian are
-computed by fused single-pass kernels (:mod:`boostfocal._numba`: vectorised
-loops over blocks of rows, one block per thread of a small pool, no temporary
-array) that give the same values to 1e-12, relative to ``|g|`` for the gradient
-and to ``|h| + |g|`` for the hessian (which crosses zero, where a one-ulp
-difference in ``exp`` / ``log`` is relatively larger). The adapters' objectives,
-which write float32 (what both libraries store), run float32 kernels on the numba
-backend: within ``max(1e-5 |ref|, 1e-7)`` of the float64 values. Only the gradient /
-hessian go through the backend; losses and metrics are numpy.
+The numpy kernels of :mod:`boostfocal._kernels` are the float64 reference. When numba is
+installed (``pip install boostfocal[fast]``), the float32 outputs the adapters request
+(both libraries store float32 gradients) are computed by fused single-pass float32
+kernels (:mod:`boostfocal._numba`: vectorised loops over blocks of rows, one block per
+thread of a small pool, no temporary array), within ``max(1e-5 |ref|, 1e-7)`` of the
+float64 reference. float64 outputs (the public core functions), the shifted negative
+term, the smoothed softmax and XGBoost's ``abs_residual`` softmax rule always come from
+the numpy kernels. Only the gradient / hessian go through the backend; losses and
+metrics are numpy.
 
-The backend is read once from the environment variable ``BOOSTFOCAL_BACKEND``
-(``auto``, ``numpy`` or ``numba``; default ``auto``: numba if it imports) and
-can be changed at run time with :func:`set_backend`. numba itself is imported on
-the first gradient call that needs it, never by ``import boostfocal``.
+Everything about the choice lives here: the backend (read once from the environment
+variable ``BOOSTFOCAL_BACKEND``: ``auto``, ``numpy`` or ``numba``; default ``auto``;
+changed at run time with :func:`set_backend`), the size below which ``auto`` stays on
+numpy (:data:`AUTO_MIN_MARGINS`: numba's import, about 100 MiB and a few tenths of a
+second, is not worth it for a small fit), the thread count (:func:`numba_threads`), the
+block sizes and the thread pool (:func:`run_blocks`). numba itself is imported on the
+first gradient call that needs it, never by ``import boostfocal``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import ModuleType
+from typing import Any
 
 __all__ = ["BACKENDS", "get_backend", "set_backend", "use_backend"]
 
@@ -37,6 +42,18 @@ def _check_name(name: object, source: str) -> str:
         raise ValueError(f"{source} must be one of {', '.join(BACKENDS)}, got {name!r}")
     return name.strip().lower()
 
+
+#: ``auto`` runs the numba kernels from this many margins per call (below: numpy, numba not even imported).
+#: A call of 65536 float32 margins costs about 2 ms on numpy against 0.3 ms on numba: 100 rounds save
+#: 0.15 s, less than importing numba and loading its kernels (0.3 s warm; seconds with an empty cache).
+AUTO_MIN_MARGINS = 65536
+#: Fewest margins per thread of the binary kernel: inside fits one thread was as fast as two at 300k rows
+#: and slower only from about 1M (benchmarks/results/speed.md), so blocks of 256k.
+BINARY_MIN_PER_THREAD = 262144
+#: The softmax kernel: inside LightGBM's multiclass fits (200k x 10) one thread beat two in both full runs
+#: of the benchmark (0.88 / 0.93 against 0.95 / 1.09 the float32 numpy objective); XGBoost's gained little
+#: from two (0.31 / 0.38 against 0.36 / 0.41). So one thread up to 2M margins (about 200k rows at K = 10).
+SOFTMAX_MIN_PER_THREAD = 2097152
 
 _requested: str = _check_name(os.environ.get(_ENV_VAR, "auto") or "auto", _ENV_VAR)
 _numba_module: ModuleType | None = None
@@ -56,9 +73,16 @@ def _load_numba() -> ModuleType | None:
     return _numba_module
 
 
-def numba_kernels() -> ModuleType | None:
-    """The numba kernel module when the active backend is numba, else None (numpy)."""
+def numba_kernels(n_values: int | None = None) -> ModuleType | None:
+    """The numba kernel module for a call of ``n_values`` margins, or None (numpy).
+
+    ``numba``: always (an :class:`ImportError` if it cannot be imported); ``numpy``: never;
+    ``auto``: when numba imports and the call has at least :data:`AUTO_MIN_MARGINS` margins
+    (None: any size).
+    """
     if _requested == "numpy":
+        return None
+    if _requested == "auto" and n_values is not None and n_values < AUTO_MIN_MARGINS:
         return None
     module = _load_numba()
     if module is None and _requested == "numba":
@@ -84,16 +108,77 @@ def resolve_threads(n_jobs: int, limit: int) -> int:
     return max(1, min(wanted, limit))
 
 
+def _numba_config() -> tuple[int, int]:
+    """numba's ``(get_num_threads(), NUMBA_NUM_THREADS)``; ``(1, 1)`` without numba."""
+    if _load_numba() is None:
+        return 1, 1
+    import numba
+
+    config: Any = numba.config  # its attributes are set at run time from the environment
+    return numba.get_num_threads(), int(config.NUMBA_NUM_THREADS)
+
+
 def default_threads() -> int:
     """Threads of the numba backend when no ``n_jobs`` is given: ``numba.get_num_threads()``."""
-    module = _load_numba()
-    return 1 if module is None else module.default_threads()
+    return _numba_config()[0]
 
 
 def max_threads() -> int:
     """Largest thread count numba may use (``NUMBA_NUM_THREADS``); 1 without numba."""
-    module = _load_numba()
-    return 1 if module is None else int(module.numba.config.NUMBA_NUM_THREADS)
+    return _numba_config()[1]
+
+
+def numba_threads(n_jobs: int | None) -> int:
+    """Threads for the numba kernels: numba's setting, or ``n_jobs`` (joblib style) within its limit."""
+    if n_jobs is None:
+        return default_threads()
+    return resolve_threads(n_jobs, max_threads())
+
+
+# ----------------------------------------------------------------------------- blocks and the pool
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _reset_pool_after_fork() -> None:  # a forked child has none of the parent's threads
+    global _pool, _pool_size
+    _pool, _pool_size = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pool_after_fork)
+
+
+def _get_pool(workers: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            # the old pool is not shut down (another thread may be submitting to it); its idle
+            # workers exit when it is garbage-collected
+            _pool, _pool_size = ThreadPoolExecutor(workers, thread_name_prefix="boostfocal"), workers
+        return _pool
+
+
+def n_blocks(n_values: int, n_rows: int, n_threads: int, min_per_thread: int) -> int:
+    """Blocks (= threads) for ``n_values`` margins in ``n_rows`` rows: at most ``n_threads``, one per min_per_thread."""
+    return max(1, min(n_threads, n_values // min_per_thread, n_rows))
+
+
+def run_blocks(
+    call: Callable[[int, int], None], n_values: int, n_rows: int, n_threads: int, min_per_thread: int
+) -> None:
+    """Run ``call(start, stop)`` over row blocks in up to ``n_threads`` threads (the caller's included)."""
+    parts = n_blocks(n_values, n_rows, n_threads, min_per_thread)
+    if parts == 1:
+        call(0, n_rows)
+        return
+    bounds = [n_rows * j // parts for j in range(parts + 1)]
+    pool = _get_pool(parts - 1)
+    futures = [pool.submit(call, bounds[j], bounds[j + 1]) for j in range(1, parts)]
+    call(bounds[0], bounds[1])
+    for fut in futures:
+        fut.result()
 
 
 def get_backend() -> str:
@@ -103,7 +188,8 @@ def get_backend() -> str:
     -------
     str
         ``"numba"`` or ``"numpy"``: ``"auto"`` is resolved (numba is imported
-        here if it was not yet).
+        here if it was not yet). Under ``"auto"`` calls below ``AUTO_MIN_MARGINS``
+        margins still run on numpy, and float64 outputs always do.
 
     See Also
     --------
@@ -119,8 +205,9 @@ def set_backend(name: str) -> str:
     ----------
     name : {"auto", "numpy", "numba"}
         ``"numpy"``: the pure numpy kernels (always available). ``"numba"``:
-        the fused, multi-threaded numba kernels (an :class:`ImportError` if numba is
-        not installed). ``"auto"``: numba if it imports, else numpy. The
+        the fused, multi-threaded float32 numba kernels for float32 outputs (an
+        :class:`ImportError` if numba is not installed). ``"auto"``: numba if it
+        imports, for calls of at least ``AUTO_MIN_MARGINS`` (65536) margins. The
         initial value comes from the environment variable
         ``BOOSTFOCAL_BACKEND`` (default ``"auto"``).
 
@@ -140,10 +227,11 @@ def set_backend(name: str) -> str:
 
     Notes
     -----
-    Both backends give the same gradients and hessians to 1e-12 (relative;
-    see :mod:`boostfocal._fast`); the numba one runs in ``numba.get_num_threads()`` threads (environment
-    variable ``NUMBA_NUM_THREADS``), or in ``n_jobs`` threads when the
-    objective is given ``n_jobs``.
+    The numba kernels compute the float32 gradients and hessians the objectives write
+    within ``max(1e-5 |ref|, 1e-7)`` of the float64 numpy reference (see
+    :mod:`boostfocal._fast`); float64 outputs always come from numpy. The numba kernels
+    run in ``numba.get_num_threads()`` threads (environment variable
+    ``NUMBA_NUM_THREADS``), or in ``n_jobs`` threads when the objective is given ``n_jobs``.
     """
     global _requested
     new = _check_name(name, "backend")

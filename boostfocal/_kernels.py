@@ -38,6 +38,7 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
@@ -45,7 +46,7 @@ from numpy.typing import NDArray
 
 from . import _fast
 from ._link import SigmoidLink, SoftmaxLink
-from ._policy import HessPolicy
+from ._policy import EXACT, HessPolicy
 
 FloatArray = NDArray[np.float64]
 #: A focusing parameter: one float, or one per class (``gamma_t = gamma[y]``) / per row inside the kernels.
@@ -351,7 +352,7 @@ def _binary_two_term_grad_hess(
     (:func:`shifted_negative_grad_hess`): ``dFL/dz = t a_1 L_1'(z) + (1 - t) a_0 dL_0/dz``, and
     the hessians (and curvature floors) add with the same weights. ``t`` is the smoothed
     target (the label itself at ``e = 0``). Block by block; the numba backend has the same
-    two-term kernel for ``m = 0`` (``_numba._binary_smoothed_block``).
+    two-term kernel for ``m = 0`` (``_numba._binary_smoothed_row``).
     """
     g0, g1 = _pair(gamma)
     a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
@@ -581,30 +582,23 @@ def _softmax_block(
 
 
 # --------------------------------------------------------------------------
-# Backend dispatch: numba (fused, threaded) when active, else the numpy kernels.
+# Backend dispatch: the numba float32 kernels for float32 outputs when the backend says so
+# (boostfocal._fast), else the numpy reference kernels above.
 # --------------------------------------------------------------------------
-_NO_WEIGHT = np.empty(0)
+def _numpy_curvature(policy: HessPolicy) -> bool | str:
+    """The policy's curvature as the numpy kernels take it: False, True or ``"abs_residual"``."""
+    return {"none": False, "cross_entropy": True}.get(policy.curvature, policy.curvature)
 
 
-def numba_threads(n_threads: int | None) -> int:
-    """Threads for the numba kernels: numba's setting, or ``n_threads`` (joblib style) within its limit."""
-    if n_threads is None:
-        return _fast.default_threads()
-    return _fast.resolve_threads(n_threads, _fast.max_threads())
+def _numba_for(out_dtype: type, n_values: int) -> ModuleType | None:
+    """The numba kernel module when it computes this call (float32 outputs only), else None.
 
-
-def _numba_args(
-    gamma: Gamma, cw: FloatArray | None, w: FloatArray | None, hess_scale: float, hess_floor: float | None, curv: object
-) -> tuple[object, ...]:
-    """The arguments both numba kernels take after ``(labels, z)``, in their no-``None`` conventions."""
-    return (
-        gamma if isinstance(gamma, np.ndarray) else float(gamma),
-        _NO_WEIGHT if cw is None else cw,
-        _NO_WEIGHT if w is None else w,
-        float(hess_scale),
-        -1.0 if hess_floor is None else float(hess_floor),
-        bool(curv),
-    )
+    A float64 call asks about 0 margins: no import under ``auto``, the missing-numba error
+    under ``numba`` all the same.
+    """
+    float32 = np.dtype(out_dtype) == np.float32
+    kernels = _fast.numba_kernels(n_values if float32 else 0)
+    return kernels if float32 else None
 
 
 def binary_grad_hess(
@@ -614,60 +608,33 @@ def binary_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
-    policy: HessPolicy | None = None,
-    hess_scale: float = 1.0,
-    hess_floor: float | None = None,
-    curvature_floor: bool = False,
+    policy: HessPolicy = EXACT,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
     poly_epsilon: float = 0.0,
     out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
-    """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`).
+    """Binary grad / hess under the hessian ``policy``, with the backend of :mod:`boostfocal._fast`.
 
-    ``negative_shift > 0`` runs the numpy two-term kernel whatever the backend. ``out_dtype``
-    float32 (the adapters): the numba kernels compute in float32 (within 1e-5 relative of the
-    float64 result), the numpy ones (and the shifted kernel) in float64 rounded once on store.
+    float32 ``out_dtype`` (the adapters): the numba float32 kernels when active (within
+    ``max(1e-5 |ref|, 1e-7)`` of the float64 result); otherwise, and for ``negative_shift > 0``,
+    the numpy kernels compute in float64 and round once on store.
     """
-    if policy is not None:
-        hess_scale, hess_floor = policy.scale, policy.floor
-        curvature_floor = policy.curvature != "none"
-
-    kernels = _fast.numba_kernels()
-    if poly_epsilon:  # Poly-1: the numpy kernels whatever the backend
-        kernels = None
-    if (kernels is None and label_smoothing) or negative_shift:
+    kernels = None if negative_shift or poly_epsilon else _numba_for(out_dtype, z.shape[0])  # Poly-1, shift: numpy
+    if kernels is not None:
+        grad: FloatArray = np.empty(z.shape[0], dtype=np.float32)
+        hess: FloatArray = np.empty(z.shape[0], dtype=np.float32)
+        call = kernels.binary_call(pos, z, gamma, cw, w, policy, label_smoothing, grad, hess)
+        n = z.shape[0]
+        _fast.run_blocks(call, n, n, _fast.numba_threads(n_threads), _fast.BINARY_MIN_PER_THREAD)
+        return grad, hess
+    hessian = (policy.scale, policy.floor, bool(_numpy_curvature(policy)))  # binary: any curvature is CE's
+    if label_smoothing or negative_shift:
         return _binary_two_term_grad_hess(
-            pos,
-            z,
-            gamma,
-            cw,
-            w,
-            label_smoothing,
-            negative_shift,
-            hess_scale,
-            hess_floor,
-            curvature_floor,
-            out_dtype,
-            poly_epsilon,
+            pos, z, gamma, cw, w, label_smoothing, negative_shift, *hessian, out_dtype, poly_epsilon
         )
-    if kernels is None:
-        return _binary_grad_hess_numpy(
-            pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
-        )
-    grad: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
-    hess: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
-    kernels.binary_grad_hess(
-        pos,
-        z,
-        *_numba_args(gamma, cw, w, hess_scale, hess_floor, curvature_floor),
-        grad,
-        hess,
-        numba_threads(n_threads),
-        float(label_smoothing),
-    )
-    return grad, hess
+    return _binary_grad_hess_numpy(pos, z, gamma, cw, w, *hessian, out_dtype, poly_epsilon)
 
 
 def softmax_grad_hess(
@@ -677,44 +644,32 @@ def softmax_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
-    policy: HessPolicy | None = None,
-    hess_scale: float = 1.0,
-    hess_floor: float | None = None,
-    curvature_floor: bool | str = False,
+    policy: HessPolicy = EXACT,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
     poly_epsilon: float = 0.0,
     out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
-    """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy).
+    """Softmax grad / hess diagonal under ``policy`` (numba: float32 outputs, no smoothing, no ``abs_residual``).
 
     ``out_dtype`` as in :func:`binary_grad_hess`; the outputs have the memory layout of ``z``.
     """
-    if policy is not None:
-        hess_scale, hess_floor = policy.scale, policy.floor
-        curvature_floor = "abs_residual" if policy.curvature == "abs_residual" else policy.curvature != "none"
-
     assert not negative_shift, "negative_shift is a sigmoid-link option"
+    curvature = _numpy_curvature(policy)
     if label_smoothing:
         return _softmax_smoothed_grad_hess(
-            y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
+            y, z, gamma, cw, w, label_smoothing, policy.scale, policy.floor, curvature, out_dtype, poly_epsilon
         )
-    kernels = _fast.numba_kernels()
-    if kernels is None or curvature_floor == "abs_residual" or poly_epsilon:  # Poly-1: numpy
+    kernels = None if curvature == "abs_residual" or poly_epsilon else _numba_for(out_dtype, z.size)
+    if kernels is None:
         return _softmax_grad_hess_numpy(
-            y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
+            y, z, gamma, cw, w, policy.scale, policy.floor, curvature, out_dtype, poly_epsilon
         )
-    grad: FloatArray = np.empty_like(z, dtype=out_dtype)  # layout of z (C for XGBoost, F for LightGBM)
-    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
-    kernels.softmax_grad_hess(
-        y,
-        z,
-        *_numba_args(gamma, cw, w, hess_scale, hess_floor, curvature_floor),
-        grad,
-        hess,
-        numba_threads(n_threads),
-    )
+    grad: FloatArray = np.empty_like(z, dtype=np.float32)  # layout of z (C for XGBoost, F for LightGBM)
+    hess: FloatArray = np.empty_like(z, dtype=np.float32)
+    call = kernels.softmax_call(y, z, gamma, cw, w, policy, grad, hess)
+    _fast.run_blocks(call, z.size, z.shape[0], _fast.numba_threads(n_threads), _fast.SOFTMAX_MIN_PER_THREAD)
     return grad, hess
 
 

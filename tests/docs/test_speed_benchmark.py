@@ -32,6 +32,7 @@ def test_speed_benchmark_smoke_writes_its_tables(tmp_path):
         "### Kernel: softmax",
         "### Memory",
         "### Start-up",
+        "### Start-up and fixed memory",
         "### Training: binary",
         "### Training: multiclass",
     ):
@@ -40,6 +41,7 @@ def test_speed_benchmark_smoke_writes_its_tables(tmp_path):
         "| XGBoost | native |",
         "| LightGBM | boostfocal focal gamma=2 |",
         "train XGBoost binary gamma=2 vs native",
+        "| XGBoost | multiclass | focal (numba backend) | cold |",
     ):
         assert row in text
     assert (tmp_path / "speed.png").stat().st_size > 1000
