@@ -3,8 +3,14 @@
 ``--target a,b,c`` (comma-separated column names) studies a multi-label target: each column
 0/1 or true/false, no ``--positive``.
 
+The first line of the output names the task, the positive class and its rate (see
+:mod:`._data` for how the positive class is chosen without ``--positive``; an exact tie of a
+two-class target is refused until ``--positive`` names one), with a warning when the positive
+class is the majority.
+
 Bad input (file, columns, target, options, ``--out``) is one line on stderr and exit
-status 2, found before any training and before anything is written.
+status 2, found before any training and before anything is written: among others a
+header naming a column twice, infinite values in a feature column.
 """
 
 from __future__ import annotations
@@ -78,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--positive",
-        help="the class of interest (the problem becomes that class against the rest); one --target column only",
+        help="the class of interest (the problem becomes that class against the rest); one --target column only. "
+        "Default for two classes: 1 / true for 0/1 and false/true labels, else the minority class (a tie must be "
+        "named)",
     )
     p.add_argument("--weight", help="a column of sample weights (finite, >= 0)")
     p.add_argument("--drop", action="append", default=[], help="columns to leave out (comma-separated, repeatable)")
@@ -119,6 +127,12 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
 
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
+    repeated_columns = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated_columns:
+        raise UsageError(
+            f"{args.data!r} has the column name(s) {', '.join(repr(c) for c in repeated_columns)} more than once; "
+            "give each column its own name"
+        )
 
     def need(option: str, name: str) -> None:
         if name not in columns:
@@ -237,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         del frame, X  # the plan holds the one prepared copy
+        print(f"{PROG}: {plan.target.describe()}", flush=True)
+        warning = plan.target.majority_warning(option="--positive")
+        if warning:
+            print(f"{PROG}: {warning}", flush=True)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

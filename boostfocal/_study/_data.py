@@ -3,13 +3,25 @@
 Features: a pandas DataFrame (a 2-D array becomes one with columns ``x0, x1, ...``). Text
 (object / string) columns become pandas ``category`` (both boosters read them natively);
 columns that are missing everywhere are dropped; date-time columns become seconds since
-1970-01-01 (float, NaN where missing). Each change is a notice in the report.
+1970-01-01 (float, NaN where missing). Each change is a notice in the report. Infinite
+values are refused before any training (the error names the columns): XGBoost refuses
+them in the middle of a study and LightGBM treats them as huge numbers; NaN is missing.
 
 Target: class labels, at least two classes, no missing values (unless dropped), not a
-numeric column with many distinct values (a regression target). ``positive=`` names the
-class of interest and makes the problem binary (that class against the rest); without it
-a two-class target's positive class is the larger label in sorted order (1 for 0/1,
-True for booleans, "yes" for no/yes), as in scikit-learn.
+numeric column with many distinct values (a regression target). Text labels lose their
+surrounding spaces (``" paid"`` is ``"paid"``; a label of spaces only is missing), with a
+note. ``positive=`` names the class of interest and makes the problem binary (that class
+against the rest). Without it, the positive class of a two-class target is:
+
+* 1 for 0/1 labels and true for false/true labels (the convention), even when it is the
+  majority;
+* otherwise the minority class (``"defaulted"`` for ``defaulted`` / ``paid`` with 3 %
+  defaults), whatever the sort order of the labels;
+* for an exact tie, the larger label in sorted order (scikit-learn's convention); the
+  command line refuses a tie until ``--positive`` names one.
+
+A positive class that is the majority gets a warning note: average precision and recall
+then measure the common class.
 
 Multi-label target: a 2-D 0/1 (or bool) indicator of K >= 2 columns (a DataFrame's column
 names are the label names; an array's are ``label0, label1, ...``), every label with
@@ -80,6 +92,7 @@ def prepare_features(X: Any) -> tuple[Any, list[str]]:
     notes: list[str] = []
     changes: dict[str, Any] = {}
     drop: list[str] = []
+    infinite: dict[str, int] = {}  # column -> count of +-inf
     for name in frame.columns:
         col = frame[name]
         if col.isna().all():
@@ -99,6 +112,17 @@ def prepare_features(X: Any) -> tuple[Any, list[str]]:
                 notes.append(f"text column {name!r} has a level for most rows: an identifier? (--drop it)")
         elif not (isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(col.dtype)):
             raise TypeError(f"X column {name!r} has dtype {col.dtype}, which the boosters cannot read")
+        elif pd.api.types.is_float_dtype(col.dtype):
+            n_inf = int(np.isinf(col.to_numpy(dtype=np.float64, na_value=np.nan)).sum())
+            if n_inf:
+                infinite[name] = n_inf
+    if infinite:
+        shown = ", ".join(f"{c!r} ({n} row{'s' if n > 1 else ''})" for c, n in list(infinite.items())[:5])
+        more = f" and {len(infinite) - 5} more" if len(infinite) > 5 else ""
+        raise ValueError(
+            f"infinite values in feature column(s) {shown}{more}: the boosters cannot train on "
+            "them; replace them (an empty cell or NaN counts as missing) or leave the column(s) out"
+        )
     if drop:
         notes.append("dropped all-missing column(s): " + ", ".join(repr(c) for c in drop))
     if len(drop) == frame.shape[1]:
@@ -139,6 +163,37 @@ class Target:
             return self.codes.sum(axis=0).astype(np.intp)
         return np.bincount(self.codes, minlength=self.n_classes).astype(np.intp)
 
+    @property
+    def positive_rate(self) -> float | None:
+        """Binary: the share of positive rows; else None."""
+        return float(self.codes.mean()) if self.task == "binary" else None
+
+    def majority_warning(self, option: str = "positive=") -> str | None:
+        """Binary with a positive class in more than half of the rows: the warning to show, else None."""
+        rate = self.positive_rate
+        if rate is None or rate <= 0.5:
+            return None
+        return (
+            f"warning: the positive class {self.positive!r} is the majority ({rate:.1%} of the rows): average "
+            f"precision, recall and the verdict then measure the common class; name the class of interest with "
+            f"{option.rstrip('=')}"
+        )
+
+    def describe(self) -> str:
+        """One line: the task, the positive class and its rate (the first line of the console output)."""
+        n = self.codes.shape[0]
+        counts = self.class_counts()
+        if self.task == "binary":
+            return f"binary target, positive class {self.positive!r} ({int(counts[1]):,} of {n:,} rows, {counts[1] / n:.1%})"
+        if self.task == "multilabel":
+            rates = ", ".join(f"{c} {k / n:.1%}" for c, k in zip(self.classes, counts, strict=True))
+            return f"multi-label target, {self.n_classes} labels, {n:,} rows (positive rates: {rates})"
+        k = int(counts.argmin())
+        return (
+            f"multiclass target, {self.n_classes} classes, {n:,} rows (rarest class {self.classes[k]!r}: "
+            f"{counts[k] / n:.1%}; no positive class)"
+        )
+
     def subset(self, rows: NDArray[np.intp]) -> Target:
         """The target of those rows (same classes and notes)."""
         return Target(self.codes[rows], self.classes, self.task, self.positive, self.notes)
@@ -159,8 +214,11 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel() if np.ndim(y) != 1 else y)
     if series.shape[0] == 0:
         raise ValueError(f"{name} is empty")
-    missing = series.isna().to_numpy()
     notes: list[str] = []
+    series = _strip_labels(series, name, notes)
+    if isinstance(positive, str):
+        positive = positive.strip()
+    missing = series.isna().to_numpy()
     keep = None
     if missing.any():
         if not drop_missing:
@@ -205,11 +263,65 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
             raise TypeError(f"{name} labels must be sortable (one type), got {exc}") from exc
         classes = [_builtin(c) for c in sorted_classes]
         codes = codes.astype(np.intp).ravel()
-        pos = classes[1] if len(classes) == 2 else None
+        pos = None
+        if len(classes) == 2:
+            if _default_positive(classes, np.bincount(codes, minlength=2), name, notes) == 0:
+                classes, codes = classes[::-1], 1 - codes  # the positive class is code 1
+            pos = classes[1]
     if len(np.unique(codes)) < 2:
         raise ValueError(f"{name} has a single class ({_builtin(values[0])!r}); compare needs at least 2 classes")
     task = "binary" if len(classes) == 2 else "multiclass"
-    return Target(codes, classes, task, pos, notes, keep)
+    target = Target(codes, classes, task, pos, notes, keep)
+    warning = target.majority_warning(option="--positive" if name.startswith("--") else "positive=")
+    if warning:
+        notes.append(warning)
+    return target
+
+
+def _strip_labels(series: Any, name: str, notes: list[str]) -> Any:
+    """Text labels without their surrounding spaces (a label of spaces only becomes missing), with a note."""
+    import pandas as pd
+
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return series
+    text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
+    changed = (text != series) & series.notna()
+    if not changed.any():
+        return series
+    first = series[changed].iloc[0]
+    notes.append(
+        f"{name}: surrounding spaces removed from {int(changed.sum())} label(s) (first {first!r} -> {first.strip()!r})"
+    )
+    return text.mask(text == "")
+
+
+def _is_true_label(v: Any) -> bool | None:
+    """True for 1 / true, False for 0 / false (numbers, booleans or their text), None for any other label."""
+    if isinstance(v, str):
+        return {"1": True, "true": True, "0": False, "false": False}.get(v.strip().lower())
+    if _is_binary_value(v):
+        return bool(v == 1)
+    return None
+
+
+def _default_positive(classes: list[Any], counts: NDArray[np.intp], name: str, notes: list[str]) -> int:
+    """Index in the sorted ``classes`` of the positive class of a two-class target without ``positive=``
+    (see the module docstring)."""
+    flags = [_is_true_label(c) for c in classes]
+    if None not in flags and flags[0] != flags[1]:
+        return 1 if flags[1] else 0  # 0/1, false/true: 1 / true is positive
+    if counts[0] != counts[1]:
+        k = int(np.argmin(counts))
+        option = "--positive" if name.startswith("--") else "positive="
+        notes.append(f"positive class {classes[k]!r}: the minority class of {name} ({option} names another)")
+        return k
+    if name.startswith("--"):
+        raise ValueError(
+            f"{name} has as many {classes[0]!r} as {classes[1]!r} rows ({int(counts[0])} each): name the class of "
+            f"interest with --positive {classes[1]!r} or --positive {classes[0]!r}"
+        )
+    notes.append(f"positive class {classes[1]!r}: {name} has as many rows of each class, so the larger label")
+    return 1
 
 
 def _is_binary_value(v: Any) -> bool:

@@ -11,6 +11,7 @@ import json
 import math
 import numbers
 import time
+import warnings
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -198,6 +199,9 @@ def plan_study(
     if n_y != frame.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {n_y}")
     target = prepare_target(y, positive=positive, drop_missing=drop_missing_target, name=target_name)
+    warning = target.majority_warning()
+    if warning and not cli:
+        warnings.warn(warning.removeprefix("warning: "), UserWarning, stacklevel=3)
     all_notes = [*notes, *feature_notes, *target.notes]
     w = None
     if sample_weight is not None:
@@ -907,6 +911,10 @@ def compare(
         Finite weights >= 0, used in training, early stopping and every metric.
     positive : label, optional
         The class of interest: the problem becomes that class against the rest (1-D ``y`` only).
+        None, for two classes: 1 for 0/1 labels, True for booleans (even when it is the
+        majority), else the minority class; an exact tie takes the larger label in sorted
+        order (scikit-learn's convention). A positive class in more than half of the rows
+        gives a ``UserWarning`` (and a note): the metrics then measure the common class.
     precision : float in (0, 1), default=0.9
         The precision of the "recall at precision" metric.
     focal_gamma : float or (low, high), default=(0.25, 5.0)

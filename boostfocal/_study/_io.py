@@ -1,7 +1,13 @@
-"""Reading the user's table: CSV, Parquet or Feather, chosen by the file's extension."""
+"""Reading the user's table: CSV, Parquet or Feather, chosen by the file's extension.
+
+CSV / TSV: UTF-8 by default; a byte-order mark is read as what it says (UTF-8: skipped, so the
+first column keeps its name; UTF-16: the file is read as UTF-16). A header that names a
+column twice is refused (pandas would silently rename the second ``a`` to ``a.1``).
+"""
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +58,33 @@ def _parse_text_dates(frame: Any) -> Any:
     return frame.assign(**changes) if changes else frame
 
 
+def _encoding(path: Path) -> str:
+    """The text encoding of a CSV from its byte-order mark (UTF-8 when it has none)."""
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(3)
+    except OSError:
+        return "utf-8"  # the reader then says what is wrong
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+
+
+def _check_header(path: Path, sep: str, encoding: str) -> None:
+    """Refuse a header that names a column twice (pandas renames the second ``a`` to ``a.1``)."""
+    import pandas as pd
+
+    first = pd.read_csv(path, sep=sep, nrows=1, header=None, encoding=encoding, dtype=str).iloc[0]
+    names = [str(v) for v in first.tolist() if isinstance(v, str)]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TableError(
+            f"{str(path)!r} names the column(s) {', '.join(repr(n) for n in repeated)} more than once in its header; "
+            "give each column its own name"
+        )
+
+
 def read_table(path: str | Path) -> Any:
     """The table at ``path`` as a pandas DataFrame; :class:`TableError` for anything unusable."""
     import pandas as pd
@@ -64,11 +97,15 @@ def read_table(path: str | Path) -> Any:
         raise TableError(f"cannot read {str(p)!r}: it is a folder, not a file")
     try:
         if kind in ("csv", "tsv"):
-            frame = pd.read_csv(p, sep="," if kind == "csv" else "\t", low_memory=False)
+            sep, encoding = "," if kind == "csv" else "\t", _encoding(p)
+            frame = pd.read_csv(p, sep=sep, low_memory=False, encoding=encoding)
+            _check_header(p, sep, encoding)
         elif kind == "parquet":
             frame = pd.read_parquet(p)
         else:
             frame = pd.read_feather(p)
+    except TableError:
+        raise
     except pd.errors.EmptyDataError:
         raise TableError(f"{str(p)!r} is empty: no columns or rows") from None
     except ImportError as exc:
