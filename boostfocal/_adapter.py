@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from ._fast import check_n_jobs
 from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._policy import Curvature, HessPolicy
 from ._profiles import LibraryProfile
 from ._validation import check_hess_policy, check_sample_weight
 
@@ -215,15 +216,8 @@ class ObjectiveMixin(FocalBase):
         loss, y, w, cw = self._prepared(y_raw, w_raw, z)
         assert loss.link is not None
         scale, curvature = self._profile.hessian_rule(loss.link.name, loss.num_class)
-        curvature_floor = curvature if self._curvature else False
-        return loss.grad_hess_prepared(
-            y,
-            z,
-            w,
-            cw,
-            hess_floor=self._abs_floor,
-            curvature_floor=curvature_floor,
-            hess_scale=scale,
-            n_jobs=self.n_jobs,
-            out_dtype=self._out_dtype,
-        )
+        kind: Curvature = "none"
+        if self._curvature:
+            kind = "abs_residual" if curvature == "abs_residual" else "cross_entropy"
+        policy = HessPolicy(curvature=kind, floor=self._abs_floor, scale=scale)
+        return loss.grad_hess_prepared(y, z, w, cw, policy=policy, n_jobs=self.n_jobs, out_dtype=self._out_dtype)

@@ -39,6 +39,7 @@ def binary_focal_loss(
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample binary focal loss on raw margins.
 
@@ -73,6 +74,9 @@ def binary_focal_loss(
     negative_shift : float in [0, 1), default=0.0
         Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
         ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
@@ -84,7 +88,12 @@ def binary_focal_loss(
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+        gamma=gamma,
+        alpha=alpha,
+        link="sigmoid",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).loss(y_true, margin, sample_weight)
 
 
@@ -97,6 +106,7 @@ def binary_focal_grad_hess(
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of binary focal loss with respect to the margin.
 
@@ -137,13 +147,21 @@ def binary_focal_grad_hess(
     negative_shift : float in [0, 1), default=0.0
         Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
         ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+        gamma=gamma,
+        alpha=alpha,
+        link="sigmoid",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).grad_hess(y_true, margin, sample_weight)
 
 
@@ -155,6 +173,7 @@ def softmax_focal_loss(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> FloatArray:
     r"""Per-sample softmax (multiclass) focal loss on raw margins.
 
@@ -182,14 +201,17 @@ def softmax_focal_loss(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
     loss : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing).loss(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, poly_epsilon=poly_epsilon
+    ).loss(y_true, margin, sample_weight)
 
 
 def softmax_focal_grad_hess(
@@ -200,6 +222,7 @@ def softmax_focal_grad_hess(
     alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and exact hessian diagonal of softmax focal loss.
 
@@ -238,14 +261,17 @@ def softmax_focal_grad_hess(
     label_smoothing : float in [0, 1), default=0.0
         Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
         softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
-    return FocalLoss(gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing).grad_hess(
-        y_true, margin, sample_weight
-    )
+    return FocalLoss(
+        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, poly_epsilon=poly_epsilon
+    ).grad_hess(y_true, margin, sample_weight)
 
 
 def multilabel_focal_loss(
@@ -257,6 +283,7 @@ def multilabel_focal_loss(
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> FloatArray:
     r"""Per-row multi-label focal loss: one sigmoid per label, the binary loss of each, summed over labels.
 
@@ -286,6 +313,9 @@ def multilabel_focal_loss(
     negative_shift : float in [0, 1), default=0.0
         ASL's probability margin ``m`` per element: the negative term uses
         ``p_m = max(p - m, 0)`` (see :func:`binary_focal_loss`).
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
@@ -297,7 +327,12 @@ def multilabel_focal_loss(
     "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
     """
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+        gamma=gamma,
+        alpha=alpha,
+        link="multilabel",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).loss(y_true, margin, sample_weight)
 
 
@@ -310,6 +345,7 @@ def multilabel_focal_grad_hess(
     sample_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of multi-label focal loss, elementwise.
 
@@ -326,6 +362,9 @@ def multilabel_focal_grad_hess(
     ----------
     y_true, margin, gamma, alpha, sample_weight, label_smoothing, negative_shift
         As in :func:`multilabel_focal_loss`.
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
@@ -333,7 +372,12 @@ def multilabel_focal_grad_hess(
         The exact hessian (negative for badly misclassified elements when gamma > 0).
     """
     return FocalLoss(
-        gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+        gamma=gamma,
+        alpha=alpha,
+        link="multilabel",
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).grad_hess(y_true, margin, sample_weight)
 
 
@@ -397,6 +441,7 @@ def initial_margin(
     num_class: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> float | FloatArray:
     r"""Constant margin minimising the weighted mean focal loss (the booster's starting point).
 
@@ -436,6 +481,9 @@ def initial_margin(
 
     Multi-label (``y_true`` an (n_samples, K) 0/1 indicator, ``num_class`` None): each
     label's binary starting margin, shape (K,) (see ``FocalLoss(link="multilabel")``).
+    poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
 
     Returns
     -------
@@ -448,11 +496,21 @@ def initial_margin(
     """
     if num_class is None and np.ndim(y_true) == 2:
         return FocalLoss(
-            gamma=gamma, alpha=alpha, link="multilabel", label_smoothing=label_smoothing, negative_shift=negative_shift
+            gamma=gamma,
+            alpha=alpha,
+            link="multilabel",
+            label_smoothing=label_smoothing,
+            negative_shift=negative_shift,
+            poly_epsilon=poly_epsilon,
         ).initial_margin(y_true, sample_weight)
     if num_class is None:
         return FocalLoss(
-            gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=label_smoothing, negative_shift=negative_shift
+            gamma=gamma,
+            alpha=alpha,
+            link="sigmoid",
+            label_smoothing=label_smoothing,
+            negative_shift=negative_shift,
+            poly_epsilon=poly_epsilon,
         ).initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
     return FocalLoss(
@@ -461,6 +519,7 @@ def initial_margin(
         link="softmax",
         label_smoothing=label_smoothing,
         negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
         num_class=k,
     ).initial_margin(y_true, sample_weight)
 

@@ -44,7 +44,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _fast
-from ._link import SigmoidLink, SoftmaxLink, expit, log_expit
+from ._link import SigmoidLink, SoftmaxLink
+from ._policy import HessPolicy
 
 FloatArray = NDArray[np.float64]
 #: A focusing parameter: one float, or one per class (``gamma_t = gamma[y]``) / per row inside the kernels.
@@ -74,9 +75,15 @@ _BLOCK_ROWS = 16384
 # --------------------------------------------------------------------------
 # Derivatives in the signed margin u
 # --------------------------------------------------------------------------
-def loss_from_u(u: FloatArray, gamma: Gamma) -> FloatArray:
-    """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin (``gamma``: float or per row)."""
+def loss_from_u(u: FloatArray, gamma: Gamma, poly_epsilon: float = 0.0) -> FloatArray:
+    """Unweighted focal loss ``-(1 - p_t)^gamma log p_t`` from the signed margin (``gamma``: float or per row).
+
+    ``poly_epsilon`` adds the Poly-1 term ``epsilon q^(gamma + 1)`` (Leng et al., ICLR 2022).
+    """
     log_pt = np.minimum(u, 0.0) - np.log1p(np.exp(-np.abs(u)))  # log expit(u)
+    if poly_epsilon:
+        log_q = log_pt - u
+        return -np.exp(gamma * log_q) * log_pt + poly_epsilon * np.exp((gamma + 1.0) * log_q)  # + eps q^(g+1)
     if _is_zero(gamma):
         return -log_pt
     log_q = log_pt - u  # log expit(-u) = log expit(u) - u
@@ -84,14 +91,38 @@ def loss_from_u(u: FloatArray, gamma: Gamma) -> FloatArray:
 
 
 def grad_hess_from_u(
-    u: FloatArray, gamma: Gamma, grad: FloatArray | None = None, hess: FloatArray | None = None
+    u: FloatArray,
+    gamma: Gamma,
+    grad: FloatArray | None = None,
+    hess: FloatArray | None = None,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray]:
-    """Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t``, ``q = 1 - p_t``, ``q^gamma`` (None at gamma 0), ``q^gamma p_t``.
+    r"""Unweighted ``dFL/du``, ``d2FL/du2``, ``p_t``, ``q = 1 - p_t``, ``q^gamma`` (None at gamma 0), ``q^gamma p_t``.
 
     ``grad`` / ``hess``, when given, receive the derivatives (in place). The
     operations are those of the numba kernel, in the same order. The last value
-    times ``q`` is the curvature floor of the true class.
+    times ``q`` is the curvature floor of the true class. ``poly_epsilon`` adds the
+    derivatives of the Poly-1 term :math:`P = \epsilon q^{\gamma + 1}` (``dq/du = -p_t q``):
+
+    .. math::
+
+        \frac{dP}{du} = -\epsilon(\gamma + 1)\,q^{\gamma + 1} p_t, \qquad
+        \frac{d^2P}{du^2} = \epsilon(\gamma + 1)\,q^{\gamma + 1} p_t\,\bigl((\gamma + 1) p_t - q\bigr)
     """
+    out = _focal_grad_hess_from_u(u, gamma, grad, hess)
+    if poly_epsilon:
+        g, h, p_t, q, mod, _ = out
+        base = q * p_t if mod is None else mod * q * p_t  # q^(g+1) p_t
+        base *= poly_epsilon * (gamma + 1.0)
+        g -= base  # dP/du = -eps (g + 1) q^(g+1) p_t
+        h += base * ((gamma + 1.0) * p_t - q)  # d2P/du2 = eps (g + 1) q^(g+1) p_t ((g + 1) p_t - q)
+    return out
+
+
+def _focal_grad_hess_from_u(
+    u: FloatArray, gamma: Gamma, grad: FloatArray | None, hess: FloatArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray]:
+    """:func:`grad_hess_from_u` of plain focal loss."""
     n = u.shape
     grad = np.empty(n) if grad is None else grad
     hess = np.empty(n) if hess is None else hess
@@ -279,6 +310,7 @@ def binary_loss(
     w: FloatArray | None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> FloatArray:
     """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1); in general ``w (t L_1 + (1 - t) L_0)``.
 
@@ -290,10 +322,10 @@ def binary_loss(
         g0, g1 = _pair(gamma)
         a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
         t = smoothed_target(pos, label_smoothing)
-        l0 = shifted_negative_loss(z64, g0, negative_shift) if negative_shift else loss_from_u(-z64, g0)
-        out = t * (a1 * loss_from_u(z64, g1)) + (1.0 - t) * (a0 * l0)
+        l0 = shifted_negative_loss(z64, g0, negative_shift) if negative_shift else loss_from_u(-z64, g0, poly_epsilon)
+        out = t * (a1 * loss_from_u(z64, g1, poly_epsilon)) + (1.0 - t) * (a0 * l0)
         return out if w is None else out * w
-    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma))
+    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma), poly_epsilon)
     _scale((loss,), row_factor(pos, cw, w))
     return loss
 
@@ -310,6 +342,7 @@ def _binary_two_term_grad_hess(
     hess_floor: float | None,
     curvature_floor: bool,
     out_dtype: type = np.float64,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Binary grad / hess of ``FL = t L_1 + (1 - t) L_0``, each term a focal loss of its own class.
 
@@ -331,11 +364,11 @@ def _binary_two_term_grad_hess(
         t = smoothed_target(pos[rows], e)
         c1 = t * a1
         c0 = (1.0 - t) * a0
-        gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1)  # class-1 term, u = z
+        gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1, poly_epsilon=poly_epsilon)  # class-1 term, u = z
         if m:
             d0, h0, curv0 = shifted_negative_grad_hess(zb, g0, m)  # shifted class-0 term, in z
         else:
-            gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0)  # class-0 term, u = -z (dz = -du)
+            gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0, poly_epsilon=poly_epsilon)  # class 0: u = -z
             d0 = np.negative(gu0, out=gu0)
             curv0 = mp0 * q0 if curvature_floor else mp0
         g = np.multiply(c1, gu1)
@@ -361,6 +394,7 @@ def _binary_grad_hess_numpy(
     hess_floor: float | None,
     curvature_floor: bool,
     out_dtype: type = np.float64,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """numpy binary kernel, block by block (:data:`_BLOCK_ROWS` rows): two outputs and a few block temporaries.
 
@@ -381,7 +415,7 @@ def _binary_grad_hess_numpy(
             assert scratch_g is not None and scratch_h is not None
             g, h = scratch_g[: p.shape[0]], scratch_h[: p.shape[0]]
         u = SigmoidLink.signed_margin(p, z[rows])
-        _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, gamma), g, h)
+        _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, gamma), g, h, poly_epsilon)
         np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
         wb = None if w is None else w[rows]
         factor = row_factor(p, cw, wb)
@@ -408,6 +442,7 @@ def softmax_loss(
     w: FloatArray | None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
 ) -> FloatArray:
     """Per-row ``alpha_y w FL`` for integer labels ``y``; smoothed: ``w sum_k t_k a_k FL_k``.
 
@@ -417,12 +452,13 @@ def softmax_loss(
     if label_smoothing:
         e = label_smoothing
         k_classes = z.shape[1]
-        out = (1.0 - e) * softmax_loss(y, z, gamma, cw, None)
+        out = (1.0 - e) * softmax_loss(y, z, gamma, cw, None, poly_epsilon=poly_epsilon)
         for k in range(k_classes):  # the e / K share of every class's term
-            out += (e / k_classes) * softmax_loss(np.full(y.shape, k, dtype=np.intp), z, gamma, cw, None)
+            label_k = np.full(y.shape, k, dtype=np.intp)
+            out += (e / k_classes) * softmax_loss(label_k, z, gamma, cw, None, poly_epsilon=poly_epsilon)
         return out if w is None else out * w
     u, _ = SoftmaxLink.signed_margin(y, z)
-    loss = loss_from_u(u, row_gamma(y, gamma))
+    loss = loss_from_u(u, row_gamma(y, gamma), poly_epsilon)
     _scale((loss,), row_factor(y, cw, w))
     return loss
 
@@ -437,6 +473,7 @@ def _softmax_grad_hess_numpy(
     hess_floor: float | None,
     curvature_floor: bool | str,
     out_dtype: type = np.float64,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """numpy softmax kernel, block by block; the outputs have the memory layout of ``z`` and dtype ``out_dtype``.
 
@@ -450,7 +487,7 @@ def _softmax_grad_hess_numpy(
         rows = slice(start, start + block)
         wb = None if w is None else w[rows]
         g, h, curv = _softmax_block(
-            y[rows], z[rows], row_gamma(y[rows], gamma), row_factor(y[rows], cw, wb), curvature_floor
+            y[rows], z[rows], row_gamma(y[rows], gamma), row_factor(y[rows], cw, wb), curvature_floor, poly_epsilon
         )
         _floor(h, curv, wb, hess_scale, hess_floor)
         grad[rows] = g
@@ -469,6 +506,7 @@ def _softmax_smoothed_grad_hess(
     hess_floor: float | None,
     curvature_floor: bool | str,
     out_dtype: type = np.float64,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Label-smoothed softmax grad / hess diagonal: ``(1 - e) FL(y) + (e / K) sum_k FL(k)``.
 
@@ -488,7 +526,7 @@ def _softmax_smoothed_grad_hess(
         for share, labels in terms:
             factor = row_factor(labels, cw, None)
             factor = np.full(labels.shape, share) if factor is None else share * factor
-            g, h, c = _softmax_block(labels, zb, row_gamma(labels, gamma), factor, curvature_floor)
+            g, h, c = _softmax_block(labels, zb, row_gamma(labels, gamma), factor, curvature_floor, poly_epsilon)
             g_sum = g if g_sum is None else g_sum + g
             h_sum = h if h_sum is None else h_sum + h
             if c is not None:
@@ -503,12 +541,17 @@ def _softmax_smoothed_grad_hess(
 
 
 def _softmax_block(
-    y: NDArray[np.intp], z: NDArray[np.floating], gamma: Gamma, factor: FloatArray | None, curvature_floor: bool | str
+    y: NDArray[np.intp],
+    z: NDArray[np.floating],
+    gamma: Gamma,
+    factor: FloatArray | None,
+    curvature_floor: bool | str,
+    poly_epsilon: float = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     u, r = SoftmaxLink.signed_margin(y, z)
     rows = np.arange(z.shape[0])
     # g_u = dFL/du, h_u = d2FL/du2 (binary formulas in u); they give the true-class entries.
-    g_u, h_u, p_t, q, mod, mod_pt = grad_hess_from_u(u, gamma)
+    g_u, h_u, p_t, q, mod, mod_pt = grad_hess_from_u(u, gamma, poly_epsilon=poly_epsilon)
     # Other classes k != y (r_k = p_k / q, p_k = q r_k):
     #   dFL/dz_k     = -g_u r_k
     #   d2FL/dz_k^2  = b r_k^2 - g_u r_k (1 - p_k),  b = h_u + g_u p_t
@@ -527,7 +570,7 @@ def _softmax_block(
         curv *= hess
         curv[rows, y] = mod_pt * q
     hess *= grad  # -g_u r_k (1 - p_k)
-    if not _is_zero(gamma):
+    if poly_epsilon or not _is_zero(gamma):  # the r_k^2 term vanishes for cross-entropy alone
         r *= r
         r *= (h_u + g_u * p_t)[:, None]
         hess += r
@@ -571,12 +614,14 @@ def binary_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
+    policy: HessPolicy | None = None,
     hess_scale: float = 1.0,
     hess_floor: float | None = None,
     curvature_floor: bool = False,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
     out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
     """Binary grad / (scaled, floored) hess with the active backend (see :mod:`boostfocal._fast`).
@@ -585,13 +630,32 @@ def binary_grad_hess(
     float32 (the adapters): the numba kernels compute in float32 (within 1e-5 relative of the
     float64 result), the numpy ones (and the shifted kernel) in float64 rounded once on store.
     """
+    if policy is not None:
+        hess_scale, hess_floor = policy.scale, policy.floor
+        curvature_floor = policy.curvature != "none"
+
     kernels = _fast.numba_kernels()
+    if poly_epsilon:  # Poly-1: the numpy kernels whatever the backend
+        kernels = None
     if (kernels is None and label_smoothing) or negative_shift:
         return _binary_two_term_grad_hess(
-            pos, z, gamma, cw, w, label_smoothing, negative_shift, hess_scale, hess_floor, curvature_floor, out_dtype
+            pos,
+            z,
+            gamma,
+            cw,
+            w,
+            label_smoothing,
+            negative_shift,
+            hess_scale,
+            hess_floor,
+            curvature_floor,
+            out_dtype,
+            poly_epsilon,
         )
     if kernels is None:
-        return _binary_grad_hess_numpy(pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype)
+        return _binary_grad_hess_numpy(
+            pos, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
+        )
     grad: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
     hess: FloatArray = np.empty(z.shape[0], dtype=out_dtype)
     kernels.binary_grad_hess(
@@ -613,26 +677,34 @@ def softmax_grad_hess(
     cw: FloatArray | None,
     w: FloatArray | None,
     *,
+    policy: HessPolicy | None = None,
     hess_scale: float = 1.0,
     hess_floor: float | None = None,
     curvature_floor: bool | str = False,
     n_threads: int | None = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
     out_dtype: type = np.float64,
 ) -> tuple[FloatArray, FloatArray]:
     """Softmax grad / (scaled, floored) hess diagonal with the active backend (``"abs_residual"``, smoothing: numpy).
 
     ``out_dtype`` as in :func:`binary_grad_hess`; the outputs have the memory layout of ``z``.
     """
+    if policy is not None:
+        hess_scale, hess_floor = policy.scale, policy.floor
+        curvature_floor = "abs_residual" if policy.curvature == "abs_residual" else policy.curvature != "none"
+
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     if label_smoothing:
         return _softmax_smoothed_grad_hess(
-            y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor, out_dtype
+            y, z, gamma, cw, w, label_smoothing, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
         )
     kernels = _fast.numba_kernels()
-    if kernels is None or curvature_floor == "abs_residual":
-        return _softmax_grad_hess_numpy(y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype)
+    if kernels is None or curvature_floor == "abs_residual" or poly_epsilon:  # Poly-1: numpy
+        return _softmax_grad_hess_numpy(
+            y, z, gamma, cw, w, hess_scale, hess_floor, curvature_floor, out_dtype, poly_epsilon
+        )
     grad: FloatArray = np.empty_like(z, dtype=out_dtype)  # layout of z (C for XGBoost, F for LightGBM)
     hess: FloatArray = np.empty_like(z, dtype=out_dtype)
     kernels.softmax_grad_hess(
@@ -676,7 +748,7 @@ def multilabel_loss(
     gamma: Gamma,
     cw: FloatArray | None,
     w: FloatArray | None,
-    *options: float,
+    **options: float,
 ) -> FloatArray:
     """Per-row multi-label loss: the sum over labels of :func:`binary_loss` of each element.
 
@@ -690,12 +762,12 @@ def multilabel_loss(
     if per_label is None:
         order = _flat_order(z)
         elem = binary_loss(
-            pos.ravel(order=order), z.ravel(order=order), gamma, shared, _repeat_rows(w, k, order), *options
+            pos.ravel(order=order), z.ravel(order=order), gamma, shared, _repeat_rows(w, k, order), **options
         )
         return np.asarray(elem.reshape((n, k), order=order).sum(axis=1), dtype=np.float64)
     out = np.zeros(n)
     for j in range(k):
-        out += binary_loss(pos[:, j], z[:, j], gamma, per_label[j], w, *options)
+        out += binary_loss(pos[:, j], z[:, j], gamma, per_label[j], w, **options)
     return out
 
 
@@ -738,143 +810,3 @@ def multilabel_grad_hess(
             **options,  # type: ignore[arg-type]
         )
     return grad, hess
-
-
-# --------------------------------------------------------------------------
-# phi(p) = -(1 - p)^gamma log p, the focal loss of the true class as a function of its probability
-# --------------------------------------------------------------------------
-def log_abs_phi_prime(x: FloatArray, y: FloatArray, gamma: Gamma) -> FloatArray:
-    r"""``log|phi'(x)|`` for ``x`` in [0, 1], given ``y = 1 - x`` computed by the caller without cancellation.
-
-    .. math::
-
-        -\phi'(x) = (1 - x)^\gamma \left(\frac{1}{x} + \gamma\,r\right), \qquad r = \frac{-\log x}{1 - x}
-
-    (``r -> 1`` as ``x -> 1``). +inf at x = 0 and -inf at x = 1 when gamma > 0 (0 when gamma = 0).
-    ``gamma`` is a float or an array broadcasting against ``x`` (per class). Used by the
-    starting margin (softmax) and by the posterior correction.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # r = -log(x) / y; near x = 1 use -log1p(-y) / y (limit 1 at y = 0)
-        small_y = y < 0.5
-        safe_y = np.where(y > 0.0, y, 1.0)
-        r = np.where(small_y, -np.log1p(-np.where(small_y, y, 0.0)) / safe_y, -np.log(x) / safe_y)
-        r = np.where(y > 0.0, r, 1.0)
-        if isinstance(gamma, np.ndarray):
-            positive = gamma > 0.0
-            inner = 1.0 / x + np.where(positive, gamma * r, 0.0)
-            log_mod = np.where(positive, gamma * np.log(y), 0.0)  # 0 * log(0) = 0 where gamma = 0
-            return np.asarray(log_mod + np.log(inner), dtype=np.float64)
-        inner = 1.0 / x + gamma * r if gamma > 0.0 else 1.0 / x  # 1/x = inf at x = 0 -> log = inf
-        log_inner = np.log(inner)
-        # gamma * log(y), with 0 * log(0) = 0 when gamma = 0 (xlogy)
-        log_mod = gamma * np.log(y) if gamma > 0.0 else np.zeros_like(y)
-    return np.asarray(log_mod + log_inner, dtype=np.float64)
-
-
-# --------------------------------------------------------------------------
-# Optimal constant margin
-# --------------------------------------------------------------------------
-def _invert_phi_prime(target: FloatArray, gamma: Gamma) -> FloatArray:
-    """Solve ``phi'(expit(t)) = target`` (target < 0) for the logit t by bisection.
-
-    ``phi'`` increases from -inf (p -> 0) to 0 (p -> 1) because focal loss is
-    convex in p, so the solution is unique; compared in log space,
-    ``phi'(p) < target`` is ``log|phi'(p)| > log(-target)``.
-    """
-    log_target = np.log(-target)
-    lo = np.full(target.shape, -60.0)
-    hi = np.full(target.shape, 60.0)
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if np.all((mid == lo) | (mid == hi)):  # converged to adjacent floats: further steps change nothing
-            break
-        too_low = log_abs_phi_prime(expit(mid), expit(-mid), gamma) > log_target
-        lo = np.where(too_low, mid, lo)
-        hi = np.where(too_low, hi, mid)
-    return 0.5 * (lo + hi)
-
-
-def _class_terms(z: FloatArray, gamma: Gamma, m: float) -> tuple[FloatArray, FloatArray]:
-    """``dL_1/dz`` and ``dL_0/dz`` (unweighted) at the margins ``z``; ``L_0`` shifted when ``m > 0``."""
-    g0, g1 = _pair(gamma)
-    d1 = grad_hess_from_u(z, g1)[0]
-    d0 = shifted_negative_grad_hess(z, g0, m)[0] if m else -grad_hess_from_u(-z, g0)[0]
-    return d1, d0
-
-
-def _binary_mean_grad(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
-    w0, w1 = class_weights
-    d1, d0 = _class_terms(np.array([z]), gamma, m)
-    return float(w1 * d1[0] + w0 * d0[0])
-
-
-def _binary_mean_loss(z: float, class_weights: tuple[float, float], gamma: Gamma, m: float) -> float:
-    w0, w1 = class_weights
-    g0, g1 = _pair(gamma)
-    zz = np.array([z])
-    l0 = shifted_negative_loss(zz, g0, m) if m else loss_from_u(-zz, g0)
-    return float(w1 * loss_from_u(zz, g1)[0] + w0 * l0[0])
-
-
-def binary_initial_margin(class_weights: tuple[float, float], gamma: Gamma, negative_shift: float = 0.0) -> float:
-    """Global minimiser of ``w1 FL(z, 1) + w0 FL(z, 0)`` over the constant z.
-
-    ``w0, w1 > 0``; ``gamma``: a float or the pair ``[g0, g1]``; ``negative_shift``: the
-    class-0 loss is the shifted one (its derivative may jump at ``p = m``; the bisection
-    then converges to the kink when the minimum sits there).
-
-    Raises
-    ------
-    ValueError
-        If the mean loss keeps decreasing up to z = 40 (with a shift the class-0 loss is
-        bounded, so enough class-1 weight at ``g_1 = 0`` has no finite minimiser).
-    """
-    m = negative_shift
-    grid = np.linspace(-40.0, 40.0, 4001)
-    d1, d0 = _class_terms(grid, gamma, m)
-    w0, w1 = class_weights
-    total = w1 * d1 + w0 * d0
-    roots = []
-    for i in np.flatnonzero((total[:-1] < 0) & (total[1:] >= 0)):
-        lo, hi = grid[i], grid[i + 1]
-        for _ in range(200):  # bisection to machine precision
-            mid = 0.5 * (lo + hi)
-            if _binary_mean_grad(mid, class_weights, gamma, m) < 0:
-                lo = mid
-            else:
-                hi = mid
-            if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(mid)):
-                break
-        roots.append(0.5 * (lo + hi))
-    if not roots:
-        raise ValueError(
-            f"initial_margin: the mean loss has no finite minimiser (it still decreases at margin 40) for "
-            f"class weights {class_weights!r}, gamma={gamma!r}, negative_shift={m!r}; with a shift the class-0 "
-            "loss is bounded: use a smaller negative_shift, gamma[1] > 0, or give the starting margin yourself"
-        )
-    losses = [_binary_mean_loss(r, class_weights, gamma, m) for r in roots]
-    return float(roots[int(np.argmin(losses))])
-
-
-def softmax_initial_margin(class_weights: FloatArray, gamma: Gamma) -> FloatArray:
-    r"""Minimise ``sum_c W_c phi(pi_c)`` over the simplex; return ``log pi`` (mean-centred).
-
-    Stationarity: ``W_c phi'(pi_c) = mu`` for all c, with mu < 0 chosen so that
-    ``sum_c pi_c(mu) = 1`` (sum decreasing in -mu, found by bisection on log(-mu)).
-    """
-    log_lo, log_hi = -60.0, 60.0  # bracket of log(-mu)
-    for _ in range(200):
-        log_mid = 0.5 * (log_lo + log_hi)
-        if log_mid in (log_lo, log_hi):  # converged: further steps change nothing
-            break
-        logit = _invert_phi_prime(-np.exp(log_mid) / class_weights, gamma)
-        total = np.sum(expit(logit))
-        if total > 1.0:  # probabilities too large: mu must be more negative
-            log_lo = log_mid
-        else:
-            log_hi = log_mid
-    logit = _invert_phi_prime(-np.exp(0.5 * (log_lo + log_hi)) / class_weights, gamma)
-    log_pi = log_expit(logit)
-    log_pi -= np.log(np.sum(np.exp(log_pi)))  # renormalise the last rounding away
-    return np.asarray(log_pi - log_pi.mean(), dtype=np.float64)

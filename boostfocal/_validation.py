@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,12 +30,12 @@ __all__ = [
     "check_multilabel_labels",
     "check_multilabel_alpha",
     "check_num_labels",
-    "check_margin",
     "check_sample_weight",
 ]
 
 
-def _is_real_scalar(value: object) -> bool:
+def _is_real_scalar(value: object) -> TypeGuard[numbers.Real]:
+    """A real number that is not a bool (numpy scalars included)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -42,7 +43,7 @@ def check_gamma(gamma: object) -> float:
     """Return ``gamma`` as a float after checking it is a finite real >= 0."""
     if not _is_real_scalar(gamma):
         raise TypeError(f"gamma must be a real number >= 0, got {gamma!r} of type {type(gamma).__name__}")
-    g = float(gamma)  # type: ignore[arg-type]
+    g = float(gamma)
     if not np.isfinite(g) or g < 0:
         raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
     return g
@@ -82,7 +83,7 @@ def check_hess_floor(hess_floor: object, name: str = "hess_floor") -> float:
     """Return the hessian floor as a float after checking it is finite and >= 0."""
     if not _is_real_scalar(hess_floor):
         raise TypeError(f"{name} must be a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}")
-    f = float(hess_floor)  # type: ignore[arg-type]
+    f = float(hess_floor)
     if not np.isfinite(f) or f < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {hess_floor!r}")
     return f
@@ -116,24 +117,24 @@ def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[
     return check_hess_floor(hess_floor), False
 
 
+def _check_unit_interval(value: object, name: str) -> float:
+    """A finite number in [0, 1) for the option ``name`` (message names it and the value)."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
+    x = float(value)
+    if not 0.0 <= x < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return x
+
+
 def check_label_smoothing(value: object) -> float:
     """``label_smoothing``: a finite number in [0, 1)."""
-    if not _is_real_scalar(value):
-        raise TypeError(f"label_smoothing must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    e = float(value)  # type: ignore[arg-type]
-    if not 0.0 <= e < 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {value!r}")
-    return e
+    return _check_unit_interval(value, "label_smoothing")
 
 
 def check_negative_shift(value: object) -> float:
     """``negative_shift``: a finite number in [0, 1) (ASL's probability margin m)."""
-    if not _is_real_scalar(value):
-        raise TypeError(f"negative_shift must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    m = float(value)  # type: ignore[arg-type]
-    if not 0.0 <= m < 1.0:
-        raise ValueError(f"negative_shift must be in [0, 1), got {value!r}")
-    return m
+    return _check_unit_interval(value, "negative_shift")
 
 
 def check_num_class(num_class: object) -> int | None:
@@ -168,7 +169,7 @@ def check_multilabel_alpha(alpha: object, n_labels: int | None) -> NDArray[np.fl
     if alpha is None:
         return None
     if _is_real_scalar(alpha):
-        a = float(alpha)  # type: ignore[arg-type]
+        a = float(alpha)
         if not np.isfinite(a) or not 0.0 <= a <= 1.0:
             raise ValueError(f"alpha must be in [0, 1] for multi-label focal loss, got {alpha!r}")
         return np.array([1.0 - a, a])
@@ -211,7 +212,7 @@ def check_binary_alpha(alpha: object) -> float | None:
             f"alpha must be None or a real number in [0, 1] for binary focal loss, got {alpha!r} "
             f"of type {type(alpha).__name__}"
         )
-    a = float(alpha)  # type: ignore[arg-type]
+    a = float(alpha)
     if not np.isfinite(a) or not 0.0 <= a <= 1.0:
         raise ValueError(f"alpha must be in [0, 1] for binary focal loss, got {alpha!r}")
     return a
@@ -226,7 +227,7 @@ def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray
     if alpha is None:
         return None
     if _is_real_scalar(alpha):
-        a = float(alpha)  # type: ignore[arg-type]
+        a = float(alpha)
         if not np.isfinite(a) or a < 0:
             raise ValueError(f"alpha must be a finite number >= 0 for softmax focal loss, got {alpha!r}")
         return a
@@ -324,30 +325,6 @@ def check_multilabel_labels(y_true: ArrayLike, n_labels: int | None = None) -> N
     return y == 1
 
 
-def check_margin(margin: ArrayLike, n_samples: int, *, softmax: bool) -> NDArray[np.floating]:
-    """Return the raw margin as a float32/float64 array after checking shape and finiteness.
-
-    The caller's array is never modified; float32 is kept (kernels upcast), other
-    numeric types are converted to float64.
-    """
-    z = _as_float_array(margin, "margin")
-    if z.dtype not in (np.float32, np.float64):
-        z = z.astype(np.float64)
-    if softmax:
-        if z.ndim != 2:
-            raise ValueError(f"margin must have shape (n_samples, n_classes) for softmax focal loss, got {z.shape}")
-        if z.shape[1] < 2:
-            raise ValueError(f"margin must have at least 2 columns (classes) for softmax focal loss, got {z.shape}")
-    elif z.ndim != 1:
-        raise ValueError(f"margin must have shape (n_samples,) for binary focal loss, got {z.shape}")
-    if z.shape[0] != n_samples:
-        raise ValueError(f"margin has {z.shape[0]} rows but y_true has {n_samples} samples")
-    if not np.all(np.isfinite(z)):
-        bad = z.ravel()[np.flatnonzero(~np.isfinite(z.ravel()))[0]]
-        raise ValueError(f"margin must be finite, got {bad!r}")
-    return z
-
-
 def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray[np.float64] | None:
     """Return sample weights as float64 (n_samples,) or None; finite and >= 0."""
     if sample_weight is None:
@@ -360,3 +337,25 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     if np.any(bad):
         raise ValueError(f"sample_weight must be finite and >= 0, got {w[np.flatnonzero(bad)[0]]!r}")
     return w
+
+
+def check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
+    """Probabilities as a fresh float64 array: (n,) or (n, K >= 2), finite, in [0, 1], no all-zero row."""
+    arr = np.asarray(p)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"p must be an array of real probabilities, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"p must have shape (n_samples,) (binary: probability of class 1) or "
+            f"(n_samples, n_classes) (softmax), got shape {arr.shape}"
+        )
+    if arr.ndim == 2 and arr.shape[1] < 2:
+        raise ValueError(f"p of shape (n_samples, n_classes) needs n_classes >= 2, got shape {arr.shape}")
+    out = np.array(arr, dtype=np.float64, copy=True)  # never write into (or alias) the caller's array
+    if out.size and not np.all(np.isfinite(out)):
+        raise ValueError("p must be finite (no NaN or inf)")
+    if out.size and (out.min() < 0.0 or out.max() > 1.0):
+        raise ValueError(f"p must lie in [0, 1], got values in [{out.min()!r}, {out.max()!r}]")
+    if out.ndim == 2 and out.size and np.any(out.sum(axis=1) <= 0.0):
+        raise ValueError("each row of p (n_samples, n_classes) needs a positive entry, got a row of zeros")
+    return out

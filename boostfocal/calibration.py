@@ -54,109 +54,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._kernels import log_abs_phi_prime
-from ._link import expit, link_for_margin
+from ._link import link_for_margin
 from ._loss import AlphaLike, FocalLoss, GammaLike
+from ._validation import check_probabilities
 
-__all__ = ["focal_to_posterior", "posterior_from_weights"]
-
-
-def _check_probabilities(p: ArrayLike) -> NDArray[np.float64]:
-    arr = np.asarray(p)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"p must be an array of real probabilities, got dtype {arr.dtype}")
-    if arr.ndim not in (1, 2):
-        raise ValueError(
-            f"p must have shape (n_samples,) (binary: probability of class 1) or "
-            f"(n_samples, n_classes) (softmax), got shape {arr.shape}"
-        )
-    if arr.ndim == 2 and arr.shape[1] < 2:
-        raise ValueError(f"p of shape (n_samples, n_classes) needs n_classes >= 2, got shape {arr.shape}")
-    out = np.array(arr, dtype=np.float64, copy=True)  # never write into (or alias) the caller's array
-    if out.size and not np.all(np.isfinite(out)):
-        raise ValueError("p must be finite (no NaN or inf)")
-    if out.size and (out.min() < 0.0 or out.max() > 1.0):
-        raise ValueError(f"p must lie in [0, 1], got values in [{out.min()!r}, {out.max()!r}]")
-    if out.ndim == 2 and out.size and np.any(out.sum(axis=1) <= 0.0):
-        raise ValueError("each row of p (n_samples, n_classes) needs a positive entry, got a row of zeros")
-    return out
-
-
-def posterior_from_weights(
-    p: ArrayLike,
-    gamma: float | NDArray[np.float64],
-    class_weights: NDArray[np.float64] | None,
-    negative_shift: float = 0.0,
-) -> NDArray[np.float64]:
-    r"""Posterior estimates for validated ``gamma`` (a float or one per class) and class weights (None: all 1).
-
-    The engine of :func:`focal_to_posterior` and :meth:`boostfocal.FocalLoss.posterior`:
-    binary ``p`` (n,) with ``class_weights = [a_0, a_1]``, softmax ``p`` (n, K) with K weights.
-    Every weight must be > 0 (a class that carries no loss has no recoverable posterior).
-
-    ``negative_shift = m`` (binary): the class-0 loss is
-    :math:`\psi(p) = -p_m^{g_0}\log(1 - p_m)`, ``p_m = max(p - m, 0)``, and the first-order
-    condition of the expected loss gives
-    :math:`\eta = a_0\psi'(p) / (a_0\psi'(p) + a_1|\phi_1'(p)|)` with
-    :math:`\psi'(p) = |\phi_0'|` evaluated at ``1 - p_m``; predictions ``p <= m`` map to 0
-    (the expected loss is convex in p, so its minimiser is unique wherever ``p > m``; with
-    ``g_0 = 0`` every posterior up to ``a_0 / (a_0 + a_1|\phi_1'(m)|)`` has its minimiser at
-    the kink ``p = m`` itself, which is mapped to 0 too).
-    """
-    prob = _check_probabilities(p)
-    binary = link_for_margin(prob, "p").name == "sigmoid"
-    if class_weights is not None:
-        cw = np.asarray(class_weights, dtype=np.float64)
-        if not np.all(np.isfinite(cw)) or np.any(cw <= 0.0):
-            what = "in (0, 1) (exclusive: at 0 or 1 one class carries no loss and the posterior cannot be recovered)"
-            if binary:
-                raise ValueError(f"alpha must be {what} for binary probabilities, got {float(cw[1])!r}")
-            raise ValueError(
-                "alpha must be finite and > 0 for every class (a class with weight 0 is never predicted "
-                f"and its posterior cannot be recovered), got {cw.tolist()!r}"
-            )
-    per_class = isinstance(gamma, np.ndarray)
-    if binary:
-        a0, a1 = (1.0, 1.0) if class_weights is None else (float(class_weights[0]), float(class_weights[1]))
-        q = 1.0 - prob
-        g0, g1 = (float(gamma[0]), float(gamma[1])) if isinstance(gamma, np.ndarray) else (gamma, gamma)
-        m = negative_shift
-        if g0 == 0.0 and g1 == 0.0 and a0 == a1 and not m:
-            return prob  # identity (already a fresh float64 copy)
-        if m:
-            # the class-0 term at p_m = max(p - m, 0): |phi_0'| at 1 - p_m = q + m (no cancellation)
-            r = np.maximum(prob - m, 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                log_l0 = np.where(r > 0.0, log_abs_phi_prime(q + m, r, g0), -np.inf)
-        else:
-            with np.errstate(invalid="ignore"):
-                log_l0 = log_abs_phi_prime(q, prob, g0)
-        # log(L0') - log(-L1') = log a0 + log|phi_0'(q)| - log a1 - log|phi_1'(p)|
-        with np.errstate(invalid="ignore"):
-            d = (np.log(a0) + log_l0) - (np.log(a1) + log_abs_phi_prime(prob, q, g1))
-        return expit(d)
-    if class_weights is None:
-        weights = np.ones(prob.shape[1])
-    else:
-        weights = np.asarray(class_weights, dtype=np.float64)
-        if weights.shape != (prob.shape[1],):
-            raise ValueError(f"alpha must have one weight per class ({prob.shape[1]}), got {weights.tolist()!r}")
-    if not per_class and gamma == 0.0 and np.all(weights == weights[0]):
-        return prob / prob.sum(axis=1, keepdims=True)
-    g_cols: float | NDArray[np.float64] = gamma
-    if isinstance(gamma, np.ndarray):
-        if gamma.shape != (prob.shape[1],):
-            raise ValueError(f"gamma must have one value per class ({prob.shape[1]}), got {gamma.tolist()!r}")
-        g_cols = gamma[None, :]
-    # log eta_c = -log a_c - log|phi_c'(p_c)| + const  (log-sum-exp normalisation)
-    log_w = -np.log(weights)[None, :] - log_abs_phi_prime(prob, 1.0 - prob, g_cols)
-    top = log_w.max(axis=1, keepdims=True)
-    inf_rows = np.isposinf(top[:, 0])
-    with np.errstate(invalid="ignore", under="ignore"):
-        e = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
-    if np.any(inf_rows):  # a class with p_c = 1 (gamma > 0): all the mass goes there
-        e[inf_rows] = np.isposinf(log_w[inf_rows]).astype(np.float64)
-    return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+__all__ = ["focal_to_posterior"]
 
 
 def focal_to_posterior(
@@ -166,6 +68,7 @@ def focal_to_posterior(
     alpha: AlphaLike = None,
     label_smoothing: float = 0.0,
     negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
     multilabel: bool = False,
 ) -> NDArray[np.float64]:
     r"""Map probabilities trained with focal loss to estimates of the class posterior.
@@ -215,6 +118,10 @@ def focal_to_posterior(
         Binary only: the probability margin m used in training; ``p <= m`` maps to 0 and
         the class-0 term of the formula is taken at ``p_m = p - m`` (see
         :meth:`boostfocal.FocalLoss.posterior`).
+    poly_epsilon : float >= -1, default=0.0
+        The Poly-1 coefficient used in training: :math:`|\phi'(p)|` gains the term
+        :math:`\epsilon(\gamma + 1)(1 - p)^\gamma`; the loss stays strictly convex in p for every
+        ``epsilon >= -1``, so the map stays one-to-one (see :class:`boostfocal.FocalLoss`).
     multilabel : bool, default=False
         True: ``p`` of shape (n_samples, K) holds one probability per label (a multi-label
         model, one sigmoid per label; rows need not sum to 1) and every column gets its
@@ -266,7 +173,7 @@ def focal_to_posterior(
         arr = np.asarray(p)
         if arr.ndim != 2:
             raise ValueError(f"p must have shape (n_samples, n_labels) with multilabel=True, got shape {arr.shape}")
-        flat = _check_probabilities(arr.reshape(-1))  # values only: the labels' rows need not sum to 1
+        flat = check_probabilities(arr.reshape(-1))  # values only: the labels' rows need not sum to 1
         loss = FocalLoss(
             gamma=gamma,
             alpha=alpha,
@@ -274,9 +181,10 @@ def focal_to_posterior(
             num_class=arr.shape[1],
             label_smoothing=label_smoothing,
             negative_shift=negative_shift,
+            poly_epsilon=poly_epsilon,
         )
         return loss.posterior(flat.reshape(arr.shape))
-    prob = _check_probabilities(p)
+    prob = check_probabilities(p)
     link = link_for_margin(prob, "p")
     # the loss's own rules for gamma and alpha (one place), then its posterior
     num_class = prob.shape[1] if link.name == "softmax" else None
@@ -287,4 +195,5 @@ def focal_to_posterior(
         num_class=num_class,
         label_smoothing=label_smoothing,
         negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
     ).posterior(prob)

@@ -43,3 +43,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             return
         metafunc.fixturenames.append("backend")
     metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+#: Folders whose every test is slow (end to end: notebooks, the README's blocks, the benchmark smoke
+#: runs): the fast tier (``pytest -m "not slow"``) leaves them out; CI runs everything.
+_SLOW_FOLDERS = ("docs",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test of :data:`_SLOW_FOLDERS` ``slow`` (the others mark themselves)."""
+    for item in items:
+        if item.path.parent.name in _SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

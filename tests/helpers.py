@@ -50,3 +50,16 @@ def assert_report_images(page: str, count: int = 3) -> None:
         assert data[:8] == PNG_MAGIC
         pixels = mpimg.imread(io.BytesIO(data), format="png")
         assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.std() > 0.01  # decoded, not blank
+
+
+#: The 50 KEEL sets the KEEL benchmark runs by default (issue text, in its order).
+ISSUE_DEFAULT_50 = """
+abalone-17_vs_7-8-9-10 abalone-20_vs_8-9-10 abalone-3_vs_11 abalone9-18 car-vgood dermatology-6 ecoli-0-1-4-6_vs_5
+ecoli-0-1-4-7_vs_5-6 ecoli-0-1_vs_5 ecoli-0-2-6-7_vs_3-5 ecoli-0-3-4-7_vs_5-6 ecoli-0-4-6_vs_5 ecoli-0-6-7_vs_5 ecoli1
+ecoli3 flare-F glass-0-1-4-6_vs_2 glass-0-1-6_vs_2 glass-0-4_vs_5 glass0 glass2 glass5 haberman
+kddcup-buffer_overflow_vs_back kddcup-land_vs_portsweep kddcup-rootkit-imap_vs_back kr-vs-k-three_vs_eleven
+kr-vs-k-zero_vs_eight led7digit-0-2-4-5-6-7-8-9_vs_1 new_thyroid2 page-blocks0 poker-8-9_vs_5 poker-8_vs_6 segment0
+shuttle-6_vs_2-3 shuttle-c2-vs-c4 vehicle1 vehicle3 winequality-red-3_vs_5 winequality-red-8_vs_6
+winequality-white-3-9_vs_5 winequality-white-9_vs_4 yeast-0-2-5-6_vs_3-7-8-9 yeast-0-3-5-9_vs_7-8 yeast-1-2-8-9_vs_7
+yeast-1_vs_7 yeast-2_vs_8 yeast3 yeast5 zoo-3
+""".split()

@@ -20,7 +20,7 @@ from scipy import stats
 
 from boostfocal import datasets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "quality.py"
 
 

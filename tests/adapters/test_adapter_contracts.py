@@ -350,8 +350,8 @@ def test_lightgbm_rounds_reuse_the_validation_by_identity_before_any_o_n_compari
 
 
 # ---------------------------------------------------------------- the dtype the libraries consume (issue 13)
-from test_loss_contracts import LOSS_INSTANCES as _ALL_LOSSES  # noqa: E402
-from test_loss_contracts import K as _LABELS  # noqa: E402
+from contracts import LOSS_INSTANCES as _ALL_LOSSES  # noqa: E402
+from contracts import K as _LABELS  # noqa: E402
 
 _ADAPTER_LOSSES = [x for x in _ALL_LOSSES if x.link is not None]  # sigmoid, softmax and multilabel
 

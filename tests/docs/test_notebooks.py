@@ -24,7 +24,7 @@ nbformat = pytest.importorskip("nbformat", reason='notebook tests need the test 
 nbclient = pytest.importorskip("nbclient", reason='notebook tests need the test extra: pip install -e ".[test]"')
 jupytext = pytest.importorskip("jupytext", reason='notebook tests need the test extra: pip install -e ".[test]"')
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = ["churn_prediction", "fraud_detection", "multiclass_focal", "multilabel_focal"]
 LIMIT_S = float(os.environ.get("BOOSTFOCAL_NOTEBOOK_LIMIT_S", "180"))
 

@@ -264,14 +264,14 @@ def test_console_script_runs():
 
 
 def test_console_script_is_declared():
-    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     scripts = text.split("[project.scripts]", 1)[1].split("[", 1)[0]
     assert 'boostfocal = "boostfocal.__main__:main"' in scripts
 
 
 def test_speed_benchmark_smoke():
     """benchmarks/compare_speed.py runs end to end on tiny data (no timing assertions)."""
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_speed.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "compare_speed.py"
     proc = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "SMOKE RUN" in proc.stdout

@@ -1,7 +1,7 @@
 """Multi-label focal loss (issue 15): one sigmoid per label, the binary loss of each element, summed per row.
 
 The loss contracts (mpmath oracle, finite differences, extremes, weights, starting margin, posterior,
-records) run for the multi-label instances of ``tests/test_loss_contracts.py``; here: equality with the
+records) run for the multi-label instances of ``tests/loss/test_loss_contracts.py``; here: equality with the
 binary loss column by column, K = 1, layouts, bad input, and both libraries end to end.
 """
 

@@ -1,6 +1,6 @@
 """``python -m boostfocal demo``: runs end to end in quick mode, prints the table, writes the PNG.
 
-The demo is a small run of the ``boostfocal compare`` engine (tests/test_compare.py tests the engine)."""
+The demo is a small run of the ``boostfocal compare`` engine (tests/compare/test_compare.py tests the engine)."""
 
 from __future__ import annotations
 

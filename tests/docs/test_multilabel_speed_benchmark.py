@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("xgboost")
 pytest.importorskip("lightgbm")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "multilabel_speed.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "multilabel_speed.py"
 
 
 def test_multilabel_speed_benchmark_smoke_writes_its_table(tmp_path):

@@ -16,47 +16,18 @@ from boostfocal import FocalLoss
 
 mpmath.mp.dps = 50
 
-K = 4
-LOSS_INSTANCES = [
-    FocalLoss(gamma=0.0),
-    FocalLoss(gamma=0.0, alpha=0.25),
-    FocalLoss(gamma=0.5),
-    FocalLoss(gamma=2.0, alpha=0.25),
-    FocalLoss(gamma=5.0, alpha=0.9),
-    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0]),  # asymmetric focusing (ASL's gamma_-, gamma_+), [a_0, a_1]
-    FocalLoss(gamma=[4.0, 0.0]),  # focus the negatives only
-    FocalLoss(gamma=2.0, alpha=0.25, label_smoothing=0.1),
-    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], label_smoothing=0.3),
-    FocalLoss(gamma=[4.0, 1.0], negative_shift=0.05),  # ASL's defaults (gamma_- = 4, gamma_+ = 1, m = 0.05)
-    FocalLoss(gamma=[0.5, 3.0], alpha=[1.0, 4.0], negative_shift=0.2),  # 0 < g_0 < 1: unbounded d2 at the kink
-    FocalLoss(gamma=[0.0, 1.0], negative_shift=0.2),  # g_0 = 0: the derivative jumps at the kink
-    FocalLoss(gamma=2.0, alpha=0.25, negative_shift=0.05, label_smoothing=0.1),
-    FocalLoss(gamma=0.0, link="softmax", num_class=K),
-    FocalLoss(gamma=0.7, link="softmax", num_class=K),
-    FocalLoss(gamma=2.0, alpha=[0.5, 1.0, 2.0, 0.25], link="softmax", num_class=K),
-    FocalLoss(gamma=3.0, alpha=1.5, link="softmax", num_class=K),
-    FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K),  # per class
-    FocalLoss(gamma=2.0, link="softmax", num_class=K, label_smoothing=0.1),
-    FocalLoss(gamma=[0.5, 1.0, 2.0, 4.0], alpha=[2.0, 1.0, 1.0, 0.5], link="softmax", num_class=K, label_smoothing=0.3),
-    # multi-label (issue 15): one sigmoid per column, every binary option per element
-    FocalLoss(gamma=0.0, link="multilabel"),
-    FocalLoss(gamma=2.0, alpha=0.25, link="multilabel"),
-    FocalLoss(gamma=[4.0, 0.0], alpha=[0.2, 0.5, 0.7, 0.9], link="multilabel"),  # ASL-style gamma, per-label alpha
-    FocalLoss(gamma=[0.5, 3.0], alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel"),
-    FocalLoss(gamma=[1.0, 3.0], alpha=0.75, link="multilabel", label_smoothing=0.1),
-    FocalLoss(
-        gamma=2.0, alpha=[[1.0, 4.0], [1.0, 1.0], [0.5, 2.0], [2.0, 1.0]], link="multilabel", label_smoothing=0.3
-    ),
-    FocalLoss(gamma=[4.0, 1.0], alpha=[0.2, 0.5, 0.7, 0.9], link="multilabel", negative_shift=0.05),  # ASL
-    FocalLoss(gamma=[2.0, 0.5], alpha=0.75, link="multilabel", negative_shift=0.2, label_smoothing=0.1),
-]
+from contracts import LOSS_INSTANCES, K  # noqa: E402  (the contract list: a new variant is one entry there)
+
 IDS = [repr(loss).removeprefix("FocalLoss(").removesuffix(")") for loss in LOSS_INSTANCES]
 #: Without label smoothing, shift and one label per row: the identities that hold for one hard label and the plain
 #: focal weight.
 HARD = [
     loss
     for loss in LOSS_INSTANCES
-    if loss.label_smoothing == 0.0 and loss.negative_shift == 0.0 and not loss.is_multilabel
+    if loss.label_smoothing == 0.0
+    and loss.negative_shift == 0.0
+    and loss.poly_epsilon == 0.0
+    and not loss.is_multilabel
 ]
 HARD_IDS = [i for loss, i in zip(LOSS_INSTANCES, IDS, strict=True) if loss in HARD]
 SHIFTED = [loss for loss in LOSS_INSTANCES if loss.negative_shift > 0.0]
@@ -117,13 +88,15 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
 
     Binary: p_1 = p, p_0 = 1 - p, t = (1 - e/2, e/2) for y = 1, reversed for y = 0; softmax:
     t_k = (1 - e) [k = y] + e / K. At e = 0 this is -a_y (1 - p_y)^gamma_y log p_y. With a negative
-    shift m the class-0 term is -a_0 p_m^g_0 log(1 - p_m), p_m = max(p - m, 0) (0^0 = 1).
+    shift m the class-0 term is -a_0 p_m^g_0 log(1 - p_m), p_m = max(p - m, 0) (0^0 = 1). Poly-1 adds
+    epsilon (1 - p_k)^(gamma_k + 1) inside every class term.
     Multi-label: the sum over labels of the binary oracle with each label's [a_0, a_1].
     """
     if loss.is_multilabel:
         cw = loss.class_weights(K)
         labels = [FocalLoss(gamma=loss.gamma, alpha=None if cw is None else cw[k].tolist(),
-                            label_smoothing=loss.label_smoothing, negative_shift=loss.negative_shift)
+                            label_smoothing=loss.label_smoothing, negative_shift=loss.negative_shift,
+                            poly_epsilon=loss.poly_epsilon)
                   for k in range(K)]  # fmt: skip
         return mpmath.fsum(mp_loss(labels[k], int(y[k]), z[k]) for k in range(K))
     e = mpmath.mpf(loss.label_smoothing)
@@ -148,7 +121,8 @@ def mp_loss(loss: FocalLoss, y: int, z) -> mpmath.mpf:
             p_m = max(probs[1] - m, mpmath.mpf(0))
             out += -t_k * a * (p_m**g if p_m > 0 else mpmath.mpf(g == 0)) * mpmath.log(1 - p_m)
             continue
-        out += -t_k * a * (1 - probs[k]) ** g * mpmath.log(probs[k])
+        eps = mpmath.mpf(loss.poly_epsilon)
+        out += t_k * a * ((1 - probs[k]) ** g * -mpmath.log(probs[k]) + eps * (1 - probs[k]) ** (g + 1))
     return out
 
 
@@ -299,7 +273,7 @@ def test_curvature_floor_keeps_cross_entropy_and_raises_only_where_needed(loss, 
     _, exact = loss.grad_hess(y, z)
     _, floored = loss.grad_hess(y, z, hess_floor="curvature")
     assert np.all(floored >= exact) and np.all(floored > 0)
-    if loss.gamma == 0.0:
+    if loss.gamma == 0.0 and loss.poly_epsilon == 0.0:
         np.testing.assert_array_equal(floored, exact)  # cross-entropy curvature untouched, to the bit
     else:
         assert np.any(exact < 0)  # the sample reaches the region where the exact hessian is negative
@@ -387,13 +361,19 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
             "alpha": loss.alpha,
             "label_smoothing": loss.label_smoothing,
             "negative_shift": loss.negative_shift,
+            "poly_epsilon": loss.poly_epsilon,
         }
         pairs = [
             (boostfocal.multilabel_focal_loss(y, z, **kw), loss.loss(y, z)),
             *zip(boostfocal.multilabel_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
         ]
     elif is_softmax(loss):
-        kw = {"gamma": loss.gamma, "alpha": loss.alpha, "label_smoothing": loss.label_smoothing}
+        kw = {
+            "gamma": loss.gamma,
+            "alpha": loss.alpha,
+            "label_smoothing": loss.label_smoothing,
+            "poly_epsilon": loss.poly_epsilon,
+        }
         pairs = [
             (boostfocal.softmax_focal_loss(y, z, **kw), loss.loss(y, z)),
             *zip(boostfocal.softmax_focal_grad_hess(y, z, **kw), loss.grad_hess(y, z), strict=True),
@@ -404,6 +384,7 @@ def test_wrappers_and_the_loss_agree_to_the_bit(loss):
             "alpha": loss.alpha,
             "label_smoothing": loss.label_smoothing,
             "negative_shift": loss.negative_shift,
+            "poly_epsilon": loss.poly_epsilon,
         }
         pairs = [
             (boostfocal.binary_focal_loss(y, z, **kw), loss.loss(y, z)),
@@ -582,11 +563,14 @@ def test_shift_without_a_finite_starting_margin_says_so():
     assert np.isfinite(loss.initial_margin(np.r_[np.zeros(90), np.ones(10)].astype(int)))
 
 
-@pytest.mark.parametrize("loss", [x for x in BINARY if x.negative_shift or x.label_smoothing], ids=str)
+@pytest.mark.parametrize(
+    "loss", [x for x in BINARY if x.negative_shift or x.label_smoothing or x.poly_epsilon], ids=str
+)
 def test_focal_to_posterior_takes_every_binary_option(loss):
     p = np.linspace(0.0, 1.0, 101)
+    options = {"label_smoothing": loss.label_smoothing, "negative_shift": loss.negative_shift}
     got = boostfocal.focal_to_posterior(
-        p, gamma=loss.gamma, alpha=loss.alpha, label_smoothing=loss.label_smoothing, negative_shift=loss.negative_shift
+        p, gamma=loss.gamma, alpha=loss.alpha, poly_epsilon=loss.poly_epsilon, **options
     )
     np.testing.assert_array_equal(got, loss.posterior(p))
     assert np.all(np.diff(got) >= 0) and np.all((got >= 0) & (got <= 1))
@@ -618,3 +602,57 @@ def test_softmax_starting_margin_and_posterior_agree_with_a_numerical_minimiser(
         np.testing.assert_allclose(z0 - z0[2], z_star, atol=1e-5)
         back = loss.posterior(loss.proba(z_star[None, :]))[0]
         np.testing.assert_allclose(back, eta, atol=1e-5)
+
+
+# ---------------------------------------------------------------- Poly-1 focal loss
+POLY = [loss for loss in LOSS_INSTANCES if loss.poly_epsilon]
+
+
+@pytest.mark.parametrize("loss", POLY, ids=str)
+def test_poly1_adds_epsilon_times_the_next_power_of_one_minus_p_t(loss):
+    """Poly-1 = focal + a_t epsilon (1 - p_t)^(gamma + 1), row by row, for hard labels (Leng et al., 2022)."""
+    plain = FocalLoss.from_dict({**loss.to_dict(), "poly_epsilon": 0.0, "label_smoothing": 0.0})
+    poly = FocalLoss.from_dict({**loss.to_dict(), "label_smoothing": 0.0})
+    y, z = sample(poly, n=200, scale=4.0)
+    p = poly.proba(z)
+    if poly.is_multilabel:
+        p_t = np.where(y == 1, p, 1 - p)
+        a_t = poly.class_weights(K)[np.arange(K)[None, :], y]
+        ref = (a_t * poly.poly_epsilon * (1 - p_t) ** (np.asarray(poly.gamma)[y] + 1)).sum(axis=1)
+    else:
+        p_t = p[np.arange(len(y)), y] if is_softmax(poly) else np.where(y == 1, p, 1 - p)
+        cw = poly.class_weights(K if is_softmax(poly) else None)
+        a_t = 1.0 if cw is None else cw[y]
+        ref = a_t * poly.poly_epsilon * (1 - p_t) ** (gamma_of(poly, y) + 1)
+    np.testing.assert_allclose(poly.loss(y, z) - plain.loss(y, z), ref, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("epsilon", [-1.0, -0.5, 1.0, 10.0])
+def test_poly1_loss_decreases_and_is_convex_in_p_t_for_epsilon_at_least_minus_one(gamma, epsilon):
+    """The proof in check_poly_epsilon, checked in 50 digits on a grid of p_t (mpmath derivatives)."""
+    phi = lambda p: (1 - p) ** gamma * -mpmath.log(p) + epsilon * (1 - p) ** (gamma + 1)  # noqa: E731
+    for p in np.linspace(0.01, 0.99, 25):
+        assert mpmath.diff(phi, p) < 0
+        assert mpmath.diff(phi, p, 2) > 0
+
+
+@pytest.mark.parametrize("gamma", [0.0, 2.0])
+def test_poly1_below_minus_one_is_refused_because_the_loss_rises_towards_p_t_one(gamma):
+    epsilon = -1.5
+    phi = lambda p: (1 - p) ** gamma * -mpmath.log(p) + epsilon * (1 - p) ** (gamma + 1)  # noqa: E731
+    assert mpmath.diff(phi, mpmath.mpf("0.999")) > 0  # the loss increases as p_t -> 1: not a classification loss
+    with pytest.raises(ValueError, match=r"poly_epsilon must be a finite number >= -1.*-1\.5"):
+        FocalLoss(gamma=gamma, poly_epsilon=epsilon)
+    with pytest.raises(TypeError, match="poly_epsilon must be a real number"):
+        FocalLoss(gamma=gamma, poly_epsilon="1")
+    with pytest.raises(ValueError, match="poly_epsilon and negative_shift cannot be combined"):
+        FocalLoss(gamma=gamma, poly_epsilon=1.0, negative_shift=0.1)
+
+
+def test_poly1_records_say_format_2_and_plain_records_stay_format_1():
+    assert FocalLoss(gamma=2.0).to_dict()["format"] == 1 and "poly_epsilon" not in FocalLoss(gamma=2.0).to_dict()
+    record = FocalLoss(gamma=2.0, poly_epsilon=1.0, link="softmax", num_class=3).to_dict()
+    assert record["format"] == 2 and record["poly_epsilon"] == 1.0
+    assert FocalLoss.from_dict(record) == FocalLoss(gamma=2.0, poly_epsilon=1.0, link="softmax", num_class=3)
+    assert FocalLoss(gamma=2.0, poly_epsilon=0.0) == FocalLoss(gamma=2.0)  # epsilon 0 is plain focal loss

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("scipy")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(name: str, filename: str):
@@ -230,7 +230,7 @@ def test_fold_plan_refuses_three_positives(keel) -> None:
 
 
 def test_default_list_is_the_issue_list(keel) -> None:
-    from test_keel import ISSUE_DEFAULT_50
+    from helpers import ISSUE_DEFAULT_50
 
     assert list(keel.DEFAULT_DATASETS) == ISSUE_DEFAULT_50
 

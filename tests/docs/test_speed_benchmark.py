@@ -13,7 +13,7 @@ pytest.importorskip("lightgbm")
 pytest.importorskip("matplotlib")
 pytest.importorskip("scipy")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "speed.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
 
 
 def test_speed_benchmark_smoke_writes_its_tables(tmp_path):
