@@ -176,7 +176,7 @@ class Target:
         return (
             f"warning: the positive class {self.positive!r} is the majority ({rate:.1%} of the rows): average "
             f"precision, recall and the verdict then measure the common class; name the class of interest with "
-            f"{option.rstrip('=')}"
+            f"{option}"
         )
 
     def describe(self) -> str:
@@ -184,7 +184,8 @@ class Target:
         n = self.codes.shape[0]
         counts = self.class_counts()
         if self.task == "binary":
-            return f"binary target, positive class {self.positive!r} ({int(counts[1]):,} of {n:,} rows, {counts[1] / n:.1%})"
+            share = f"{int(counts[1]):,} of {n:,} rows, {counts[1] / n:.1%}"
+            return f"binary target, positive class {self.positive!r} ({share})"
         if self.task == "multilabel":
             rates = ", ".join(f"{c} {k / n:.1%}" for c, k in zip(self.classes, counts, strict=True))
             return f"multi-label target, {self.n_classes} labels, {n:,} rows (positive rates: {rates})"

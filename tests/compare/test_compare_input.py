@@ -1,0 +1,235 @@
+"""``boostfocal compare`` on odd tables: the positive class without ``--positive``, infinite values,
+repeated header names, byte-order marks, labels with surrounding spaces, a 3,000-column table.
+
+Through ``subprocess``, as a user meets them: bad input is one line on stderr, exit status 2,
+no traceback and nothing written; accepted input says what it did.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+for _mod in ("pandas", "sklearn", "scipy", "xgboost"):
+    pytest.importorskip(_mod)
+
+import pandas as pd
+
+from boostfocal import compare
+from boostfocal._study._data import prepare_target
+
+CHEAP = ["--cv", "2", "--repeats", "1", "--budget", "1", "--n-estimators", "5", "--quiet"]
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "boostfocal", "compare", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _frame(n: int = 200, seed: int = 0, labels: tuple[str, str] = ("defaulted", "paid")) -> pd.DataFrame:
+    """Two features and a 'status' target with about 15 % of ``labels[0]``."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    rare = x[:, 0] + rng.normal(scale=0.7, size=n) > 1.4
+    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "status": np.where(rare, *labels)})
+
+
+def _assert_refused(proc: subprocess.CompletedProcess[str], match: str, folder: Path, before: list[str]) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("boostfocal compare: error: "), proc.stderr
+    assert match in lines[0], lines[0]
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in folder.rglob("*")) == before  # nothing written, --out not created
+
+
+# ---------------------------------------------------------------- the positive class
+def test_minority_positive_although_it_sorts_first(tmp_path: Path):
+    """defaulted / paid with paid the majority and sorting last: defaulted is the positive class."""
+    frame = _frame()
+    assert (frame.status == "paid").mean() > 0.7
+    path = tmp_path / "credit.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    n_rare = int((frame.status == "defaulted").sum())
+    assert first == (
+        f"boostfocal compare: binary target, positive class 'defaulted' ({n_rare} of 200 rows, {n_rare / 200:.1%})"
+    )
+    assert "warning" not in proc.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["classes"] == ["paid", "defaulted"]
+    assert results["positive_rate"] == pytest.approx(n_rare / 200)
+
+
+def test_majority_positive_gets_a_warning(tmp_path: Path):
+    frame = _frame()
+    path = tmp_path / "credit.csv"
+    frame.to_csv(path, index=False)
+    proc = _run(str(path), "--target", "status", "--positive", "paid", *CHEAP)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("boostfocal compare: binary target, positive class 'paid'")
+    assert lines[1].startswith("boostfocal compare: warning: the positive class 'paid' is the majority")
+    assert "measure the common class" in lines[1] and "--positive" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "values,expected",
+    [
+        ([0, 1], 1),
+        ([1, 0], 1),
+        ([False, True], True),
+        ([True, False], True),
+        (["true", "false"], "true"),
+        (["no", "yes"], "no"),  # not 0/1 or false/true: the minority
+        (["yes", "no"], "yes"),
+        ([2, 7], 2),
+    ],
+    ids=["01-rare-1", "01-common-1", "bool-rare-true", "bool-common-true", "text-true", "no-yes", "yes-no", "2-7"],
+)
+def test_default_positive_rule(values, expected):
+    """The first value holds 20 % of the rows: 0/1 and false/true keep 1 / true, other pairs the minority."""
+    y = np.array([values[0]] * 20 + [values[1]] * 80, dtype=object)
+    target = prepare_target(y)
+    assert target.positive == expected
+    assert target.codes.sum() == (20 if values[0] == expected else 80)
+    assert (target.majority_warning() is not None) == (values[1] == expected)
+
+
+def test_a_tie_takes_the_larger_label_in_python_and_is_refused_on_the_command_line(tmp_path: Path):
+    y = np.array(["cat", "dog"] * 50)
+    target = prepare_target(y)
+    assert target.positive == "dog" and any("as many rows of each class" in n for n in target.notes)
+    frame = _frame(100).assign(status=y)
+    path = tmp_path / "tie.csv"
+    frame.to_csv(path, index=False)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(tmp_path / "out"))
+    _assert_refused(
+        proc, "as many 'cat' as 'dog' rows (50 each): name the class of interest with --positive", tmp_path, before
+    )
+
+
+def test_python_api_warns_when_the_positive_class_is_the_majority():
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    y = np.r_[np.ones(100, dtype=int), np.zeros(20, dtype=int)]
+    kw = {"cv": 2, "repeats": 1, "budget": 1, "n_estimators": 5, "progress": False, "methods": ["log_loss", "focal"]}
+    with pytest.warns(UserWarning, match="positive class 1 is the majority"):
+        result = compare(X, y, **kw)
+    assert result.positive == 1 and any("is the majority" in n for n in result.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare(X, 1 - y, **kw)  # 1 is the minority: no warning
+
+
+# ---------------------------------------------------------------- refused tables
+def _bad_tables(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    frame = _frame()
+    inf = frame.copy()
+    inf.loc[[3, 9], "b"] = [np.inf, -np.inf]
+    inf.to_csv(tmp_path / "inf.csv", index=False)
+    (tmp_path / "dup.csv").write_text("a,b,a,status\n" + "".join(f"{i},{i % 5},{i % 3},{i % 2}\n" for i in range(60)))
+    cases = {
+        "infinite": (tmp_path / "inf.csv", "infinite values in feature column(s) 'b' (2 rows)"),
+        "repeated-header": (tmp_path / "dup.csv", "names the column(s) 'a' more than once in its header"),
+    }
+    if importlib.util.find_spec("pyarrow") is not None:
+        import pyarrow as pa
+        import pyarrow.feather as feather
+
+        inf.assign(c=np.where(frame.a > 0, np.inf, 0.0).astype(np.float32)).to_parquet(tmp_path / "inf.parquet")
+        cases["infinite-parquet"] = (
+            tmp_path / "inf.parquet",
+            "infinite values in feature column(s) 'b' (2 rows), 'c' (",
+        )
+        columns = [pa.array(frame[c].to_numpy()) for c in ("a", "b", "status")]
+        feather.write_feather(pa.Table.from_arrays(columns, names=["a", "a", "status"]), tmp_path / "dup.feather")
+        cases["repeated-feather"] = (tmp_path / "dup.feather", "has the column name(s) 'a' more than once")
+    return cases
+
+
+BAD = ["infinite", "repeated-header", "infinite-parquet", "repeated-feather"]
+
+
+@pytest.mark.parametrize("case", BAD, ids=BAD)
+def test_bad_tables_are_one_line_and_status_2(case: str, tmp_path: Path):
+    cases = _bad_tables(tmp_path)
+    if case not in cases:
+        pytest.skip("needs pyarrow")
+    path, match = cases[case]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(tmp_path / "out"))
+    _assert_refused(proc, match, tmp_path, before)
+
+
+def test_infinite_values_are_refused_in_python_before_training():
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    X[5, 2] = np.inf
+    y = np.r_[np.ones(30), np.zeros(70)]
+    with pytest.raises(ValueError, match=r"infinite values in feature column\(s\) 'x2' \(1 row\)"):
+        compare(X, y, cv=2, progress=False)
+
+
+# ---------------------------------------------------------------- accepted tables, documented behaviour
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"], ids=["utf8-bom", "utf16-bom"])
+def test_byte_order_mark_is_read(encoding: str, tmp_path: Path):
+    """A byte-order mark does not end up in the first column's name ('\\ufeffa' would not match --target a)."""
+    frame = _frame()[["status", "a", "b"]]
+    path = tmp_path / "bom.csv"
+    path.write_text(frame.to_csv(index=False), encoding=encoding)
+    assert path.read_bytes()[:2] in (b"\xef\xbb", b"\xff\xfe", b"\xfe\xff")
+    proc = _run(str(path), "--target", "status", *CHEAP)
+    assert proc.returncode == 0, proc.stderr
+    assert "positive class 'defaulted'" in proc.stdout.splitlines()[0]
+
+
+def test_labels_lose_their_surrounding_spaces(tmp_path: Path):
+    """' paid' and 'paid' are one class (not a third one), said in a note."""
+    frame = _frame()
+    frame["status"] = frame.status.where(np.arange(200) % 3 != 0, " " + frame.status + "  ")
+    path = tmp_path / "spaces.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["task"] == "binary" and sorted(results["classes"]) == ["defaulted", "paid"]
+    assert any("surrounding spaces removed from" in n for n in results["notes"])
+    assert "surrounding spaces removed" in proc.stdout
+
+
+def test_positive_with_spaces_and_blank_labels():
+    y = pd.Series([" yes"] * 30 + ["no "] * 60 + ["   "] * 2)
+    with pytest.raises(ValueError, match="2 missing value"):
+        prepare_target(y)
+    target = prepare_target(y, positive="yes ", drop_missing=True)
+    assert target.positive == "yes" and target.codes.sum() == 30 and target.codes.shape == (90,)
+
+
+def test_a_3000_column_table_runs(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 3000)).astype(np.float32), columns=[f"f{i}" for i in range(3000)])
+    frame["y"] = (frame.f0 + rng.normal(scale=0.5, size=120) > 0.8).astype(int)
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "y", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["n_features"] == 3000 and results["classes"] == ["0", "1"]
