@@ -209,9 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``boostfocal compare``; returns the exit status (2: bad input, one line on stderr)."""
     try:
         args = build_parser().parse_args(argv)
-        from ._engine import plan_study, run_study
         from ._io import TableError, read_table
-        from ._report import check_out_dir, write_report
+        from ._options import StudyOptions
+        from ._plan import plan_study
+        from ._report import check_out_dir
 
         try:
             frame = read_table(args.data)
@@ -223,31 +224,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check_out_dir(args.out, overwrite=args.overwrite)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        options = StudyOptions(
+            library=args.library,
+            cv=args.cv,
+            repeats=args.repeats,
+            budget=args.budget,
+            random_state=args.seed,
+            n_jobs=args.n_jobs,
+            metric=args.metric,
+            methods=args.methods,
+            quick=args.quick,
+            progress=not args.quiet,
+            sample_weight=weights,
+            positive=args.positive,
+            precision=args.precision,
+            n_estimators=args.n_estimators,
+            max_rows=args.max_rows,
+            drop_missing_target=args.drop_missing_target,
+            searcher=args.searcher,
+        )
+        target_name = "--target" if "," in args.target else f"--target {args.target!r}"
         try:
-            plan = plan_study(
-                X,
-                y,
-                library=args.library,
-                cv=args.cv,
-                repeats=args.repeats,
-                budget=args.budget,
-                random_state=args.seed,
-                n_jobs=args.n_jobs,
-                metric=args.metric,
-                methods=args.methods,
-                quick=args.quick,
-                progress=not args.quiet,
-                sample_weight=weights,
-                positive=args.positive,
-                precision=args.precision,
-                n_estimators=args.n_estimators,
-                max_rows=args.max_rows,
-                drop_missing_target=args.drop_missing_target,
-                notes=notes,
-                target_name="--target" if "," in args.target else f"--target {args.target!r}",
-                cli=True,
-                searcher=args.searcher,
-            )
+            plan = plan_study(X, y, options, notes=notes, target_name=target_name, cli=True)
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         del frame, X  # the plan holds the one prepared copy
@@ -261,8 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f'{PROG}: error: {exc}; install the requirements: pip install "boostfocal[compare]"', file=sys.stderr)
         return 2
+    from ._run import run_study
+
     result = run_study(plan)
     if args.out is not None:
-        write_report(result, args.out, overwrite=args.overwrite)
+        result.save(args.out, overwrite=args.overwrite)
     _print_summary(result, args.out)
     return 0

@@ -9,16 +9,16 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._metrics import HIGHER_IS_BETTER, METRICS
+from ._plan import Plan
+from ._stats import Interval
 
-if TYPE_CHECKING:
-    from ._engine import CompareResult
-
-__all__ = ["write_report", "check_out_dir", "markdown_report", "html_report", "figures"]
+__all__ = ["StudyOutcome", "write_report", "check_out_dir", "markdown_report", "html_report", "figures"]
 
 FILES = ("report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv")
 _TITLES = {
@@ -28,6 +28,41 @@ _TITLES = {
     "brier": "Brier",
     "log_loss": "log loss",
 }
+
+
+class StudyOutcome(Protocol):
+    """What a report is written from: the attributes of :class:`._result.CompareResult` it reads
+    (documented there), so that this module needs nothing above it."""
+
+    task: str
+    n_rows: int
+    n_features: int
+    classes: list[Any]
+    class_counts: list[int]
+    positive: Any
+    metric: str
+    plan: Plan
+    fold_scores: Any
+    trials: Any
+    differences: Any
+    comparison: Interval
+    recommended: dict[str, Any]
+    pooled: dict[tuple[str, str], dict[str, NDArray]]
+    n_train: float
+    n_test: float
+
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+    @property
+    def positive_rate(self) -> float | dict[str, float] | None: ...
+
+    def table(self) -> Any: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 def check_out_dir(path: Path, *, overwrite: bool) -> None:
@@ -47,7 +82,7 @@ def _fmt(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}f}" if math.isfinite(v) else "inf"
 
 
-def _method_rows(result: CompareResult) -> tuple[list[str], list[list[str]]]:
+def _method_rows(result: StudyOutcome) -> tuple[list[str], list[list[str]]]:
     p = result.plan
     headers = ["method", "library"] + [
         _TITLES[m].replace("@P", f"@P{p.precision:g}") + (" *" if m == result.metric else "") for m in METRICS
@@ -64,7 +99,7 @@ def _method_rows(result: CompareResult) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def _diff_rows(result: CompareResult) -> tuple[list[str], list[list[str]]]:
+def _diff_rows(result: StudyOutcome) -> tuple[list[str], list[list[str]]]:
     headers = ["repeat", "fold", "best focal (inner valid)", "best baseline (inner valid)", "focal", "baseline", "diff"]
     rows = [
         [
@@ -93,7 +128,7 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary_lines(result: CompareResult) -> list[str]:
+def _summary_lines(result: StudyOutcome) -> list[str]:
     p = result.plan
     c = result.comparison
     counts = ", ".join(f"{k}: {n:,}" for k, n in zip(result.classes, result.class_counts, strict=True))
@@ -143,7 +178,7 @@ def _summary_lines(result: CompareResult) -> list[str]:
     return lines
 
 
-def _recommended_lines(result: CompareResult) -> list[str]:
+def _recommended_lines(result: StudyOutcome) -> list[str]:
     r = result.recommended
     return [
         f"Recommended: {r['method']} with {r['library']} ({r['estimator']}), configuration {r['config']}, "
@@ -154,7 +189,7 @@ def _recommended_lines(result: CompareResult) -> list[str]:
     ]
 
 
-def markdown_report(result: CompareResult) -> str:
+def markdown_report(result: StudyOutcome) -> str:
     """``report.md``: the summary, the method table, the per-fold differences, the recommendation."""
     out = ["# boostfocal compare", ""]
     out += [f"- {line}" for line in _summary_lines(result)]
@@ -180,7 +215,7 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _curve_class(result: CompareResult) -> tuple[int, str]:
+def _curve_class(result: StudyOutcome) -> tuple[int, str]:
     if result.task == "binary":
         return 1, f"positive class {result.positive!r}"
     if result.task == "multilabel":
@@ -189,7 +224,7 @@ def _curve_class(result: CompareResult) -> tuple[int, str]:
     return k, f"rarest class {result.classes[k]!r} against the rest"
 
 
-def _curve_pairs(result: CompareResult, k: int) -> tuple[Any, Any]:
+def _curve_pairs(result: StudyOutcome, k: int) -> tuple[Any, Any]:
     """``(y, w)`` of the curves: the class ``k`` against the rest, or (multi-label, ``k = -1``) every
     (row, label) pair in row-major order, each with its row's weight."""
     codes, w = result.plan.target.codes, result.plan.sample_weight
@@ -202,7 +237,7 @@ def _curve_scores(pred: Any, k: int) -> Any:
     return pred.ravel() if k < 0 else pred[:, k]
 
 
-def figures(result: CompareResult) -> dict[str, bytes]:
+def figures(result: StudyOutcome) -> dict[str, bytes]:
     """PNG bytes: PR curves of every method (pooled outer folds of the first repeat), the metric
     against gamma (inner validation, every focal configuration), reliability before / after correction."""
     import matplotlib
@@ -278,7 +313,7 @@ def figures(result: CompareResult) -> dict[str, bytes]:
     return out
 
 
-def html_report(result: CompareResult, images: dict[str, bytes]) -> str:
+def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
     """``report.html``: one page, no network needed (CSS inline, images as data URIs)."""
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>boostfocal compare</title>",
@@ -309,7 +344,7 @@ def html_report(result: CompareResult, images: dict[str, bytes]) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: CompareResult, path: Path, *, overwrite: bool = False) -> list[Path]:
+def write_report(result: StudyOutcome, path: Path, *, overwrite: bool = False) -> list[Path]:
     """Write the five files of the study into ``path``; return their paths."""
     check_out_dir(path, overwrite=overwrite)
     images = figures(result)
