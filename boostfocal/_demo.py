@@ -179,6 +179,32 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
 
 
 # ---------------------------------------------------------------- main
+def _results(study: Any) -> list[Result]:
+    """One :class:`Result` per (library, loss) of the :func:`boostfocal.compare` result, LightGBM first
+    (as the table always showed it)."""
+    table = study.table().set_index(["method", "library"])
+    runs = sorted(study.pooled, key=lambda run: (run[1] != "lightgbm", list(LOSS_NAMES).index(run[0])))
+    results = []
+    for method, library in runs:
+        row = table.loc[(method, library)]
+        pooled = study.pooled[(method, library)]
+        res = Result(
+            LIBRARY_NAMES[library],
+            LOSS_NAMES[method],
+            pooled["proba"][:, 1],
+            pooled["posterior"][:, 1],
+            float(row["fit_seconds"]),
+        )
+        res.metrics = {
+            "ap": float(row["average_precision"]),
+            "roc_auc": float(row["roc_auc"]),
+            "recall_at_p90": float(row["recall_at_precision"]),
+            "brier": float(row["brier"]),
+        }
+        results.append(res)
+    return results
+
+
 def run_demo(
     *,
     out: str = DEFAULT_OUT,
@@ -188,6 +214,7 @@ def run_demo(
     n_jobs: int = 1,
     n_estimators: int | None = None,
 ) -> list[Result]:
+    """Run the demo: :func:`boostfocal.compare` with one setting per loss, the table and the PR figure."""
     from ._study import compare  # boostfocal.compare, the public function
 
     t_start = time.perf_counter()
@@ -228,27 +255,7 @@ def run_demo(
         early_stopping_rounds=20,
         progress=True,
     )
-    results: list[Result] = []
-    table = study.table().set_index(["method", "library"])
-    # LightGBM first, as the table always showed it
-    runs = sorted(study.pooled, key=lambda run: (run[1] != "lightgbm", list(LOSS_NAMES).index(run[0])))
-    for method, library in runs:
-        row = table.loc[(method, library)]
-        pooled = study.pooled[(method, library)]
-        res = Result(
-            LIBRARY_NAMES[library],
-            LOSS_NAMES[method],
-            pooled["proba"][:, 1],
-            pooled["posterior"][:, 1],
-            float(row["fit_seconds"]),
-        )
-        res.metrics = {
-            "ap": float(row["average_precision"]),
-            "roc_auc": float(row["roc_auc"]),
-            "recall_at_p90": float(row["recall_at_precision"]),
-            "brier": float(row["brier"]),
-        }
-        results.append(res)
+    results = _results(study)
     print()
     print(format_table(results))
     c = study.comparison

@@ -65,7 +65,6 @@ __all__ = [
     "FocalEffectiveNumber",
     "METHODS",
     "DEFAULT_METHODS",
-    "FAMILY",
     "LIBRARIES",
     "FitData",
     "Fitted",
@@ -362,7 +361,7 @@ class WeightedLogLoss(Method):
     def posterior(self, fitted: Fitted, X: Any, proba: NDArray[np.float64]) -> NDArray[np.float64]:
         if fitted.multilabel:
             return np.asarray(fitted.model.predict_posterior(X), dtype=np.float64)
-        from .._loss import FocalLoss
+        from .. import FocalLoss
 
         if fitted.class_weights is None:
             return proba
@@ -433,7 +432,7 @@ class Focal(Method):
     def recommendation(
         self, library: str, params: dict[str, Any], booster: dict[str, Any], target: Target, w: NDArray | None
     ) -> Recommendation:
-        from .._loss import FocalLoss
+        from .. import FocalLoss
 
         K = target.n_classes
         beta = float(params.get("balance_beta", 0.999))
@@ -501,7 +500,7 @@ class FocalEffectiveNumber(Focal):
 
 def _resolved_alpha(alpha: Any, codes: NDArray[np.intp], K: int, w: NDArray | None, beta: float) -> Any:
     """A rule (``"balanced"``, ``"effective_number"``) as the class weights it gives on all rows."""
-    from .._core import class_balanced_alpha
+    from .. import class_balanced_alpha
 
     if codes.ndim == 2 and isinstance(alpha, str):  # multi-label: the rule applied to every label, (K, 2) rows
         rows = []
@@ -525,8 +524,6 @@ METHODS: dict[str, Method] = {
 }
 #: The methods run when ``methods=None`` (the others are opt-in).
 DEFAULT_METHODS = ("log_loss", "weighted_log_loss", "focal")
-#: The family of every method: "baseline" or "focal".
-FAMILY = {name: m.family for name, m in METHODS.items()}
 
 
 def fit_method(

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._methods import DEFAULT_METHODS, FAMILY, LIBRARIES, METHODS
+from ._methods import DEFAULT_METHODS, LIBRARIES, METHODS
 from ._metrics import METRICS
 from ._space import ALPHA_CHOICES, GAMMA_RANGE, FocalSpace
 
@@ -151,7 +151,7 @@ class StudyOptions:
         unknown = [m for m in names if m not in METHODS]
         if unknown:
             raise ValueError(f"unknown method(s) {unknown!r}; methods are {list(METHODS)}")
-        if {FAMILY[m] for m in names} != {"baseline", "focal"}:
+        if {METHODS[m].family for m in names} != {"baseline", "focal"}:
             raise ValueError(
                 f"methods must hold at least one baseline (log_loss, weighted_log_loss) and one focal method, "
                 f"got {list(names)!r}"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._methods import FAMILY, METHODS
+from ._methods import METHODS
 from ._metrics import HIGHER_IS_BETTER
 from ._plan import Plan
 from ._report import write_report
@@ -49,7 +49,7 @@ def recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> di
     from .. import __version__
 
     family = "focal" if verdict == "better" else "baseline"
-    ranked = best_settings(trials[trials["method"].map(FAMILY) == family], plan.metric)
+    ranked = best_settings(trials[trials["method"].map(lambda m: METHODS[m].family) == family], plan.metric)
     (method, library, settings), row = next(iter(ranked.iterrows()))
     config = int(row["config"])
     chosen = json.loads(settings)
@@ -160,7 +160,7 @@ class CompareResult:
 
         rows = []
         for (method, library), scores in self.summary.items():
-            row: dict[str, Any] = {"method": method, "library": library, "family": FAMILY[method]}
+            row: dict[str, Any] = {"method": method, "library": library, "family": METHODS[method].family}
             for m, iv in scores.items():
                 row[m], row[f"{m}_low"], row[f"{m}_high"] = iv.mean, iv.ci_low, iv.ci_high
             t = self.trials[(self.trials["method"] == method) & (self.trials["library"] == library)]
@@ -191,7 +191,7 @@ class CompareResult:
                 {
                     "name": method,
                     "library": library,
-                    "family": FAMILY[method],
+                    "family": METHODS[method].family,
                     "params": self.method_params(method, library),
                     "scores": {m: iv.to_dict() for m, iv in scores.items()},
                     "fit_seconds": float(t["fit_seconds"].mean()),

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._data import iter_splits
-from ._methods import FAMILY, FitData, Fitted, centre_trial, fit_method, suggest
+from ._methods import METHODS, FitData, Fitted, centre_trial, fit_method, suggest
 from ._metrics import BOUNDS, HIGHER_IS_BETTER, METRICS, RANKING_METRICS, score_all, score_one
 from ._plan import Plan
 from ._progress import progress_bar
@@ -173,7 +173,7 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
             {
                 "method": method,
                 "library": library,
-                "family": FAMILY[method],
+                "family": METHODS[method].family,
                 "repeat": r,
                 "fold": k,
                 "config": i_best,
@@ -188,7 +188,7 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
         del fitted
     row: dict[str, Any] = {"repeat": r, "fold": k}
     for fam in ("focal", "baseline"):
-        cands = [run for run in plan.runs if FAMILY[run[0]] == fam]
+        cands = [run for run in plan.runs if METHODS[run[0]].family == fam]
         pick = max(cands, key=lambda run: _oriented(chosen[run][0], plan.metric))
         row[f"{fam}_method"], row[f"{fam}_library"] = pick
         row[f"{fam}_score"] = chosen[pick][1][plan.metric]
