@@ -151,7 +151,8 @@ def compare(
         estimator and its parameters, imbalance, metric, verdict, date and why.
         ``fold_scores``: DataFrame with columns method, library, family, repeat, fold, config,
         valid_score, every metric, best_iteration, fit_seconds (one row per method and outer
-        fold: paired across methods by (repeat, fold)). ``differences``: DataFrame per outer
+        fold: paired across methods by (repeat, fold); Python indices from 0, while the files,
+        the report and the messages number repeats and folds from 1). ``differences``: DataFrame per outer
         fold of the best focal / best baseline picks and their difference. ``trials``: every fit's
         inner-validation score. ``notes``: what was done to the data. ``to_dict()``: the
         ``results.json`` content; ``save(dir)``: the report files.

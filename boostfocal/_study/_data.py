@@ -573,7 +573,7 @@ def check_multilabel_splits(target: Target, cv: int, repeats: int, seed: int, op
             if bad.size:
                 j = int(bad[0])
                 raise ValueError(
-                    f"label {target.classes[j]!r} cannot be spread over {option}{cv} folds: the {part} of fold {k} "
-                    f"(repeat {r}) has no {'positive' if pos[j] == 0 else 'negative'} row of it; use fewer folds "
+                    f"label {target.classes[j]!r} cannot be spread over {option}{cv} folds: the {part} of fold {k + 1} "
+                    f"(repeat {r + 1}) has no {'positive' if pos[j] == 0 else 'negative'} row of it; use fewer folds "
                     "or add rows"
                 )

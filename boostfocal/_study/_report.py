@@ -18,7 +18,16 @@ from ._metrics import HIGHER_IS_BETTER, METRICS
 from ._plan import Plan
 from ._stats import Interval
 
-__all__ = ["StudyOutcome", "write_report", "check_out_dir", "markdown_report", "html_report", "figures"]
+__all__ = [
+    "StudyOutcome",
+    "verdict_sentence",
+    "recommendation_rows",
+    "write_report",
+    "check_out_dir",
+    "markdown_report",
+    "html_report",
+    "figures",
+]
 
 FILES = ("report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv")
 _TITLES = {
@@ -103,8 +112,8 @@ def _diff_rows(result: StudyOutcome) -> tuple[list[str], list[list[str]]]:
     headers = ["repeat", "fold", "best focal (inner valid)", "best baseline (inner valid)", "focal", "baseline", "diff"]
     rows = [
         [
-            str(r.repeat),
-            str(r.fold),
+            str(r.repeat + 1),
+            str(r.fold + 1),
             f"{r.focal_method} ({r.focal_library})",
             f"{r.baseline_method} ({r.baseline_library})",
             _fmt(r.focal_score),
@@ -125,7 +134,7 @@ def _markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 def _html_table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _summary_lines(result: StudyOutcome) -> list[str]:
@@ -178,21 +187,66 @@ def _summary_lines(result: StudyOutcome) -> list[str]:
     return lines
 
 
-def _recommended_lines(result: StudyOutcome) -> list[str]:
+_VERDICT_HEADS = {
+    "focal is better": "Focal loss is better than the best baseline",
+    "focal is worse": "Focal loss is worse than the best baseline",
+    "no significant difference": "Focal loss and the best baseline are not significantly different",
+}
+
+
+def verdict_sentence(result: StudyOutcome) -> str:
+    """The verdict in one plain sentence, with the difference and its interval."""
+    c, m = result.comparison, result.metric
+    better = "higher" if HIGHER_IS_BETTER[m] else "lower"
+    return (
+        f"{_VERDICT_HEADS[result.verdict]} in {m} ({better} is better): best focal minus best baseline "
+        f"{c.mean:+.4f}, {result.plan.confidence:.0%} interval [{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
+        + (", which contains 0." if result.verdict == "no significant difference" else ".")
+    )
+
+
+def _target_lines(result: StudyOutcome) -> list[str]:
+    target = result.plan.target
+    lines = [target.describe()[0].upper() + target.describe()[1:] + "."]
+    warning = target.majority_warning(option="--positive (positive=)")
+    return lines + ([warning[0].upper() + warning[1:]] if warning else [])
+
+
+def _value(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def _loss_summary(loss: dict[str, Any]) -> str:
+    """The loss in a few words: its name and the settings that define it (the full record is below)."""
+    keys = ("gamma", "alpha", "class_weights", "positive_weights", "class_weight_exponent", "poly_epsilon", "link")
+    shown = [f"{k} {_value(loss[k])}" for k in keys if k in loss and loss[k] not in (None, 0.0)]
+    return str(loss.get("loss", "")) + (f" ({', '.join(shown)})" if shown else "")
+
+
+def recommendation_rows(result: StudyOutcome) -> tuple[list[str], list[list[str]]]:
+    """The recommendation as a two-column table: what to train and with which settings."""
     r = result.recommended
-    return [
-        f"Recommended: {r['method']} with {r['library']} ({r['estimator']}), configuration {r['config']}, "
-        f"mean inner-validation {r['metric']} {r['inner_validation_score']:.4f}.",
-        f"Loss: `{json.dumps(r['loss'])}`",
-        f"Estimator parameters: `{json.dumps(r['estimator_params'])}`",
-        r["why"],
+    rows = [
+        ["method", f"{r['method']} ({r['choice']})"],
+        ["library", str(r["library"])],
+        ["estimator", str(r["estimator"])],
+        ["loss", _loss_summary(r["loss"])],
     ]
+    rows += [[str(k), _value(v)] for k, v in r["estimator_params"].items()]  # the estimator's parameters
+    rows.append(
+        [f"mean inner-validation {r['metric']}", f"{r['inner_validation_score']:.4f} (configuration {r['config']})"]
+    )
+    return ["setting", "value"], rows
 
 
 def markdown_report(result: StudyOutcome) -> str:
-    """``report.md``: the summary, the method table, the per-fold differences, the recommendation."""
-    out = ["# boostfocal compare", ""]
-    out += [f"- {line}" for line in _summary_lines(result)]
+    """``report.md``: the first screen (verdict, target, recommendation), the study, the method table,
+    the per-fold differences, the loss record."""
+    out = ["# boostfocal compare", "", f"**Verdict.** {verdict_sentence(result)}", ""]
+    out += [f"**Target.** {line}" for line in _target_lines(result)]
+    h, rows = recommendation_rows(result)
+    out += ["", f"**Recommended.** {result.recommended['why']}", "", _markdown_table(h, rows)]
+    out += ["", "## The study", ""] + [f"- {line}" for line in _summary_lines(result)]
     if result.notes:
         out += ["", "## Data notes", ""] + [f"- {n}" for n in result.notes]
     h, rows = _method_rows(result)
@@ -201,7 +255,8 @@ def markdown_report(result: StudyOutcome) -> str:
     out += [_markdown_table(h, rows), "", f"\\* primary metric ({star}); fit s: mean seconds of one fit."]
     h, rows = _diff_rows(result)
     out += ["", "## Paired differences per outer fold", "", _markdown_table(h, rows)]
-    out += ["", "## Recommendation", ""] + [f"- {line}" for line in _recommended_lines(result)]
+    loss = json.dumps(result.recommended["loss"], indent=2, default=_json_default)
+    out += ["", "## Loss record of the recommendation", "", "```json", loss, "```"]
     return "\n".join(out) + "\n"
 
 
@@ -319,8 +374,17 @@ def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>boostfocal compare</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
-        "th{background:#eee}img{max-width:100%}</style></head><body>",
-        "<h1>boostfocal compare</h1><ul>",
+        "th{background:#eee}img{max-width:100%}pre,.scroll{overflow-x:auto}.verdict{font-size:1.15em}"
+        "@media (max-width:600px){table{font-size:0.8em}}</style></head><body>",
+        "<h1>boostfocal compare</h1>",
+        f"<p class='verdict'><strong>Verdict.</strong> {html.escape(verdict_sentence(result))}</p>",
+    ]
+    parts += [f"<p><strong>Target.</strong> {html.escape(line)}</p>" for line in _target_lines(result)]
+    h, rows = recommendation_rows(result)
+    parts += [
+        f"<p><strong>Recommended.</strong> {html.escape(result.recommended['why'])}</p>",
+        _html_table(h, rows),
+        "<h2>The study</h2><ul>",
     ]
     parts += [f"<li>{html.escape(line).replace('**', '')}</li>" for line in _summary_lines(result)]
     parts.append("</ul>")
@@ -334,9 +398,9 @@ def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
     ]
     h, rows = _diff_rows(result)
     parts += ["<h2>Paired differences per outer fold</h2>", _html_table(h, rows)]
-    parts.append("<h2>Recommendation</h2><ul>")
-    parts += [f"<li>{html.escape(line).replace('`', '')}</li>" for line in _recommended_lines(result)]
-    parts.append("</ul><h2>Figures</h2>")
+    loss = json.dumps(result.recommended["loss"], indent=2, default=_json_default)
+    parts.append(f"<h2>Loss record of the recommendation</h2><pre>{html.escape(loss)}</pre>")
+    parts.append("<h2>Figures</h2>")
     for name, data in images.items():
         b64 = base64.b64encode(data).decode("ascii")
         parts.append(f"<p><img alt='{html.escape(name)}' src='data:image/png;base64,{b64}'></p>")
@@ -359,7 +423,8 @@ def write_report(result: StudyOutcome, path: Path, *, overwrite: bool = False) -
     for name, text in contents.items():
         (path / name).write_text(text, encoding="utf-8")
         written.append(path / name)
-    result.fold_scores.to_csv(path / "fold_scores.csv", index=False)
+    numbered = result.fold_scores.assign(repeat=result.fold_scores["repeat"] + 1, fold=result.fold_scores["fold"] + 1)
+    numbered.to_csv(path / "fold_scores.csv", index=False)  # files number the folds from 1
     written.append(path / "fold_scores.csv")
     return written
 

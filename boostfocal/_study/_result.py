@@ -234,8 +234,8 @@ class CompareResult:
                 "n_test": self.n_test,
                 "per_fold": [
                     {
-                        "repeat": int(row.repeat),
-                        "fold": int(row.fold),
+                        "repeat": int(row.repeat) + 1,  # files number from 1, as the console
+                        "fold": int(row.fold) + 1,
                         "focal": f"{row.focal_method} ({row.focal_library})",
                         "baseline": f"{row.baseline_method} ({row.baseline_library})",
                         "difference": float(row.difference),

@@ -163,7 +163,7 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
         bad = [m for m, v in scores.items() if not math.isfinite(v)]
         if bad:
             raise ValueError(
-                f"{method} ({library}) scored {bad} as NaN on outer fold {k} of repeat {r}: "
+                f"{method} ({library}) scored {bad} as NaN on outer fold {k + 1} of repeat {r + 1}: "
                 "a class has zero total sample weight there"
             )
         if r == 0:

@@ -445,6 +445,6 @@ def test_a_split_leaving_a_label_out_of_a_fold_is_refused(monkeypatch):
     monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     with pytest.raises(
         ValueError,
-        match=r"label 'rare' cannot be spread over cv=2 folds: the inner training part of fold 0 .*has no positive",
+        match=r"label 'rare' cannot be spread over cv=2 folds: the inner training part of fold 1 .*has no positive",
     ):
         compare(X, Y, **TINY)
