@@ -292,39 +292,58 @@ def _curve_scores(pred: Any, k: int) -> Any:
     return pred.ravel() if k < 0 else pred[:, k]
 
 
-def figures(result: StudyOutcome) -> dict[str, bytes]:
-    """PNG bytes: PR curves of every method (pooled outer folds of the first repeat), the metric
-    against gamma (inner validation, every focal configuration), reliability before / after correction."""
-    import matplotlib
+def orders_differ(first: dict[Any, float], second: dict[Any, float]) -> bool:
+    """True when two scorings of the same keys rank some pair in opposite orders (ties rank no pair)."""
+    keys = list(first)
+    return any((first[a] - first[b]) * (second[a] - second[b]) < 0 for i, a in enumerate(keys) for b in keys[i + 1 :])
 
-    matplotlib.use("Agg")
+
+def _pr_figure(result: StudyOutcome, k: int, which: str) -> bytes:
+    """The precision-recall curves of the pooled outer test folds (first repeat), each labelled with the
+    method's mean fold average precision (what the tables and the verdict use) and its pooled one."""
     import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
+    from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    k, which = _curve_class(result)
     y, w = _curve_pairs(result, k)
-    out: dict[str, bytes] = {}
-
+    table = result.table().set_index(["method", "library"])
+    fold_ap, pooled_ap = {}, {}
+    macro = "" if result.task == "binary" else " (macro)"  # the tables' AP; the curves are one class / micro
     fig, ax = plt.subplots(figsize=(7, 5))
     for (method, library), pred in result.pooled.items():
-        prec, rec, _ = precision_recall_curve(y, _curve_scores(pred["proba"], k), sample_weight=w)
+        scores = _curve_scores(pred["proba"], k)
+        prec, rec, _ = precision_recall_curve(y, scores, sample_weight=w)
+        fold_ap[method, library] = float(table.loc[(method, library), "average_precision"])
+        pooled_ap[method, library] = float(average_precision_score(y, scores, sample_weight=w))
         ls = "-" if method == "log_loss" else "--" if method == "weighted_log_loss" else "-."
-        ax.plot(rec, prec, linestyle=ls, label=f"{method} ({library})")
+        ap, pooled = fold_ap[method, library], pooled_ap[method, library]
+        label = f"{method} ({library}): mean fold AP{macro} {ap:.3f}, these curves {pooled:.3f}"
+        ax.plot(rec, prec, linestyle=ls, label=label)
     ax.axhline(float(np.average(y, weights=w)), color="grey", linewidth=0.8, label="no skill")
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-    ax.set_title(f"Precision-recall, pooled outer test folds (repeat 1), {which}", fontsize=9)
-    ax.legend(fontsize=8, loc="lower left")
+    title = f"Precision-recall, pooled outer test folds (repeat 1), {which}"
+    if not macro and orders_differ(fold_ap, pooled_ap):
+        title += "\npooling the folds orders the methods differently from their mean fold AP (the tables decide)"
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
-    out["pr_curves.png"] = _png(fig)
+    return _png(fig)
+
+
+def _gamma_figure(result: StudyOutcome) -> bytes:
+    """The mean inner-validation metric of every focal configuration against its gamma, with the best
+    baseline configurations as horizontal lines; gamma ticks at readable values."""
+    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     t = result.trials
+    gammas: list[float] = []
     for (method, library), _ in result.pooled.items():
         if not method.startswith("focal"):
             continue
         sub = t[(t["method"] == method) & (t["library"] == library)]
         mean = sub.groupby("params")["valid_score"].mean()
         gam = [float(np.mean(json.loads(key)["loss"]["gamma"])) for key in mean.index]
+        gammas += gam
         ax.scatter(gam, mean.to_numpy(), label=f"{method} ({library})", alpha=0.8)
     for (method, library), _ in result.pooled.items():
         if method.startswith("focal"):
@@ -334,12 +353,22 @@ def figures(result: StudyOutcome) -> dict[str, bytes]:
         level = float(best.max() if HIGHER_IS_BETTER[result.metric] else best.min())
         ax.axhline(level, linestyle=":", linewidth=1, color=f"C{len(ax.lines) + 5}", label=f"best {method} ({library})")
     ax.set_xscale("symlog", linthresh=0.25)
+    low, high = (min(gammas), max(gammas)) if gammas else (0.25, 5.0)
+    ticks = [g for g in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0) if low / 1.5 <= g <= high * 1.5] or [low]
+    ax.set_xticks(ticks, labels=[f"{g:g}" for g in ticks])
+    ax.minorticks_off()
     ax.set(xlabel="gamma (per-class gamma: their mean)", ylabel=f"mean inner-validation {result.metric}")
     ax.set_title("Metric against gamma: every focal configuration (booster settings vary too)", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    out["metric_vs_gamma.png"] = _png(fig)
+    return _png(fig)
 
+
+def _reliability_figure(result: StudyOutcome, k: int, which: str) -> bytes:
+    """Reliability diagrams of every focal method: its probabilities and its posterior estimates."""
+    import matplotlib.pyplot as plt
+
+    y, w = _curve_pairs(result, k)
     focal_runs = [run for run in result.pooled if run[0].startswith("focal")]
     ncols = min(3, len(focal_runs))
     nrows = -(-len(focal_runs) // ncols)
@@ -364,8 +393,21 @@ def figures(result: StudyOutcome) -> dict[str, bytes]:
         ax.set_title(f"Reliability: {run[0]} ({run[1]}), {which}", fontsize=8)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out["reliability.png"] = _png(fig)
-    return out
+    return _png(fig)
+
+
+def figures(result: StudyOutcome) -> dict[str, bytes]:
+    """PNG bytes: PR curves of every method (pooled outer folds of the first repeat), the metric
+    against gamma (inner validation, every focal configuration), reliability before / after correction."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    k, which = _curve_class(result)
+    return {
+        "pr_curves.png": _pr_figure(result, k, which),
+        "metric_vs_gamma.png": _gamma_figure(result),
+        "reliability.png": _reliability_figure(result, k, which),
+    }
 
 
 def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:

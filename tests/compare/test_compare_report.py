@@ -93,3 +93,36 @@ def test_folds_are_numbered_from_1_in_the_files(saved):
     table = (out / "report.md").read_text().split("## Paired differences per outer fold")[1]
     rows = re.findall(r"^\| (\d+) \| (\d+) \|", table, flags=re.M)
     assert rows == [("1", "1"), ("1", "2"), ("1", "3")]
+
+
+def test_orders_differ():
+    from boostfocal._study._report import orders_differ
+
+    assert not orders_differ({"a": 0.3, "b": 0.4}, {"a": 0.1, "b": 0.2})
+    assert orders_differ({"a": 0.3, "b": 0.4}, {"a": 0.2, "b": 0.1})
+    assert not orders_differ({"a": 0.4, "b": 0.4, "c": 0.1}, {"a": 0.2, "b": 0.3, "c": 0.0})  # a tie ranks no pair
+
+
+def test_gamma_ticks_are_readable(saved):
+    """The metric-against-gamma figure labels several plain gamma values (not one "10^0")."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from boostfocal._study import _report
+
+    result, _ = saved
+    captured = []
+    real = _report._png
+
+    def keep(fig):
+        captured.append([t.get_text() for t in fig.axes[0].get_xticklabels()])
+        return real(fig)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_report, "_png", keep)
+        _report._gamma_figure(result)
+    plt.close("all")
+    labels = captured[0]
+    assert len(labels) >= 2 and all(re.fullmatch(r"\d+(\.\d+)?", t) for t in labels), labels
