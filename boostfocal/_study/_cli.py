@@ -205,6 +205,30 @@ def _print_summary(result: Any, out: Path | None) -> None:
         print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
 
 
+def _run_until_interrupted(plan: Any) -> Any:
+    """Run the study; a first Ctrl-C stops it after the fit under way (``KeyboardInterrupt`` then comes
+    from the study's own loop, not from inside a booster's callback, where Python would only print it),
+    a second one at once."""
+    import signal
+    import threading
+
+    from ._run import run_study
+
+    if threading.current_thread() is not threading.main_thread():
+        return run_study(plan)
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return run_study(plan, should_stop=stop.is_set)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``boostfocal compare``; returns the exit status (2: bad input, one line on stderr)."""
     try:
@@ -221,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         X, y, weights, notes = _check_columns(frame, args)
         if args.out is not None:
             try:
-                check_out_dir(args.out, overwrite=args.overwrite)
+                check_out_dir(args.out, overwrite=args.overwrite, cli=True)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         options = StudyOptions(
@@ -256,13 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # while reading or checking the table: nothing written yet
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return 130
     except ImportError as exc:
         print(f'{PROG}: error: {exc}; install the requirements: pip install "boostfocal[compare]"', file=sys.stderr)
         return 2
-    from ._run import run_study
-
-    result = run_study(plan)
-    if args.out is not None:
-        result.save(args.out, overwrite=args.overwrite)
+    try:
+        result = _run_until_interrupted(plan)
+        if args.out is not None:
+            result.save(args.out, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return 130
     _print_summary(result, args.out)
     return 0

@@ -200,6 +200,11 @@ class Target:
         return Target(self.codes[rows], self.classes, self.task, self.positive, self.notes)
 
 
+def _option(name: str, cli: str, python: str) -> str:
+    """An option in the caller's wording: the command line's (a target named ``--target ...``) or Python's."""
+    return cli if name.startswith("--") else python
+
+
 def _builtin(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
@@ -225,7 +230,7 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
         if not drop_missing:
             raise ValueError(
                 f"{name} has {int(missing.sum())} missing value(s) (first at row {int(np.flatnonzero(missing)[0])}); "
-                "drop those rows (--drop-missing-target) or fill them"
+                f"drop those rows ({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
             )
         keep = ~missing
         series = series[keep]
@@ -242,7 +247,9 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
             raise ValueError(
                 f"{name} looks like a regression target: numeric with {len(uniq)} distinct values"
                 + (" (not all integers)" if non_integer else "")
-                + "; compare needs class labels (or name the class of interest with positive=)"
+                + "; compare needs class labels (or name the class of interest with "
+                + _option(name, "--positive", "positive=")
+                + ")"
             )
     if positive is not None:
         labels = [_builtin(u) for u in uniq]
@@ -366,7 +373,8 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
             i, j = np.argwhere(missing)[0]
             raise ValueError(
                 f"{name} has {int(rows.sum())} row(s) with a missing label (first at row {int(i)}, column "
-                f"{frame.columns[j]!r}); drop those rows (--drop-missing-target) or fill them"
+                f"{frame.columns[j]!r}); drop those rows "
+                f"({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
             )
         keep = ~rows
         frame = frame[keep]

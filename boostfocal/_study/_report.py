@@ -74,17 +74,21 @@ class StudyOutcome(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def check_out_dir(path: Path, *, overwrite: bool) -> None:
-    """Refuse a file, or an existing non-empty folder without ``overwrite`` (nothing is created)."""
+def check_out_dir(path: Path, *, overwrite: bool, cli: bool = False) -> None:
+    """Refuse a file, or an existing non-empty folder without ``overwrite`` (nothing is created);
+    ``cli`` words the messages for the command line (``--out``, ``--overwrite``)."""
+    name = f"--out {str(path)!r}" if cli else f"{str(path)!r}"
     if path.exists() and not path.is_dir():
-        raise ValueError(f"--out {str(path)!r} exists and is not a folder")
+        raise ValueError(f"{name} exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise ValueError(f"--out {str(path)!r} exists and is not empty; pass --overwrite (overwrite=True) to replace")
+        raise ValueError(
+            f"{name} exists and is not empty; pass {'--overwrite' if cli else 'overwrite=True'} to replace"
+        )
     parent = path.parent if not path.exists() else path
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise ValueError(f"--out {str(path)!r}: {str(parent)!r} is not a folder")
+        raise ValueError(f"{name}: {str(parent)!r} is not a folder")
 
 
 def _fmt(v: float, digits: int = 4) -> str:
@@ -451,24 +455,36 @@ def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
 
 
 def write_report(result: StudyOutcome, path: Path, *, overwrite: bool = False) -> list[Path]:
-    """Write the five files of the study into ``path``; return their paths."""
+    """Write the five files of the study into ``path``; return their paths.
+
+    All or nothing: every file is made in memory first, written beside its final name and renamed
+    into place at the end; an error or Ctrl-C before that removes what was written (and the folder
+    when this call created it).
+    """
     check_out_dir(path, overwrite=overwrite)
-    images = figures(result)
-    path.mkdir(parents=True, exist_ok=True)
-    written = []
+    numbered = result.fold_scores.assign(repeat=result.fold_scores["repeat"] + 1, fold=result.fold_scores["fold"] + 1)
     contents: dict[str, str] = {
-        "report.html": html_report(result, images),
+        "report.html": html_report(result, figures(result)),
         "report.md": markdown_report(result),
         "results.json": json.dumps(result.to_dict(), indent=2, default=_json_default) + "\n",
         "recommended.json": json.dumps(result.recommended, indent=2, default=_json_default) + "\n",
+        "fold_scores.csv": numbered.to_csv(index=False),  # files number the folds from 1
     }
-    for name, text in contents.items():
-        (path / name).write_text(text, encoding="utf-8")
-        written.append(path / name)
-    numbered = result.fold_scores.assign(repeat=result.fold_scores["repeat"] + 1, fold=result.fold_scores["fold"] + 1)
-    numbered.to_csv(path / "fold_scores.csv", index=False)  # files number the folds from 1
-    written.append(path / "fold_scores.csv")
-    return written
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    partial = [path / f".{name}.partial" for name in contents]
+    try:
+        for tmp, text in zip(partial, contents.values(), strict=True):
+            tmp.write_text(text, encoding="utf-8")
+        for tmp, name in zip(partial, contents, strict=True):
+            tmp.replace(path / name)
+    except BaseException:
+        for tmp in partial:
+            tmp.unlink(missing_ok=True)
+        if created and not any(path.iterdir()):
+            path.rmdir()
+        raise
+    return [path / name for name in contents]
 
 
 def _json_default(value: Any) -> Any:

@@ -8,6 +8,7 @@ import json
 import math
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,7 @@ class _Records:
     """What the outer folds leave: the rows of the result's tables and the pooled predictions."""
 
     plan: Plan
+    should_stop: Callable[[], bool] | None = None  # checked after every fit (a Ctrl-C seen by the caller)
     folds: list[dict[str, Any]] = field(default_factory=list)
     trials: list[dict[str, Any]] = field(default_factory=list)
     diffs: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +131,8 @@ def _search(
         if best is None or _oriented(score, plan.metric) > _oriented(best[0], plan.metric):
             best = (score, i, fitted, seconds, params)
         bar.update(1)
+        if records.should_stop is not None and records.should_stop():
+            raise KeyboardInterrupt  # here, between two fits, not inside a library's callback
     assert best is not None  # budget >= 1
     return best
 
@@ -196,9 +200,13 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
     records.diffs.append(row)
 
 
-def run_study(plan: Plan) -> CompareResult:
-    """Run a validated :class:`._plan.Plan` and summarise it."""
-    records = _Records(plan)
+def run_study(plan: Plan, *, should_stop: Callable[[], bool] | None = None) -> CompareResult:
+    """Run a validated :class:`._plan.Plan` and summarise it.
+
+    ``should_stop``: asked after every fit; True raises ``KeyboardInterrupt`` there (the command line
+    turns Ctrl-C into this, so that the interruption never lands inside a booster's callback).
+    """
+    records = _Records(plan, should_stop)
     bar = progress_bar(plan.n_fits, enabled=plan.progress)
     t_start = time.perf_counter()
     try:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -233,3 +234,55 @@ def test_a_3000_column_table_runs(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["n_features"] == 3000 and results["classes"] == ["0", "1"]
+
+
+# ---------------------------------------------------------------- Ctrl-C
+def test_ctrl_c_is_one_line_status_130_and_nothing_written(tmp_path: Path):
+    """SIGINT in the middle of the study: one line, exit status 130, no traceback, no --out folder."""
+    import signal
+    import time
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(3000, 8)), columns=[f"f{i}" for i in range(8)])
+    frame["y"] = (frame.f0 + rng.normal(size=3000) > 1.5).astype(int)
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "report"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boostfocal", "compare", str(path), "--target", "y", "--quiet", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # printed once the study is planned, just before training
+    assert first.startswith("boostfocal compare: binary target"), first
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["boostfocal compare: interrupted; nothing written"], stderr
+    assert "best focal minus" not in stdout
+    assert not out.exists()
+
+
+def test_an_interrupted_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """All or nothing: an interruption while the files are written removes them and the new folder."""
+    from boostfocal._study import _report
+
+    X = np.random.default_rng(1).normal(size=(120, 3))
+    y = np.r_[np.ones(30, dtype=int), np.zeros(90, dtype=int)]
+    result = compare(X, y, cv=2, repeats=1, budget=1, n_estimators=5, progress=False, methods=["log_loss", "focal"])
+    calls = []
+    real: Any = Path.write_text
+
+    def interrupted(self: Path, *args: object, **kwargs: object) -> int:
+        calls.append(self.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return int(real(self, *args, **kwargs))
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _report.write_report(result, tmp_path / "report")
+    assert not (tmp_path / "report").exists() and len(calls) == 3
