@@ -43,9 +43,30 @@ def best_settings(trials: Any, metric: str) -> Any:
     return agg.sort_values("valid_score", ascending=not HIGHER_IS_BETTER[metric], kind="stable")
 
 
-def recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> dict[str, Any]:
+def _baselines_sentence(method: str, library: str, baselines: dict[str, Interval] | None, metric: str) -> str:
+    """For a recommended baseline: whether it differs significantly from the other baseline."""
+    iv = None if baselines is None else baselines.get(library)
+    if iv is None:
+        return ""
+    other = "log_loss" if method == "weighted_log_loss" else "weighted_log_loss"
+    numbers = (
+        f"weighted_log_loss minus log_loss in {metric} ({library}): {iv.mean:+.4f} "
+        f"[{iv.ci_low:+.4f}, {iv.ci_high:+.4f}]"
+    )
+    if iv.contains(0.0):
+        return f" The two baselines are not significantly different either ({numbers}): {other} would do as well."
+    return f" The two baselines differ significantly ({numbers})."
+
+
+def recommend(
+    plan: Plan, trials: Any, verdict: str, comparison: Interval, *, baselines: dict[str, Interval] | None = None
+) -> dict[str, Any]:
     """The configuration to use: from the focal methods if focal is better, else from the baselines;
-    within them the (method, library, settings) with the best mean inner-validation score."""
+    within them the (method, library, settings) with the best mean inner-validation score.
+
+    ``baselines``: per library, the interval of weighted_log_loss minus log_loss over the outer folds
+    (when both ran); a recommended baseline's card then says whether the other would do as well.
+    """
     from .. import __version__
 
     family = "focal" if verdict == "better" else "baseline"
@@ -106,6 +127,7 @@ def recommend(plan: Plan, trials: Any, verdict: str, comparison: Interval) -> di
                 if family == "focal"
                 else "The baseline is recommended (focal loss did not show a significant gain)."
             )
+            + (_baselines_sentence(method, library, baselines, plan.metric) if family == "baseline" else "")
             + f" Configuration chosen by its mean inner-validation {plan.metric}; rounds: the median "
             "early-stopped round count over the folds."
         ),

@@ -237,6 +237,14 @@ def _summarise(records: _Records, elapsed: float) -> CompareResult:
         diffs["difference"].to_numpy(), n_train=n_train, n_test=n_test, confidence=plan.confidence
     )
     verdict = verdict_from_interval(comparison, higher_is_better=HIGHER_IS_BETTER[plan.metric])
+    baselines = {}  # per library: weighted_log_loss minus log_loss, paired by outer fold
+    for library in {lib for _, lib in plan.runs}:
+        pair = [
+            folds[(folds["method"] == m) & (folds["library"] == library)] for m in ("weighted_log_loss", "log_loss")
+        ]
+        if all(len(p) for p in pair):
+            d = pair[0][plan.metric].to_numpy() - pair[1][plan.metric].to_numpy()  # both in fold order
+            baselines[library] = corrected_t_interval(d, n_train=n_train, n_test=n_test, confidence=plan.confidence)
     return CompareResult(
         task=plan.target.task,
         n_rows=int(plan.target.codes.shape[0]),
@@ -252,7 +260,7 @@ def _summarise(records: _Records, elapsed: float) -> CompareResult:
         summary=summary,
         comparison=comparison,
         verdict_code=verdict,
-        recommended=recommend(plan, trials, verdict, comparison),
+        recommended=recommend(plan, trials, verdict, comparison, baselines=baselines),
         pooled=records.pooled,
         n_train=n_train,
         n_test=n_test,

@@ -126,3 +126,24 @@ def test_gamma_ticks_are_readable(saved):
     plt.close("all")
     labels = captured[0]
     assert len(labels) >= 2 and all(re.fullmatch(r"\d+(\.\d+)?", t) for t in labels), labels
+
+
+def test_a_recommended_baseline_says_whether_the_other_would_do(saved):
+    from boostfocal._study._stats import corrected_t_interval
+
+    result, _ = saved
+    f = result.fold_scores
+    d = (
+        f[f.method == "weighted_log_loss"]["average_precision"].to_numpy()
+        - f[f.method == "log_loss"]["average_precision"].to_numpy()
+    )
+    iv = corrected_t_interval(d, n_train=result.n_train, n_test=result.n_test)
+    numbers = f"{iv.mean:+.4f} [{iv.ci_low:+.4f}, {iv.ci_high:+.4f}]"
+    why = result.recommended["why"]
+    if result.recommended["choice"] == "focal":
+        assert "two baselines" not in why
+    elif iv.contains(0.0):
+        assert "The two baselines are not significantly different either" in why and numbers in why
+    else:
+        assert "The two baselines differ significantly" in why and numbers in why
+    assert result.recommended["choice"] == "baseline"  # these data: no focal gain, so the branch above ran
