@@ -239,10 +239,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._report import check_out_dir
 
         try:
-            frame = read_table(args.data)
+            read_notes: list[str] = []
+            frame = read_table(args.data, read_notes)
         except TableError as exc:
             raise UsageError(str(exc)) from None
         X, y, weights, notes = _check_columns(frame, args)
+        notes = [*read_notes, *notes]
         if args.out is not None:
             try:
                 check_out_dir(args.out, overwrite=args.overwrite, cli=True)

@@ -286,3 +286,52 @@ def test_an_interrupted_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(KeyboardInterrupt):
         _report.write_report(result, tmp_path / "report")
     assert not (tmp_path / "report").exists() and len(calls) == 3
+
+
+# ---------------------------------------------------------------- delimiters and formats by content
+@pytest.mark.parametrize(
+    "sep,name", [(";", "semicolon"), ("|", "pipe"), ("\t", "tab")], ids=["semicolon", "pipe", "tab"]
+)
+def test_the_delimiter_is_read_from_the_header(sep: str, name: str, tmp_path: Path):
+    frame = _frame()
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False, sep=sep)
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"its header has no comma but 2 {name}(s): read as {name}-separated" in proc.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["n_features"] == 2 and sorted(results["classes"]) == ["defaulted", "paid"]
+
+
+def test_a_comma_file_keeps_its_commas(tmp_path: Path):
+    """Semicolons inside a comma file's values do not change the delimiter."""
+    frame = _frame().assign(b=lambda d: np.where(d.a > 0, "x;y", "z"))
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    proc = _run(str(path), "--target", "status", *CHEAP)
+    assert proc.returncode == 0, proc.stderr
+    assert "separated" not in proc.stdout and "text column 'b' used as categorical (2 levels)" in proc.stdout
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "feather"])
+def test_a_file_whose_extension_lies_is_read_by_its_content(fmt: str, tmp_path: Path):
+    pytest.importorskip("pyarrow")
+    frame = _frame()
+    path = tmp_path / "t.csv"
+    getattr(frame, f"to_{fmt}")(path)
+    proc = _run(str(path), "--target", "status", *CHEAP)
+    assert proc.returncode == 0, proc.stderr
+    title = {"parquet": "Parquet", "feather": "Feather"}[fmt]
+    assert f"is a {title} file by its content: read as {title}" in proc.stdout
+
+
+def test_a_zip_named_csv_is_refused(tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "book.csv"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("sheet.xml", "<x/>")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(tmp_path / "out"))
+    _assert_refused(proc, "is a zip archive (an Excel workbook?): export the sheet as CSV or Parquet", tmp_path, before)
