@@ -1,7 +1,7 @@
 """``boostfocal.compare``: the focal-versus-baseline study on the user's own data (private subpackage).
 
 Modules, each importing only those listed before it: :mod:`._io` (reading a table),
-:mod:`._data` (features and target), :mod:`._metrics`, :mod:`._stats` (intervals, verdict),
+:mod:`._features` and :mod:`._data` (features; target and folds), :mod:`._metrics`, :mod:`._stats` (intervals, verdict),
 :mod:`._space` (the booster space and the draw helpers), :mod:`._methods` (one class per
 method, in a registry), :mod:`._options` (the keywords of :func:`compare`, validated),
 :mod:`._plan` (options and data checked together), :mod:`._report` (HTML / Markdown / JSON

@@ -90,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--weight", help="a column of sample weights (finite, >= 0)")
     p.add_argument("--drop", action="append", default=[], help="columns to leave out (comma-separated, repeatable)")
+    p.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        help="columns to use although they look like row identifiers (a leading unnamed index column, integers "
+        "all distinct and consecutive or in row order, or named id / *_id / rownames with distinct values; "
+        "those are left out, with a note; comma-separated, repeatable)",
+    )
     p.add_argument("--drop-missing-target", action="store_true", help="drop rows whose label is missing")
     p.add_argument("--library", choices=("xgboost", "lightgbm", "both"), default="xgboost", help="default: xgboost")
     p.add_argument(
@@ -124,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str]]:
     """``(X, y, weights, notes)`` from the table and the column options."""
     from ._data import closest
+    from ._features import identifier_columns
 
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
@@ -179,6 +188,13 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
         weights = values
         drop.append(args.weight)
     notes = [f"--drop: left out {', '.join(repr(d) for d in drop if d != args.weight)}"] if args.drop else []
+    keep = [n for text in args.keep for n in _names(text)]
+    for name in keep:
+        need("--keep", name)
+    candidates = frame.drop(columns=[*targets, *drop, *keep])
+    for name, why in identifier_columns(candidates).items():
+        drop.append(name)
+        notes.append(f"identifier column {name!r} left out ({why}); --keep {name} uses it")
     X = frame.drop(columns=[*targets, *drop])
     if X.shape[1] == 0:
         raise UsageError("no feature column left after --target, --weight and --drop")

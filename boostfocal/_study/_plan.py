@@ -21,9 +21,9 @@ from ._data import (
     check_multilabel_splits,
     iterative_stratification,
     min_class_rows,
-    prepare_features,
     prepare_target,
 )
+from ._features import prepare_features
 from ._methods import loss_configs
 from ._options import Settings, StudyOptions
 from ._space import FocalSpace, booster_configs

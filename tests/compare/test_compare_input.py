@@ -335,3 +335,47 @@ def test_a_zip_named_csv_is_refused(tmp_path: Path):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(tmp_path / "out"))
     _assert_refused(proc, "is a zip archive (an Excel workbook?): export the sheet as CSV or Parquet", tmp_path, before)
+
+
+# ---------------------------------------------------------------- identifier columns
+def _with_identifiers(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    frame = _frame(n)
+    frame.insert(0, "rownames", np.arange(1, n + 1))  # consecutive
+    frame["customer_id"] = rng.permutation(n) * 7 + 1000  # named like an id, distinct, no order
+    frame["ticket"] = np.arange(n) * 3 + 11  # distinct, in row order
+    frame["amount"] = rng.gamma(2.0, 50.0, size=n).round(2)  # distinct floats: a feature
+    frame["event_time"] = rng.permutation(n) * 60 + 1_700_000_000  # distinct integers in no order: a feature
+    frame["store_id"] = rng.integers(0, 8, size=n)  # named like an id, repeated: a feature
+    return frame
+
+
+def test_identifier_columns_are_left_out_with_a_note(tmp_path: Path):
+    path = tmp_path / "ids.csv"
+    _with_identifiers().to_csv(path, index=True)  # the index becomes a leading unnamed column
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "status", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for name, why in [
+        ("Unnamed: 0", "a leading unnamed column"),
+        ("rownames", "integers, all distinct and consecutive"),
+        ("customer_id", "named like an identifier"),
+        ("ticket", "integers, all distinct and in row order"),
+    ]:
+        assert f"identifier column {name!r} left out ({why}" in proc.stdout, name
+    for name in ("amount", "event_time", "store_id", "'a'"):
+        assert f"identifier column {name!r}" not in proc.stdout
+    assert json.loads((out / "results.json").read_text())["n_features"] == 5  # a, b, amount, event_time, store_id
+
+
+def test_keep_overrides_the_identifier_rule(tmp_path: Path):
+    path = tmp_path / "ids.csv"
+    _with_identifiers().to_csv(path, index=False)
+    out = tmp_path / "report"
+    proc = _run(str(path), "--target", "status", "--keep", "ticket", *CHEAP, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "identifier column 'ticket'" not in proc.stdout and "identifier column 'rownames'" in proc.stdout
+    assert json.loads((out / "results.json").read_text())["n_features"] == 6
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    proc = _run(str(path), "--target", "status", "--keep", "tickets", *CHEAP, "--out", str(tmp_path / "x"))
+    _assert_refused(proc, "--keep 'tickets' is not a column", tmp_path, before)

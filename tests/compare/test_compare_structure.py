@@ -35,7 +35,7 @@ from boostfocal._study._space import FocalSpace, library_params
 STUDY = Path(boostfocal.__file__).parent / "_study"
 #: The layers, lowest first: a module imports only modules of lower layers.
 LAYERS = [
-    {"_io", "_data", "_metrics", "_stats", "_progress"},
+    {"_io", "_data", "_features", "_metrics", "_stats", "_progress"},
     {"_space"},
     {"_methods"},
     {"_options"},
