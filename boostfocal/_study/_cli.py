@@ -221,26 +221,40 @@ def _print_summary(result: Any, out: Path | None) -> None:
         print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
 
 
+def _estimate(done: int, total: int, seconds: float) -> str:
+    left = seconds / done * (total - done)
+    when = f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
+    return f"about {when} more for the other {total - done:,} fits (from the first {done})"
+
+
 def _run_until_interrupted(plan: Any) -> Any:
-    """Run the study; a first Ctrl-C stops it after the fit under way (``KeyboardInterrupt`` then comes
-    from the study's own loop, not from inside a booster's callback, where Python would only print it),
-    a second one at once."""
+    """Run the study, printing a time estimate after the first fits; a first Ctrl-C stops it after
+    the fit under way (``KeyboardInterrupt`` then comes from the study's own loop, not from inside a
+    booster's callback, where Python would only print it), a second one at once."""
     import signal
     import threading
+    import time
 
     from ._run import run_study
 
-    if threading.current_thread() is not threading.main_thread():
-        return run_study(plan)
     stop = threading.Event()
+    started = time.perf_counter()
+    first = min(plan.n_fits - 1, max(3, len(plan.runs)))  # one fit of every method, at least 3
+
+    def after_fit(done: int) -> bool:
+        if done == first:
+            print(f"{PROG}: {_estimate(done, plan.n_fits, time.perf_counter() - started)}", flush=True)
+        return stop.is_set()
 
     def on_sigint(signum: int, frame: Any) -> None:
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    if threading.current_thread() is not threading.main_thread():
+        return run_study(plan, after_fit=after_fit)
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return run_study(plan, should_stop=stop.is_set)
+        return run_study(plan, after_fit=after_fit)
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -295,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         warning = plan.target.majority_warning(option="--positive")
         if warning:
             print(f"{PROG}: {warning}", flush=True)
+        print(
+            f"{PROG}: {plan.n_fits:,} fits ({len(plan.runs)} method runs x {plan.budget} configurations x "
+            f"{plan.cv} folds x {plan.repeats} repeats)",
+            flush=True,
+        )
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

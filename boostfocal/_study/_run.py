@@ -68,7 +68,8 @@ class _Records:
     """What the outer folds leave: the rows of the result's tables and the pooled predictions."""
 
     plan: Plan
-    should_stop: Callable[[], bool] | None = None  # checked after every fit (a Ctrl-C seen by the caller)
+    after_fit: Callable[[int], bool] | None = None  # told the fits done after each; True stops the study
+    done: int = 0
     folds: list[dict[str, Any]] = field(default_factory=list)
     trials: list[dict[str, Any]] = field(default_factory=list)
     diffs: list[dict[str, Any]] = field(default_factory=list)
@@ -131,7 +132,8 @@ def _search(
         if best is None or _oriented(score, plan.metric) > _oriented(best[0], plan.metric):
             best = (score, i, fitted, seconds, params)
         bar.update(1)
-        if records.should_stop is not None and records.should_stop():
+        records.done += 1
+        if records.after_fit is not None and records.after_fit(records.done):
             raise KeyboardInterrupt  # here, between two fits, not inside a library's callback
     assert best is not None  # budget >= 1
     return best
@@ -200,13 +202,14 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
     records.diffs.append(row)
 
 
-def run_study(plan: Plan, *, should_stop: Callable[[], bool] | None = None) -> CompareResult:
+def run_study(plan: Plan, *, after_fit: Callable[[int], bool] | None = None) -> CompareResult:
     """Run a validated :class:`._plan.Plan` and summarise it.
 
-    ``should_stop``: asked after every fit; True raises ``KeyboardInterrupt`` there (the command line
-    turns Ctrl-C into this, so that the interruption never lands inside a booster's callback).
+    ``after_fit``: called after every fit with the number of fits done (of ``plan.n_fits``); True
+    raises ``KeyboardInterrupt`` there (the command line turns Ctrl-C into this, so that the
+    interruption never lands inside a booster's callback, and prints its time estimate from it).
     """
-    records = _Records(plan, should_stop)
+    records = _Records(plan, after_fit)
     bar = progress_bar(plan.n_fits, enabled=plan.progress)
     t_start = time.perf_counter()
     try:

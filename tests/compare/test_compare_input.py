@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -73,6 +74,11 @@ def test_minority_positive_although_it_sorts_first(tmp_path: Path):
         f"boostfocal compare: binary target, positive class 'defaulted' ({n_rare} of 200 rows, {n_rare / 200:.1%})"
     )
     assert "warning" not in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[1] == "boostfocal compare: 6 fits (3 method runs x 1 configurations x 2 folds x 1 repeats)"
+    assert re.fullmatch(
+        r"boostfocal compare: about \d+ (s|min) more for the other 3 fits \(from the first 3\)", lines[2]
+    )
     results = json.loads((out / "results.json").read_text())
     assert results["classes"] == ["paid", "defaulted"]
     assert results["positive_rate"] == pytest.approx(n_rare / 200)
