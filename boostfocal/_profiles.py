@@ -23,16 +23,34 @@ LightGBM 4.x                  ``K/(K-1) p_k (1 - p_k) w``     ``K/(K-1) x exact`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._loss import FocalLoss
+import numpy as np
+from numpy.typing import NDArray
 
-__all__ = ["LibraryProfile", "LIGHTGBM", "xgboost_profile", "make_record", "read_record", "RECORD_KEY"]
+from ._loss import FocalLoss
+from ._policy import Curvature, HessPolicy
+
+__all__ = [
+    "LibraryProfile",
+    "LIGHTGBM",
+    "xgboost_profile",
+    "make_record",
+    "RECORD_KEY",
+    "read_lightgbm_record",
+    "write_lightgbm_record",
+    "shift_linear_leaf_constants",
+]
 
 #: Key (XGBoost booster attribute) / tag (LightGBM model text) of the focal record.
 RECORD_KEY = "boostfocal"
+
+# LightGBM: the record is the value of the ``data`` parameter line of the model text, tagged.
+_LIGHTGBM_TAG = RECORD_KEY + ":"
+_LIGHTGBM_DATA_LINE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -59,16 +77,16 @@ class LibraryProfile:
         return 1.0
 
     @property
-    def softmax_curvature(self) -> bool | str:
-        """The curvature of the default floor for softmax: cross-entropy's, or ``"abs_residual"``."""
-        return "abs_residual" if self.softmax_rule == "|p-y|" else True
+    def softmax_curvature(self) -> Curvature:
+        """The curvature of the default policy for softmax: cross-entropy's, or ``"abs_residual"``."""
+        return "abs_residual" if self.softmax_rule == "|p-y|" else "cross_entropy"
 
-    def hessian_rule(self, link: str, n_classes: int | None) -> tuple[float, bool | str]:
-        """``(hess_scale, curvature floor kind)`` of the focal objective for a link (sigmoid: 1, CE curvature)."""
-        if link == "softmax":
-            assert n_classes is not None
-            return self.softmax_hess_scale(n_classes), self.softmax_curvature
-        return 1.0, True
+    def hess_policy(self, policy: HessPolicy, link: str, n_classes: int | None) -> HessPolicy:
+        """The hessian policy the objective applies for a link: softmax gets the library's factor and curvature."""
+        if link != "softmax":
+            return policy
+        assert n_classes is not None
+        return policy.scaled(self.softmax_hess_scale(n_classes)).for_softmax(self.softmax_curvature)
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -100,6 +118,53 @@ def make_record(loss: FocalLoss, **facts: Any) -> dict[str, Any]:
     return record
 
 
-def read_record(record: dict[str, Any]) -> tuple[FocalLoss, dict[str, Any]]:
-    """``(loss, record)`` from a saved record (this format or boostfocal 0.1's)."""
-    return FocalLoss.from_dict(record), record
+def read_lightgbm_record(text: str) -> dict[str, Any] | None:
+    """The focal record of a LightGBM model text (its tagged ``[data: ...]`` line), or None."""
+    for match in _LIGHTGBM_DATA_LINE.finditer(text):
+        value = match.group(1)
+        if value.startswith(_LIGHTGBM_TAG):
+            return dict(json.loads(value[len(_LIGHTGBM_TAG) :]))
+    return None
+
+
+def write_lightgbm_record(text: str, record: dict[str, Any]) -> str:
+    """The LightGBM model text with ``record`` as the value of its ``[data: ...]`` parameter line.
+
+    ``data`` is the training-file path of LightGBM's command-line program, unused by the Python
+    API, and the only free-text parameter LightGBM 4.7 writes into model files and keeps through
+    ``Booster(model_file=...)`` and a second ``save_model``.
+    """
+    if not _LIGHTGBM_DATA_LINE.search(text):
+        raise ValueError("the model string has no '[data: ...]' parameter line to record the focal settings in")
+    payload = _LIGHTGBM_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
+    return _LIGHTGBM_DATA_LINE.sub(lambda _: f"[data: {payload}]", text, count=1)
+
+
+def shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
+    """Add ``margin[k]`` to ``leaf_const`` of tree k (k < K) when it is a linear tree.
+
+    ``set_leaf_output`` changes ``leaf_value`` only; linear trees (``linear_tree=True``)
+    predict ``leaf_const + coeff . x`` and fall back to ``leaf_value`` for missing values,
+    so both are shifted.
+    """
+    lines = text.split("\n")
+    tree = -1
+    growth: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        if line.startswith("Tree="):
+            tree = int(line[5:])
+        elif line.startswith("end of trees"):
+            break
+        elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
+            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const=") :].split()]
+            lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
+            growth[tree] = len(lines[i]) - len(line)
+    if growth:  # the header lists each tree's size in characters: keep it consistent
+        for i, line in enumerate(lines):
+            if line.startswith("tree_sizes="):
+                sizes = [int(v) for v in line[len("tree_sizes=") :].split()]
+                for t, d in growth.items():
+                    sizes[t] += d
+                lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
+                break
+    return "\n".join(lines)

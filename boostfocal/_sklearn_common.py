@@ -25,23 +25,19 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._adapter import fixed_link, posterior_columns_loss
 from ._core import class_balanced_alpha, class_counts
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
+from ._policy import HessPolicy
 from ._profiles import LibraryProfile, make_record
-from ._validation import (
-    check_binary_alpha,
-    check_class_gamma,
-    check_hess_policy,
-    check_sample_weight,
-    check_softmax_alpha,
-)
+from ._validation import check_sample_weight
 
 __all__ = [
     "FOCAL_PARAMS",
@@ -185,60 +181,6 @@ def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
     return [value[c] for c in classes.tolist()]
 
 
-def focal_params_doc(
-    *, library: str, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = ""
-) -> str:
-    """The numpydoc entries of the focal parameters, shared by both estimators (written once).
-
-    ``library`` names the adapter module (``xgboost`` / ``lightgbm``), ``model`` the native
-    model that ``gamma=0`` reproduces; the notes are appended to their entries.
-    """
-    return f"""gamma : float, sequence or dict, default=2.0
-        Focusing parameter, finite and >= 0; or one per class, as a sequence in
-        ``classes_`` order or a dict ``{{label: gamma}}`` (binary: asymmetric
-        focusing). Multi-label ``y``: a number or ``[g_0, g_1]`` shared by every
-        label. ``gamma=0`` with ``alpha=None`` is {model}.{gamma_note}
-    alpha : float, str, sequence, dict or None, default=None
-        Class weighting. Binary: the weight of the positive class ``classes_[1]``
-        in [0, 1] (the negative class gets ``1 - alpha``), or ``[a_0, a_1]`` (a
-        sequence or a dict). Multiclass: one weight >= 0 per class, as a sequence
-        in ``classes_`` order or a dict ``{{label: weight}}`` covering every class,
-        or one number for all classes. ``"balanced"``: ``n / (K n_k)`` from the
-        training labels (scikit-learn's rule); ``"effective_number"``:
-        :func:`boostfocal.class_balanced_alpha` with ``balance_beta`` (Cui et al.,
-        2019); both use the sample-weighted class counts and are stored as the
-        fitted vector ``alpha_``. Multi-label ``y`` (an (n, K) 0/1 indicator): every
-        label's positive weight in [0, 1], one per label (a length-K sequence), a
-        (K, 2) array of ``[negative, positive]`` weights, or the two rules applied
-        to each label. None: no class weighting.{alpha_note}
-    balance_beta : float in [0, 1), default=0.999
-        The beta of ``alpha="effective_number"`` (0: all ones; towards 1: inverse
-        class frequency); unused otherwise.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets (binary ``t = y (1 - e) + e / 2``; multiclass
-        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
-        noise; ``predict_posterior`` un-smooths. 0: hard labels.
-    negative_shift : float in [0, 1), default=0.0
-        Binary and multi-label only: the probability margin m of the asymmetric
-        loss (ASL, Ridnik et al., 2021). Negatives are scored at
-        ``p_m = max(p - m, 0)``, so those already below ``p = m`` cost nothing;
-        combine with ``gamma=[g_0, g_1]`` (ASL: ``[4, 1]``, m = 0.05).
-        ``predict_posterior`` maps ``p <= m`` to 0. A multiclass ``y`` with m > 0
-        is an error.
-    hess_floor : "curvature" or float, default="curvature"
-        The hessian policy of :func:`boostfocal.{library}.focal_objective`:
-        ``"curvature"`` raises the exact hessian to the focal-weighted
-        cross-entropy curvature (gamma = 0 is exactly {model}); a number
-        f >= 0 is the absolute floor ``max(h, f w)``.
-    correct_proba : bool, default=False
-        True: ``predict_proba`` returns posterior estimates instead of the
-        focal probabilities, and ``predict`` (always the argmax of
-        ``predict_proba``) follows them. See :meth:`predict_posterior`.{proba_note}"""
-
-
-#: Marker in the estimators' docstrings replaced by :func:`focal_params_doc`.
-FOCAL_PARAMS_DOC_MARKER = "%(focal_params)s"
-
 #: The data-dependent class weightings the estimators resolve at fit.
 ALPHA_RULES = ("balanced", "effective_number")
 
@@ -250,8 +192,8 @@ def resolve_alpha(
     sample_weight: NDArray[np.float64] | None = None,
     *,
     beta: float = 0.999,
-) -> float | NDArray[np.float64] | None:
-    """The validated focal ``alpha`` for these classes (a vector in ``classes`` order, a number or None).
+) -> Any:
+    """The focal ``alpha`` for these classes: the rules computed, a dict in ``classes`` order (validated by the loss).
 
     ``"balanced"``: ``n / (K n_k)`` (scikit-learn's rule); ``"effective_number"``:
     :func:`boostfocal.class_balanced_alpha` with ``beta``; both from the (weighted) class
@@ -267,15 +209,14 @@ def resolve_alpha(
             return class_balanced_alpha(codes, beta=beta, num_class=n_classes, sample_weight=sample_weight)
         counts = class_counts(codes, n_classes, sample_weight)
         return counts.sum() / (n_classes * counts)
-    alpha = _per_class(alpha, classes, "alpha")
-    if n_classes == 2 and (alpha is None or isinstance(alpha, numbers.Real)):
-        return check_binary_alpha(alpha)  # the weight of the positive class classes_[1]
-    return check_softmax_alpha(alpha, n_classes)
+    return _per_class(alpha, classes, "alpha")
 
 
-def resolve_gamma(gamma: Any, classes: np.ndarray) -> float | NDArray[np.float64]:
-    """The validated focal ``gamma``: a number, or one value per class (sequence or dict, ``classes`` order)."""
-    return check_class_gamma(_per_class(gamma, classes, "gamma"), classes.shape[0])
+def _fitted_alpha(alpha: Any) -> float | NDArray[np.float64] | None:
+    """``alpha_``: a validated alpha as a float, a float64 array or None."""
+    if alpha is None:
+        return None
+    return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
 
 
 def objective_threads(n_jobs: Any) -> int | None:
@@ -321,11 +262,11 @@ def _class_weight_factor(class_weight: Any, classes: np.ndarray, codes: NDArray[
 
 @dataclass(frozen=True)
 class FocalFitSetup:
-    """Everything an estimator's fit needs before it hands over to the library."""
+    """Everything an estimator's fit needs before it hands over to the library (validated once, here)."""
 
-    loss: FocalLoss  # the concrete loss: sigmoid for 2 classes, softmax with num_class otherwise
+    loss: FocalLoss  # the concrete loss: sigmoid for 2 classes, softmax with num_class, or multi-label
     alpha: float | NDArray[np.float64] | None
-    hess_floor: HessFloor
+    policy: HessPolicy
     correct_proba: bool
     classes: np.ndarray  # multi-label: the label indices 0..K-1
     codes: NDArray[np.intp]  # multi-label: the (n, K) 0/1 indicator
@@ -343,6 +284,11 @@ class FocalFitSetup:
         return self.loss.gamma
 
     @property
+    def hess_floor(self) -> HessFloor:
+        """The public spelling of the hessian policy (``hess_floor_``)."""
+        return self.policy.spelling
+
+    @property
     def n_classes(self) -> int:
         return int(self.classes.shape[0])
 
@@ -350,6 +296,31 @@ class FocalFitSetup:
     def num_class(self) -> int | None:
         """None for binary (one margin per sample), the number of classes (softmax) or labels (multi-label)."""
         return None if self.n_classes == 2 and not self.multilabel else self.n_classes
+
+
+@dataclass(frozen=True)
+class _Common:
+    """The estimator settings every fit validates the same way."""
+
+    policy: HessPolicy
+    correct_proba: bool
+    beta: float
+    sample_weight: NDArray[np.float64] | None
+
+
+def _check_common(estimator: Any, n_samples: int, sample_weight: ArrayLike | None) -> _Common:
+    """Validate ``hess_floor`` (once, into a policy), ``correct_proba``, ``balance_beta`` and the weights."""
+    policy = HessPolicy.parse(estimator.hess_floor, allow_none=False)
+    correct = check_correct_proba(estimator.correct_proba)
+    beta = check_balance_beta(estimator.balance_beta)
+    return _Common(policy, correct, beta, check_sample_weight(sample_weight, n_samples))
+
+
+def _check_total(weights: NDArray[np.float64]) -> float:
+    total = float(weights.sum())
+    if not total > 0:
+        raise ValueError("sample_weight: all weights are zero, nothing to fit")
+    return total
 
 
 def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, class_weight: Any = None) -> FocalFitSetup:
@@ -370,39 +341,35 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
                 f"(per-label weights, 'balanced' or 'effective_number'), got class_weight={class_weight!r}"
             )
         return _prepare_multilabel_fit(estimator, y, sample_weight)
-    floor, _ = check_hess_policy(estimator.hess_floor)
-    hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
-    correct = check_correct_proba(estimator.correct_proba)
     classes, codes = encode_labels(y, None, "y")
     n_classes = classes.shape[0]
     if n_classes < 2:
         raise ValueError(f"y contains 1 class ({classes.tolist()!r}); a classifier needs at least 2 classes")
-    gamma = resolve_gamma(estimator.gamma, classes)
-    w = check_sample_weight(sample_weight, codes.shape[0])
+    common = _check_common(estimator, codes.shape[0], sample_weight)
+    w = common.sample_weight
     cw = _class_weight_factor(class_weight, classes, codes)
     if cw is not None:
         w = cw if w is None else w * cw
     per_class = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
-    total = per_class.sum()
-    if not total > 0:
-        raise ValueError("sample_weight: all weights are zero, nothing to fit")
-    beta = check_balance_beta(estimator.balance_beta)
-    alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=beta)
-    e = estimator.label_smoothing
+    total = _check_total(per_class)
+    alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=common.beta)
     m = estimator.negative_shift
-    if n_classes == 2:
-        loss = FocalLoss(gamma=gamma, alpha=alpha, link="sigmoid", label_smoothing=e, negative_shift=m)
-    else:
-        if isinstance(m, numbers.Real) and not isinstance(m, bool) and m != 0.0:
-            raise ValueError(
-                f"negative_shift is a binary option (the negative class of a sigmoid), but y has {n_classes} "
-                f"classes; got negative_shift={m!r}"
-            )
-        loss = FocalLoss(
-            gamma=gamma, alpha=alpha, link="softmax", num_class=n_classes, label_smoothing=e, negative_shift=m
+    if n_classes > 2 and isinstance(m, numbers.Real) and not isinstance(m, bool) and m != 0.0:
+        raise ValueError(
+            f"negative_shift is a binary option (the negative class of a sigmoid), but y has {n_classes} "
+            f"classes; got negative_shift={m!r}"
         )
+    loss = FocalLoss(
+        gamma=_per_class(estimator.gamma, classes, "gamma"),
+        alpha=alpha,
+        link="sigmoid" if n_classes == 2 else "softmax",
+        num_class=None if n_classes == 2 else n_classes,
+        label_smoothing=estimator.label_smoothing,
+        negative_shift=m,
+    )
     z0 = loss.initial_margin(codes, w)
-    return FocalFitSetup(loss, alpha, hess_floor, correct, classes, codes, w, per_class / total, z0)
+    alpha_ = _fitted_alpha(alpha)
+    return FocalFitSetup(loss, alpha_, common.policy, common.correct_proba, classes, codes, w, per_class / total, z0)
 
 
 def _label_name(y: Any, k: int) -> str:
@@ -428,9 +395,6 @@ def _multilabel_alpha(alpha: Any, Y: NDArray[np.intp], w: NDArray[np.float64] | 
 
 def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None) -> FocalFitSetup:
     """:func:`prepare_fit` for a multi-label indicator ``y`` (n_samples, K)."""
-    floor, _ = check_hess_policy(estimator.hess_floor)
-    hess_floor: HessFloor = estimator.hess_floor if isinstance(estimator.hess_floor, str) else floor
-    correct = check_correct_proba(estimator.correct_proba)
     Y = encode_indicator(y, None, "y")
     n, k = Y.shape
     for j in range(k):
@@ -440,16 +404,13 @@ def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | N
                 f"y column {_label_name(y, j)} has one value only ({int(values[0])}): every label of a multi-label "
                 "y needs positive and negative rows (a constant label cannot be learned)"
             )
-    w = check_sample_weight(sample_weight, n)
+    common = _check_common(estimator, n, sample_weight)
+    w = common.sample_weight
     w_arr = np.ones(n) if w is None else w
-    total = float(w_arr.sum())
-    if not total > 0:
-        raise ValueError("sample_weight: all weights are zero, nothing to fit")
-    beta = check_balance_beta(estimator.balance_beta)
-    alpha = _multilabel_alpha(estimator.alpha, Y, w, beta)
+    total = _check_total(w_arr)
     loss = FocalLoss(
         gamma=estimator.gamma,
-        alpha=alpha,
+        alpha=_multilabel_alpha(estimator.alpha, Y, w, common.beta),
         link="multilabel",
         num_class=k,
         label_smoothing=estimator.label_smoothing,
@@ -457,9 +418,8 @@ def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | N
     )
     z0 = loss.initial_margin(Y, w)
     balance = (w_arr @ Y) / total
-    fitted_alpha = loss.alpha
-    alpha_out = np.asarray(fitted_alpha, dtype=np.float64) if isinstance(fitted_alpha, list) else fitted_alpha
-    return FocalFitSetup(loss, alpha_out, hess_floor, correct, np.arange(k), Y, w, balance, z0)
+    alpha_ = _fitted_alpha(loss.alpha)
+    return FocalFitSetup(loss, alpha_, common.policy, common.correct_proba, np.arange(k), Y, w, balance, z0)
 
 
 class FocalClassifierMixin:
@@ -473,6 +433,9 @@ class FocalClassifierMixin:
     """
 
     _profile: LibraryProfile
+    # the focal parameters (XGBoost's own ``gamma`` / ``alpha`` are ``min_split_loss`` / ``reg_alpha`` there)
+    gamma: Any
+    alpha: Any
 
     def __init__(
         self,
@@ -499,7 +462,7 @@ class FocalClassifierMixin:
         raise NotImplementedError
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags = cast(Any, super()).__sklearn_tags__()  # the library classifier's
         tags.classifier_tags.multi_label = True  # a 2-D indicator y trains the multi-label focal loss
         return tags
 
@@ -510,6 +473,11 @@ class FocalClassifierMixin:
         return tags
 
     # ------------------------------------------------------------ fitted facts
+    @property
+    def _fitted_classes(self) -> np.ndarray:
+        """``classes_`` of the library classifier (the next base)."""
+        return np.asarray(cast(Any, self).classes_)
+
     def _set_focal_attributes(self, setup: FocalFitSetup) -> None:
         self.loss_ = setup.loss
         self.gamma_ = setup.gamma
@@ -517,35 +485,32 @@ class FocalClassifierMixin:
         self.hess_floor_ = setup.hess_floor
         self.initial_margin_ = setup.initial_margin
         self.class_balance_ = setup.class_balance
+        self._proba_loss = posterior_columns_loss(setup.loss, setup.n_classes)
 
     def _restore_focal_attributes(self, record: Mapping[str, Any]) -> None:
-        """Fitted attributes (and gamma / alpha / correct_proba) from a saved record."""
+        """Fitted attributes (and gamma / alpha / correct_proba) from a saved record: the loss built once."""
         loss = FocalLoss.from_dict(record)
         n_classes = len(record["classes"])
-        if loss.is_multilabel:
-            loss = loss.for_margin(np.zeros((1, n_classes)))
-        elif loss.link is None or (loss.link.name == "sigmoid") != (n_classes == 2):
-            loss = loss.with_link("sigmoid") if n_classes == 2 else loss.with_link("softmax", n_classes)
-        self.loss_ = loss
-        self.gamma_ = self.gamma = record["gamma"]
-        alpha = record["alpha"]
-        self.alpha_ = np.asarray(alpha, dtype=np.float64) if isinstance(alpha, list) else alpha
+        self.loss_ = fixed_link(loss, 1 if n_classes == 2 and not loss.is_multilabel else n_classes)
+        self.gamma_ = self.gamma = self.loss_.gamma
+        self.alpha_ = _fitted_alpha(record["alpha"])
         self.hess_floor_ = record["hess_floor"]
         margin = record["initial_margin"]
         self.initial_margin_ = np.asarray(margin, dtype=np.float64) if isinstance(margin, list) else margin
         self.class_balance_ = np.asarray(record["class_balance"], dtype=np.float64)
+        self._proba_loss = posterior_columns_loss(self.loss_, n_classes)
         if "correct_proba" in record:
             self.correct_proba = bool(record["correct_proba"])
 
     def _focal_record(self) -> dict[str, Any]:
         """JSON-serialisable focal settings stored with the native model."""
-        n_classes = len(self.classes_)  # type: ignore[attr-defined]
+        n_classes = len(self._fitted_classes)
         return make_record(
             self.loss_,
             hess_floor=self.hess_floor_,
             initial_margin=to_builtin(self.initial_margin_),
             class_balance=to_builtin(self.class_balance_),
-            classes=to_builtin(self.classes_),  # type: ignore[attr-defined]
+            classes=to_builtin(self._fitted_classes),
             softmax_hess_factor=self._profile.softmax_hess_scale(n_classes)
             if n_classes > 2 and not self.loss_.is_multilabel
             else None,
@@ -554,10 +519,10 @@ class FocalClassifierMixin:
         )
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)  # type: ignore[call-arg]  # the estimator's BaseEstimator.__repr__
+        text = cast(Any, super()).__repr__(N_CHAR_MAX)  # the estimator's BaseEstimator.__repr__
         if "gamma_" not in self.__dict__:
             return text
-        balance = dict(zip(to_builtin(self.classes_), np.round(self.class_balance_, 6).tolist(), strict=True))  # type: ignore[attr-defined]
+        balance = dict(zip(to_builtin(self._fitted_classes), np.round(self.class_balance_, 6).tolist(), strict=True))
         return (
             f"{text} fitted with focal loss: gamma_={self.gamma_!r}, alpha_={to_builtin(self.alpha_)!r}, "
             f"hess_floor_={self.hess_floor_!r}, initial_margin_={np.round(self.initial_margin_, 6).tolist()!r}, "
@@ -569,27 +534,19 @@ class FocalClassifierMixin:
         """Posterior estimates from focal probabilities (n_samples, n_classes), rows summing to 1.
 
         Exactly the input at ``gamma_ = 0`` with equal class weights; otherwise
-        float64 from :func:`boostfocal.focal_to_posterior` with the fitted
-        ``gamma_`` and ``alpha_``.
+        float64 from the fitted loss's posterior map (:func:`boostfocal.focal_to_posterior`).
         """
-        check_is_fitted(self, "gamma_")
-        if self.loss_.is_multilabel:  # each label's binary posterior (FocalLoss.posterior of the multi-label loss)
-            return self.loss_.posterior(np.asarray(proba, dtype=np.float64))
-        if self.loss_.negative_shift:  # binary only: the sigmoid form of the shifted loss
-            eta = self.loss_.posterior(np.asarray(proba[:, 1], dtype=np.float64))
-            return np.column_stack([1.0 - eta, eta])
-        weights = self.loss_.class_weights(proba.shape[1])
-        if self.gamma_ == 0.0 and not self.loss_.label_smoothing and (weights is None or np.all(weights == weights[0])):
+        check_is_fitted(self, "loss_")
+        if "_proba_loss" not in self.__dict__:  # an estimator pickled before boostfocal 0.3
+            self._proba_loss = posterior_columns_loss(self.loss_, np.shape(proba)[1])
+        loss = self._proba_loss
+        if loss is None:
             return proba
-        # the softmax form with the K class weights; at K = 2 it is the binary formula
-        columns = FocalLoss(
-            gamma=self.gamma_,
-            alpha=None if weights is None else weights.tolist(),
-            link="softmax",
-            num_class=proba.shape[1],
-            label_smoothing=self.loss_.label_smoothing,
-        )
-        return columns.posterior(np.asarray(proba, dtype=np.float64))
+        p = np.asarray(proba, dtype=np.float64)
+        if loss.negative_shift and not loss.is_multilabel:  # binary only: the sigmoid form of the shifted loss
+            eta = loss.posterior(p[:, 1])
+            return np.column_stack([1.0 - eta, eta])
+        return loss.posterior(p)
 
     def _maybe_corrected(self, proba: NDArray) -> NDArray:
         return self._posterior_from_focal(proba) if self.correct_proba else proba
@@ -598,7 +555,7 @@ class FocalClassifierMixin:
         """``predict``'s labels: ``classes_`` of the argmax, or (multi-label) the (n, K) indicator ``proba > 0.5``."""
         if self.loss_.is_multilabel:
             return (np.asarray(proba) > 0.5).astype(np.intp)
-        return self.classes_[np.argmax(proba, axis=1)]  # type: ignore[attr-defined]
+        return self._fitted_classes[np.argmax(proba, axis=1)]
 
     def predict_posterior(self, X: Any, **kwargs: Any) -> NDArray:
         r"""Posterior class probabilities, whatever ``correct_proba`` says.

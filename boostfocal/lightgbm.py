@@ -20,23 +20,15 @@ have shape (n_samples, n_classes) (``num_class`` in the parameters; LightGBM
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``, and LightGBM divides by a leaf's hessian sum. The default policy
-``hess_floor="curvature"`` returns ``max(h, w a_t (1 - p_t)^gamma c_CE)``: the
-exact hessian, raised where needed to the cross-entropy curvature
-``c_CE = p (1 - p)`` weighted by the row's focal weight. At ``gamma = 0`` that
-*is* the hessian, so the native model is reproduced at any number of rounds
-(LightGBM's multiclass objective has no floor at all); for easy rows the focal
-hessian is larger and nothing changes. ``hess_floor=<number>`` gives the
-absolute floor ``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
-LightGBM refuses to split a node whose hessian sum is below
-``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or very wrong)
-predictions the curvature is small and leaves may stop splitting early. Lower
-``min_sum_hessian_in_leaf`` (e.g. to 1e-6) if training stalls at gamma >= 2.
-
-For softmax the exact diagonal of the focal hessian (and its floor) is
-multiplied by :func:`softmax_hess_factor` ``= K / (K - 1)``, the factor of
-LightGBM's own ``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``), so
-that ``gamma = 0`` reproduces the native multiclass model.
+``gamma > 0``, and LightGBM divides by a leaf's hessian sum: ``hess_floor`` is the
+policy (:mod:`boostfocal._policy`); the default ``"curvature"`` reproduces the
+native model at ``gamma = 0`` at any number of rounds. For softmax the exact
+diagonal (and its floor) is multiplied by :func:`softmax_hess_factor`
+``= K / (K - 1)``, the factor of LightGBM's own ``multiclass`` objective
+(``K / (K - 1) * p (1 - p) * w``). LightGBM refuses to split a node whose hessian
+sum is below ``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or
+very wrong) predictions the curvature is small; lower it (e.g. to 1e-6) if
+training stalls at gamma >= 2.
 
 Starting margin and probabilities
 ---------------------------------
@@ -81,8 +73,7 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
-import json
-import re
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,11 +81,22 @@ import lightgbm as lgb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
+from ._adapter import (
+    FocalBase,
+    MetricMixin,
+    ObjectiveMixin,
+    PreparedLabels,
+    check_margin_vector,
+    fill_doc,
+    fixed_link,
+    init_score,
+    resolve_loss,
+)
 from ._link import LINKS
 from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
-from ._profiles import LIGHTGBM, RECORD_KEY, make_record
-from ._validation import check_hess_policy
+from ._policy import HessPolicy
+from ._profiles import LIGHTGBM, make_record, read_lightgbm_record, shift_linear_leaf_constants, write_lightgbm_record
+from ._validation import check_multilabel_labels
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
@@ -119,10 +121,6 @@ MULTILABEL_ATTRIBUTE = "boostfocal_multilabel_y"
 #: The conventions of LightGBM (softmax hessian factor, record location).
 PROFILE = LIGHTGBM
 
-# Tag of the JSON record written into the model's parameters section.
-_META_TAG = RECORD_KEY + ":"
-_DATA_PARAM_RE = re.compile(r"^\[data: (.*)\]$", re.MULTILINE)
-
 
 def softmax_hess_factor(n_classes: int) -> float:
     r"""LightGBM's diagonal-hessian factor for softmax, ``K / (K - 1)``.
@@ -138,42 +136,28 @@ def softmax_hess_factor(n_classes: int) -> float:
     return PROFILE.softmax_hess_scale(n_classes)
 
 
-def _is_dataset(obj: object) -> bool:
-    return isinstance(obj, lgb.Dataset)
-
-
 class _FocalBase(FocalBase):
-    """Hyperparameters and cached label validation, plus LightGBM's call conventions."""
+    """LightGBM's call conventions on top of the shared loss, pickling and label cache."""
 
     _profile = PROFILE
 
-    @staticmethod
-    def _split_call(first: Any, second: Any, weight: Any) -> tuple[NDArray, NDArray, NDArray | None]:
+    def _split_call(self, first: Any, second: Any, weight: Any) -> tuple[NDArray, NDArray, NDArray | None]:
         """Return ``(margins, raw labels, raw weights or None)`` for either calling convention."""
-        if _is_dataset(second):
+        if isinstance(second, lgb.Dataset):
             if weight is not None:
                 raise TypeError("weights are read from the Dataset; do not pass weight with (preds, dataset)")
             multilabel = getattr(second, MULTILABEL_ATTRIBUTE, None)
-            preds, w_raw = first, second.get_weight()
             y_raw = second.get_label() if multilabel is None else multilabel
-        elif _is_dataset(first):
+            return self._as_scores(first), np.asarray(y_raw), self._as_weights(second.get_weight())
+        if isinstance(first, lgb.Dataset):
             raise TypeError(
                 "call as f(preds, dataset) (lgb.train) or f(y_true, y_pred, weight) (LGBMClassifier); "
                 "got a Dataset as the first argument"
             )
-        else:
-            y_raw, preds, w_raw = first, second, weight
-        z = np.asarray(preds)
-        if z.dtype not in (np.float32, np.float64):
-            z = z.astype(np.float64)
-        y_arr = np.asarray(y_raw)
-        w_arr = None if w_raw is None else np.asarray(w_raw)
-        if w_arr is not None and w_arr.size == 0:
-            w_arr = None
-        return z, y_arr, w_arr
+        return self._as_scores(second), np.asarray(first), self._as_weights(weight)
 
-    def _prepared(self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray) -> Any:
-        if self.loss.is_multilabel and np.ndim(y_raw) == 1:
+    def _prepared(self, y_raw: NDArray, w_raw: NDArray | None, z: NDArray) -> PreparedLabels:
+        if self.loss.is_multilabel and y_raw.ndim == 1:
             raise ValueError(
                 "a multi-label focal loss needs the (n_samples, n_labels) labels: build the Dataset with "
                 "boostfocal.lightgbm.multilabel_dataset(X, Y), got a Dataset with a 1-D label only"
@@ -181,25 +165,18 @@ class _FocalBase(FocalBase):
         return super()._prepared(y_raw, w_raw, z)
 
 
+@fill_doc()
 class FocalObjective(ObjectiveMixin, _FocalBase):
     r"""Focal-loss objective for LightGBM (binary and softmax), on raw scores.
 
     Create it with :func:`focal_objective`. Picklable; holds no dataset beyond a
     small cache of validated labels (not pickled).
 
-    Binary (1-D scores ``z``, labels in {0, 1}), ``p = expit(z)``, ``p_t = p`` if
-    ``y = 1`` else ``1 - p``, ``alpha_t = alpha`` if ``y = 1`` else ``1 - alpha``
-    (1 when ``alpha`` is None):
+    %(focal_formula)s
 
-    .. math::
-
-        FL(z, y) = -\alpha_t\,(1 - p_t)^\gamma\,\log p_t
-
-    Softmax (scores of shape [n_samples, n_classes], labels in [0, K)):
-    ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. Returns the gradient and the
-    hessian diagonal of ``w * FL``; for softmax the diagonal is multiplied by
-    ``K / (K - 1)`` (:func:`softmax_hess_factor`, LightGBM's convention); then
-    the hessian policy ``hess_floor`` applies (module notes).
+    Returns the gradient and the hessian diagonal of ``w * FL``; for softmax the
+    diagonal is multiplied by ``K / (K - 1)`` (:func:`softmax_hess_factor`,
+    LightGBM's convention); then the hessian policy ``hess_floor`` applies (module notes).
 
     Call conventions
     ----------------
@@ -209,12 +186,10 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
         ``LGBMClassifier(objective=...)`` / ``DaskLGBMClassifier``: exactly three
         parameters, so LightGBM's wrapper always passes the sample weights.
 
-    Returns ``(grad, hess)``: float64 arrays with the shape of the scores
-    ([n_samples] or [n_samples, n_classes]).
+    Returns ``(grad, hess)``: float32 arrays (what LightGBM stores) with the shape of
+    the scores ([n_samples] or [n_samples, n_classes]).
 
-    Labels and weights are validated on the first call for a dataset and again
-    only when their content changes (each round costs an O(n) equality test
-    against a cached copy; the last four datasets are kept).
+    %(label_cache)s
     """
 
     def __call__(
@@ -223,12 +198,11 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
         return self._grad_hess(*self._split_call(y_true, y_pred, weight))
 
 
-class FocalMetric(_FocalBase):
+@fill_doc()
+class FocalMetric(MetricMixin, _FocalBase):
     r"""Weighted mean focal loss on raw scores, for ``feval`` and sklearn ``eval_metric``.
 
-    .. math::
-
-        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    %(metric_formula)s
 
     Returns ``(name, value, False)`` (lower is better) under both call
     conventions: ``metric(preds, dataset)`` (``lgb.train(feval=...)``) and
@@ -240,37 +214,23 @@ class FocalMetric(_FocalBase):
     probabilities, so do not mix the two.
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: GammaLike = 2.0,
-        alpha: AlphaLike = None,
-        loss: FocalLoss | None = None,
-        label_smoothing: float = 0.0,
-        negative_shift: float = 0.0,
-        name: str = "focal_loss",
-    ) -> None:
-        super().__init__(
-            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
-        )
+    @staticmethod
+    def _check_name(name: object) -> None:
         if not isinstance(name, str) or not name or any(c.isspace() for c in name):
             raise TypeError(f"name must be a non-empty string without spaces, got {name!r}")
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"FocalMetric(loss={self.loss!r}, name={self.name!r})"
 
     def __call__(self, y_true: Any, y_pred: Any, weight: Any = None) -> tuple[str, float, bool]:
         return self.name, self._mean_loss(*self._split_call(y_true, y_pred, weight)), False
 
 
+@fill_doc()
 def focal_objective(
     *,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -278,55 +238,28 @@ def focal_objective(
 
     Parameters
     ----------
-    gamma : float or sequence of float, default=2.0
-        Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
-        A sequence gives one per class (binary ``[g_0, g_1]``, softmax one per
-        class), indexed by the sample's true class.
-    alpha : float, sequence of float or None, default=None
-        Binary: weight of the positive class in [0, 1] (negatives get
-        ``1 - alpha``) or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class (length ``num_class``,
-        checked on the first call). None: no class weighting. A scalar outside
-        [0, 1] is refused here.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets (see :class:`boostfocal.FocalLoss`); 0: hard labels.
-    negative_shift : float in [0, 1), default=0.0
-        Binary only: ASL's probability margin m, negatives scored at ``max(p - m, 0)``
-        (see :class:`boostfocal.FocalLoss`); 0: no shift.
-    loss : FocalLoss, optional
-        The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
-        ``negative_shift`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
-    hess_floor : "curvature" or float, default="curvature"
-        The hessian policy (module notes): ``"curvature"`` returns
-        ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns
-        ``max(h, f w)``. See the module notes on ``min_sum_hessian_in_leaf``.
-    n_jobs : int or None, default=None
-        Threads of the numba backend (see :func:`boostfocal.set_backend`):
-        None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
-        default); a positive number caps it -- pass the booster's
-        ``nthread`` / ``num_threads``; -1 means all, -2 all but one. The
-        numpy backend ignores it.
+    %(loss_params)s
+    %(hess_floor)s
+        See the module notes on ``min_sum_hessian_in_leaf``.
+    %(n_jobs)s
 
     Returns
     -------
     FocalObjective
-        ``obj(preds, dataset)`` or ``obj(y_true, y_pred, weight)`` -> ``(grad, hess)``
+        ``obj(preds, dataset)`` or ``obj(y_true, y_pred, weight)`` -> float32 ``(grad, hess)``
         of shape [n_samples] (binary) or [n_samples, n_classes] (softmax).
 
     Raises
     ------
     TypeError, ValueError
-        For a bad ``gamma``, ``alpha`` or ``hess_floor`` (here); on the first
-        call, for labels outside {0, 1} / [0, K), an ``alpha`` whose length is
-        not ``num_class``, or negative / non-finite weights.
+        For a bad ``gamma``, ``alpha`` or ``hess_floor``, or ``loss`` given with any
+        of its parameters (here); on the first call, for labels outside {0, 1} /
+        [0, K), an ``alpha`` whose length is not ``num_class``, or negative /
+        non-finite weights.
 
     Notes
     -----
-    With ``u`` the signed margin (``u = z`` for y = 1, ``-z`` for y = 0):
-
-    .. math::
-
-        \frac{\partial FL}{\partial u} = \alpha_t (1 - p_t)^\gamma
-            \left(\gamma\,p_t \log p_t - (1 - p_t)\right)
+    %(gradient_formula)s
 
     At ``gamma = 0`` the gradient is ``w (p - y)`` and the hessian ``w p (1 - p)``
     (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
@@ -343,21 +276,21 @@ def focal_objective(
     )
 
 
+@fill_doc()
 def focal_metric(
     *,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha, loss, label_smoothing, negative_shift
-        As in :func:`focal_objective`; use the same values to monitor the objective.
+    %(loss_params)s
     name : str, default="focal_loss"
         Name under which LightGBM records the metric (no spaces).
 
@@ -369,9 +302,9 @@ def focal_metric(
 
     Notes
     -----
-    .. math::
+    Use the training objective's loss parameters to monitor it.
 
-        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    %(metric_formula)s
     """
     return FocalMetric(
         gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
@@ -418,8 +351,6 @@ def multilabel_dataset(
         For a label that is not a 2-D 0/1 indicator with at least 2 columns, or a
         row count different from ``data``'s.
     """
-    from ._validation import check_multilabel_labels
-
     y = check_multilabel_labels(label)
     if y.shape[1] < 2:
         raise ValueError(
@@ -438,49 +369,12 @@ def multilabel_dataset(
     return ds
 
 
-def _check_margin_vector(margin: ArrayLike) -> float | NDArray[np.float64]:
-    m = np.asarray(margin, dtype=np.float64) if not isinstance(margin, (bool, np.bool_)) else None
-    if m is None or m.ndim > 1 or (m.ndim == 1 and m.shape[0] < 2):
-        raise ValueError(f"margin must be a float (binary) or a 1-D array of K >= 2 margins (softmax), got {margin!r}")
-    if not np.all(np.isfinite(m)):
-        raise ValueError(f"margin must be finite, got {margin!r}")
-    return float(m) if m.ndim == 0 else m
-
-
-def init_score(margin: float | ArrayLike, n_samples: int) -> NDArray[np.float64]:
-    r"""Repeat a constant starting margin into a ``Dataset(init_score=...)`` array.
-
-    Parameters
-    ----------
-    margin : float or array-like of shape (n_classes,)
-        The starting margin, typically :func:`boostfocal.initial_margin` of the
-        training labels (float for binary, (K,) for softmax).
-    n_samples : int
-        Rows of the Dataset (training or validation: give both the same margin).
-
-    Returns
-    -------
-    ndarray of shape [n_samples] (binary) or [n_samples, n_classes] (softmax), float64
-    """
-    m = _check_margin_vector(margin)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    if isinstance(m, float):
-        return np.full(int(n_samples), m)
-    return np.tile(m, (int(n_samples), 1))
-
-
 def _model_string(model: lgb.Booster | str | Any) -> str:
     if isinstance(model, lgb.Booster):
         return model.model_to_string(num_iteration=-1)
-    if isinstance(model, str):
-        if model.lstrip().startswith("tree\n") or "\nTree=" in model:
-            return model
-        with open(model, encoding="utf-8") as fh:
-            return fh.read()
-    import os
-
-    if isinstance(model, os.PathLike):
+    if isinstance(model, str) and (model.lstrip().startswith("tree\n") or "\nTree=" in model):
+        return model
+    if isinstance(model, (str, os.PathLike)):
         with open(model, encoding="utf-8") as fh:
             return fh.read()
     raise TypeError(f"model must be a lightgbm.Booster, a model string or a path, got {type(model).__name__}")
@@ -505,31 +399,23 @@ def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
 
     Notes
     -----
-    The record is a JSON object stored as the value of LightGBM's ``data``
-    parameter in the model's ``parameters:`` section (``[data: boostfocal:{...}]``):
-    ``data`` is the training-file path of LightGBM's command-line program, unused
-    by the Python API, and it is the only free-text parameter LightGBM 4.7 writes
-    into model files and keeps through ``Booster(model_file=...)`` and a second
-    ``save_model``. (LightGBM's own ``Booster.params`` shows the value truncated
-    because it contains ``:``; read it with this function.)
+    The record is a JSON object stored as the value of LightGBM's ``data`` parameter
+    (``[data: boostfocal:{...}]``, see :func:`boostfocal._profiles.write_lightgbm_record`);
+    LightGBM's own ``Booster.params`` shows it truncated at the ``:``.
     """
-    text = _model_string(model)
-    for match in _DATA_PARAM_RE.finditer(text):
-        value = match.group(1)
-        if value.startswith(_META_TAG):
-            return json.loads(value[len(_META_TAG) :])
-    return None
+    return read_lightgbm_record(_model_string(model))
 
 
+@fill_doc()
 def embed_initial_margin(
     booster: lgb.Booster,
     margin: float | ArrayLike,
     *,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
     multilabel: bool | None = None,
@@ -553,9 +439,10 @@ def embed_initial_margin(
         ``link="multilabel"`` (then :func:`predict_proba` returns per-label sigmoids).
     margin : float or array-like of shape (n_classes,)
         The starting margin (:func:`boostfocal.initial_margin`).
-    gamma, alpha, loss, label_smoothing, negative_shift, hess_floor
-        The focal settings the booster was trained with (recorded, validated):
-        ``loss`` or ``gamma`` / ``alpha``, as in :func:`focal_objective`.
+    %(loss_params)s
+        The focal settings the booster was trained with (recorded, validated).
+    %(hess_floor)s
+        Recorded.
     extra : mapping, optional
         JSON-serialisable entries added to the record (e.g. class balance).
     multilabel : bool, optional
@@ -579,26 +466,35 @@ def embed_initial_margin(
     """
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
-    m = _check_margin_vector(margin)
+    m = check_margin_vector(margin)
     k = booster.num_model_per_iteration()
     if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
         raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
-    focal = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
+    focal = resolve_loss(loss, gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift)
     if multilabel is False and focal.is_multilabel:
         raise ValueError("multilabel=False contradicts the loss's link 'multilabel'")
-    if multilabel and not focal.is_multilabel:
-        if focal.link is not None:
-            raise ValueError(f"multilabel=True needs a loss with link 'multilabel' or no link, got {focal.link.name!r}")
-        focal = FocalLoss(alpha=focal.alpha, link="multilabel", **focal.binary_options())
-    if focal.is_multilabel:
-        if k < 2:
-            raise ValueError(f"a multi-label loss needs a booster with num_class >= 2 labels, got {k} tree per round")
-        focal = focal.for_margin(np.zeros((1, k)), "trees per iteration")
-    else:
-        focal = focal.with_link("sigmoid") if k == 1 else focal.with_link("softmax", k)
+    if multilabel and not focal.is_multilabel and focal.link is not None:
+        raise ValueError(f"multilabel=True needs a loss with link 'multilabel' or no link, got {focal.link.name!r}")
+    if (multilabel or focal.is_multilabel) and k < 2:
+        raise ValueError(f"a multi-label loss needs a booster with num_class >= 2 labels, got {k} tree per round")
+    focal = fixed_link(focal, k, multilabel=bool(multilabel), scores="trees per iteration")
     focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
-    floor, _ = check_hess_policy(hess_floor)
-    m_arr = np.atleast_1d(np.asarray(m, dtype=np.float64))
+    text = embedded_model_text(booster, m, focal, HessPolicy.parse(hess_floor, allow_none=False), extra or {})
+    result = lgb.Booster(model_str=text)
+    result.best_iteration = booster.best_iteration
+    return result
+
+
+def embedded_model_text(
+    booster: lgb.Booster,
+    margin: float | NDArray[np.float64],
+    focal: FocalLoss,
+    policy: HessPolicy,
+    extra: Mapping[str, Any],
+) -> str:
+    """The model text of ``booster`` with ``margin`` in its first trees and the focal record (validated input)."""
+    k = booster.num_model_per_iteration()
+    m_arr = np.atleast_1d(np.asarray(margin, dtype=np.float64))
     if m_arr.shape[0] != k:
         raise ValueError(f"margin has {m_arr.shape[0]} values but the booster has {k} trees per iteration")
     if booster.num_trees() < k:
@@ -608,57 +504,20 @@ def embed_initial_margin(
         raise ValueError("booster already holds an embedded boostfocal margin; embedding twice would add it twice")
     if "\naverage_output\n" in text:
         raise ValueError("boosting='rf' averages its trees: a margin added to the first trees would be divided")
-    if not _DATA_PARAM_RE.search(text):
-        raise ValueError("the model string has no '[data: ...]' parameter line to record the focal settings in")
-    best_iteration = booster.best_iteration
     out = lgb.Booster(model_str=text)
     for tree in range(k):
         n_leaves = out.dump_model(start_iteration=0, num_iteration=1)["tree_info"][tree]["num_leaves"]
         for leaf in range(n_leaves):
             out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
-    text = _shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
+    text = shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
     record = make_record(
         focal,
-        hess_floor=hess_floor if isinstance(hess_floor, str) else floor,
-        initial_margin=m if isinstance(m, float) else m.tolist(),
+        hess_floor=policy.spelling,
+        initial_margin=float(m_arr[0]) if np.ndim(margin) == 0 else m_arr.tolist(),
         initial_margin_embedded=True,
-        **dict(extra or {}),
+        **dict(extra),
     )
-    payload = _META_TAG + json.dumps(record, separators=(",", ":"), sort_keys=True)
-    new_text = _DATA_PARAM_RE.sub(lambda _: f"[data: {payload}]", text, count=1)
-    result = lgb.Booster(model_str=new_text)
-    result.best_iteration = best_iteration
-    return result
-
-
-def _shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
-    """Add ``margin[k]`` to ``leaf_const`` of tree k (k < K) when it is a linear tree.
-
-    ``set_leaf_output`` changes ``leaf_value`` only; linear trees (``linear_tree=True``)
-    predict ``leaf_const + coeff . x`` and fall back to ``leaf_value`` for missing values,
-    so both are shifted.
-    """
-    lines = text.split("\n")
-    tree = -1
-    growth: dict[int, int] = {}
-    for i, line in enumerate(lines):
-        if line.startswith("Tree="):
-            tree = int(line[5:])
-        elif line.startswith("end of trees"):
-            break
-        elif 0 <= tree < margin.shape[0] and line.startswith("leaf_const="):
-            values = [float(v) + float(margin[tree]) for v in line[len("leaf_const=") :].split()]
-            lines[i] = "leaf_const=" + " ".join(repr(v) for v in values)
-            growth[tree] = len(lines[i]) - len(line)
-    if growth:  # the header lists each tree's size in characters: keep it consistent
-        for i, line in enumerate(lines):
-            if line.startswith("tree_sizes="):
-                sizes = [int(v) for v in line[len("tree_sizes=") :].split()]
-                for t, d in growth.items():
-                    sizes[t] += d
-                lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
-                break
-    return "\n".join(lines)
+    return write_lightgbm_record(text, record)
 
 
 def predict_proba(
@@ -723,12 +582,10 @@ def predict_proba(
     raw = np.asarray(raw, dtype=np.float64)
     k = booster.num_model_per_iteration()
     if initial_margin is not None:
-        m = np.atleast_1d(np.asarray(_check_margin_vector(initial_margin), dtype=np.float64))
+        m = np.atleast_1d(np.asarray(check_margin_vector(initial_margin), dtype=np.float64))
         if m.shape[0] != k:
             raise ValueError(f"initial_margin has {m.shape[0]} values but the booster has {k} trees per iteration")
         raw = raw + (m[0] if k == 1 else m)
     if k == 1:
         return LINKS["sigmoid"].inverse(raw)
-    if multilabel:
-        return LINKS["multilabel"].inverse(raw.reshape(raw.shape[0], k))
-    return LINKS["softmax"].inverse(raw.reshape(raw.shape[0], k))
+    return LINKS["multilabel" if multilabel else "softmax"].inverse(raw.reshape(raw.shape[0], k))

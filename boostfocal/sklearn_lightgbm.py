@@ -35,25 +35,27 @@ the focal-loss parameters.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import ArrayLike, NDArray
 
+from ._adapter import fill_doc, fitted_doc, focal_params_doc
 from ._link import LINKS, link_for_margin
 from ._sklearn_common import (
     FOCAL_PARAMS,
-    FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
+    FocalFitSetup,
     encode_indicator,
     encode_labels,
-    focal_params_doc,
     objective_threads,
     prepare_fit,
 )
-from .lightgbm import PROFILE, FocalMetric, FocalObjective, embed_initial_margin, init_score
+from .lightgbm import PROFILE, FocalMetric, FocalObjective, embedded_model_text
+from .lightgbm import init_score as margins
 
 __all__ = ["FocalLGBMClassifier", "probability_metric"]
 
@@ -171,6 +173,20 @@ def probability_metric(func: Callable[..., Any]) -> _ProbabilityMetric:
     return _ProbabilityMetric(func)
 
 
+@fill_doc(
+    focal_params=focal_params_doc(
+        model="LightGBM's binary / multiclass model",
+        proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
+        "        population whose posterior is estimated.",
+    ),
+    fitted=fitted_doc(
+        name="FocalLGBMClassifier",
+        kwargs=", verbose=-1",
+        margin_note=", included in the booster",
+        weights="sample- and class-weighted",
+        best_iteration="best_iteration_",
+    ),
+)
 class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
     r"""LightGBM classifier trained with focal loss (binary or softmax).
 
@@ -191,57 +207,62 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         ``early_stopping_round``, ...). ``objective`` and ``metric`` are set by
         the estimator and must be left alone.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Labels seen in fit, sorted; ``predict_proba`` columns follow it.
-    n_classes_ : int
-    gamma_, alpha_, hess_floor_
-        The focal settings used (``alpha_`` per class in ``classes_`` order for
-        multiclass).
-    initial_margin_ : float or ndarray of shape (n_classes,)
-        Starting margin (:func:`boostfocal.initial_margin`), included in the booster.
-    class_balance_ : ndarray of shape (n_classes,)
-        Share of the (sample- and class-weighted) training data in each class.
-    best_iteration_ : int
-        With early stopping, the round with the lowest validation focal loss.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> clf = FocalLGBMClassifier(gamma=2.0, alpha=0.25, n_estimators=20, verbose=-1).fit(X, y)
-    >>> clf.predict_proba(X).shape
-    (300, 2)
-    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
-    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
-    True
+    %(fitted)s
     """
-
-    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
     # LightGBM's softmax hessian uses the diagonal factor K / (K - 1) (see boostfocal.lightgbm)
     _profile = PROFILE
 
     # ------------------------------------------------------------ parameters
     def _process_params(self, stage: str) -> dict[str, Any]:
-        fit_objective = self.__dict__.get("_fit_objective")
-        if stage == "fit" and fit_objective is not None:
-            self._objective = fit_objective
+        """LightGBM's booster parameters without the focal ones, plus those of the focal fit.
+
+        The one private LightGBM hook of this estimator (``LGBMModel._process_params`` turns
+        ``get_params()`` into booster parameters, at fit and at predict; LightGBM has no public
+        way to keep a subclass's own constructor parameters out of them). The focal parameters
+        are not LightGBM's (its ``alpha`` is the Huber parameter) and never reach it; during
+        fit the booster computes no built-in metric (it would see raw scores), the focal loss
+        drives early stopping and a multi-label fit grows one tree per label; at predict the
+        model is a custom objective's (``objective="None"``, LightGBM's rule for callables,
+        whatever ``objective`` says once the fit has restored the user's value). The
+        objective and ``class_weight`` go through the public ``set_params``
+        (``tests/estimators/test_lightgbm_public_api.py`` fails when LightGBM changes either).
+        """
         params = super()._process_params(stage)
-        n_labels = self.__dict__.get("_fit_labels")
-        if stage == "fit" and n_labels is not None:
-            params["num_class"] = n_labels  # one tree per label per round (LightGBM sets it for K > 2 only)
         for name in FOCAL_PARAMS:
-            params.pop(name, None)  # never passed to LightGBM (its own ``alpha`` is a different thing)
-        if stage == "fit":
-            params["metric"] = "None"  # built-in metrics would be computed on raw scores
-            params["first_metric_only"] = True  # the focal loss is first: it drives early_stopping_round
+            params.pop(name, None)
+        if stage == "predict":
+            params["objective"] = "None"  # a custom objective's model: raw scores (LightGBM's own rule for callables)
+        elif "_fit_booster_params" in self.__dict__:
+            params.update(self._fit_booster_params)
             # LightGBM 4.7 aborts ("Check failed: num_features() > 0") when a callable objective meets a
             # Dataset whose features were all pre-filtered (tiny data, min_child_samples); keeping them
             # changes no split (they cannot be split anyway) and avoids the crash.
             params.setdefault("feature_pre_filter", False)
         return params
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The labels seen in fit, sorted (multi-label: the label indices 0..K-1)."""
+        classes = self.__dict__.get("_focal_classes")
+        return super().classes_ if classes is None else classes
+
+    @property
+    def n_classes_(self) -> int:
+        """The number of classes (multi-label: of labels)."""
+        return len(self.classes_)
+
+    @contextmanager
+    def _fit_settings(self, objective: Callable[..., Any], booster_params: dict[str, Any]) -> Iterator[None]:
+        """The focal objective and no ``class_weight`` (already in the weights) for one fit, then the user's."""
+        saved = {"objective": self.objective, "class_weight": self.class_weight}
+        self.set_params(objective=objective, class_weight=None)
+        self._fit_booster_params = {"metric": "None", "first_metric_only": True, **booster_params}
+        try:
+            yield
+        finally:
+            self.set_params(**saved)
+            del self._fit_booster_params
 
     # ------------------------------------------------------------ fit helpers
     def _eval_metrics(self, metric: FocalMetric, user: Any) -> list[Any]:
@@ -258,29 +279,30 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
                 raise TypeError(f"eval_metric entries must be metric names or callables, got {item!r}")
         return out
 
-    def _check_lightgbm_params(self, fit_params: Mapping[str, Any]) -> None:
+    def _check_lightgbm_params(self, fit_arguments: Mapping[str, Any]) -> None:
         """Reject the LightGBM settings that would bypass or break the focal set-up."""
         name = type(self).__name__
         if self.objective is not None:
             raise ValueError(f"objective is set by {name} (focal loss); leave it at None, got {self.objective!r}")
-        user_metric = self._other_params.get("metric", None)
+        params = self.get_params()
+        user_metric = params.get("metric", None)
         if user_metric not in (None, "None", "none", "", [], "na", "null", "custom"):
             raise ValueError(
                 f"{name} computes no built-in LightGBM metric (they would see raw scores); "
                 f"pass metrics as eval_metric instead, got metric={user_metric!r}"
             )
-        if fit_params.get("init_model") is not None:
+        if fit_arguments.get("init_model") is not None:
             raise ValueError(
                 f"init_model (continued training) is not supported by {name}: its booster already "
                 "holds a starting margin, which would be added twice"
             )
-        boosting = self._other_params.get("boosting", self.boosting_type)
+        boosting = params.get("boosting", self.boosting_type)
         if boosting in ("rf", "random_forest"):
             raise ValueError("boosting_type='rf' averages its trees, so the starting margin cannot be embedded")
         for key in ("init_score", "eval_init_score"):
-            if fit_params.get(key) is not None:
+            if fit_arguments.get(key) is not None:
                 raise ValueError(f"{key} is set by {name} (from its initial margin); do not pass it")
-        if fit_params.get("eval_class_weight") is not None:
+        if fit_arguments.get("eval_class_weight") is not None:
             raise ValueError(f"eval_class_weight is not supported by {name}; pass eval_sample_weight")
 
     @staticmethod
@@ -301,34 +323,47 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         return list(zip(xs, ys, strict=True))
 
     # ------------------------------------------------------------ fit
-    def fit(  # type: ignore[override]
+    def fit(  # type: ignore[override]  # as LGBMClassifier.fit: LGBMModel.fit has group
         self,
         X: Any,
         y: Any,
         sample_weight: ArrayLike | None = None,
+        init_score: Any = None,
+        eval_set: Any = None,
+        eval_names: list[str] | None = None,
+        eval_sample_weight: Any = None,
+        eval_class_weight: Any = None,
+        eval_init_score: Any = None,
+        eval_metric: Any = None,
+        feature_name: Any = "auto",
+        categorical_feature: Any = "auto",
+        callbacks: list[Callable[..., Any]] | None = None,
+        init_model: Any = None,
         *,
-        eval_set: Sequence[tuple[Any, Any]] | None = None,
         eval_X: Any = None,
         eval_y: Any = None,
-        eval_sample_weight: Sequence[ArrayLike | None] | None = None,
-        eval_metric: Any = None,
-        **fit_params: Any,
     ) -> FocalLGBMClassifier:
-        r"""Fit with focal loss from the focal-optimal starting margin.
+        r"""Fit with focal loss from the focal-optimal starting margin (``LGBMClassifier.fit``'s arguments).
 
         Parameters
         ----------
         X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
             Anything ``LGBMClassifier.fit`` accepts (pandas categorical columns too).
-        y : array-like of shape (n_samples,)
-            Class labels of any sortable type (at least two classes, no NaN).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any sortable type (at least two classes, no NaN), or
+            a multi-label 0/1 indicator (every column with both values): then the
+            multi-label focal loss, one sigmoid per label (``num_class = K`` trees
+            per round).
         sample_weight : array-like of shape (n_samples,), optional
             Finite weights >= 0; they also weight the starting margin.
+        init_score, eval_init_score, eval_class_weight, init_model : None
+            Set by the estimator (the starting margin), or not supported (pass
+            ``eval_sample_weight``; continued training would add the margin twice).
         eval_set : list of (X, y), optional
             Validation sets (labels in the training classes). Same as
             ``eval_X`` / ``eval_y`` (tuples), LightGBM 4.7's preferred form.
-        eval_X, eval_y : tuple, optional
-            Validation features and labels (LightGBM >= 4.7 names).
+        eval_names, feature_name, categorical_feature, callbacks
+            As in ``LGBMClassifier.fit``.
         eval_sample_weight : list, optional
             Weights of the validation sets.
         eval_metric : str, callable or list, optional
@@ -337,128 +372,76 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
             ``"auc"``, ``"logloss"``, ``"error"``, or callables
             ``f(y_true, proba[, weight])`` -> ``(name, value, is_higher_better)``
             receiving probabilities (binary: P(classes_[1])).
-        **fit_params
-            Other ``LGBMClassifier.fit`` arguments (``callbacks``,
-            ``categorical_feature``, ``feature_name``, ``eval_names``, ...).
-            ``init_score`` and ``eval_init_score`` are set by the estimator.
+        eval_X, eval_y : tuple, optional
+            Validation features and labels (LightGBM >= 4.7 names).
 
         Returns
         -------
         self
         """
         setup = prepare_fit(self, y, sample_weight, class_weight=self.class_weight)
-        self._check_lightgbm_params(fit_params)
-        fit_params = {
-            k: v for k, v in fit_params.items() if k not in ("init_score", "eval_init_score", "eval_class_weight")
-        }
-        if setup.multilabel:
-            return self._fit_multilabel(
-                setup, X, self._eval_pairs(eval_set, eval_X, eval_y), eval_sample_weight, eval_metric, fit_params
-            )
-
-        # eval sets: labels encoded with the training classes, each starting from the initial margin
+        fixed = {"init_score": init_score, "eval_init_score": eval_init_score, "eval_class_weight": eval_class_weight}
+        self._check_lightgbm_params({**fixed, "init_model": init_model})
         pairs = self._eval_pairs(eval_set, eval_X, eval_y)
-        ev_y = tuple(encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
+        objective, metrics, labels, booster_params = self._lightgbm_inputs(setup, pairs, eval_metric)
         z0 = setup.initial_margin
-
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
-        metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
-        saved_cw = self.class_weight
-        self._fit_objective = objective
-        try:
-            self.class_weight = None  # already folded into setup.sample_weight
-            self._class_weight = None
+        self.__dict__.pop("_focal_classes", None)
+        with self._fit_settings(objective, booster_params):
             super().fit(
                 X,
-                setup.codes,
+                labels[0],
                 sample_weight=setup.sample_weight,
-                init_score=init_score(z0, setup.codes.shape[0]),
+                init_score=margins(z0, len(labels[0])),
+                eval_names=eval_names,
                 eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
-                eval_y=ev_y if pairs else None,
+                eval_y=tuple(labels[1:]) if pairs else None,
                 eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
-                eval_init_score=[init_score(z0, len(yv)) for yv in ev_y] if pairs else None,
+                eval_init_score=[margins(z0, len(yv)) for yv in labels[1:]] if pairs else None,
                 eval_metric=metrics,
-                **fit_params,
+                feature_name=feature_name,
+                categorical_feature=categorical_feature,
+                callbacks=callbacks,
             )
-        finally:
-            self.class_weight = saved_cw
-            self._class_weight = None
-            self.__dict__.pop("_fit_objective", None)
-
-        self._classes = setup.classes
-        self._n_classes = setup.n_classes
+        self._focal_classes = setup.classes
         self._set_focal_attributes(setup)
-        record = self._focal_record()
-        assert self._Booster is not None
-        best = self._Booster.best_iteration
-        self._Booster = embed_initial_margin(
-            self._Booster,
-            z0,
-            loss=setup.loss,
-            hess_floor=setup.hess_floor,
-            extra={
-                k: record[k] for k in ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")
-            },
-        )
-        self._Booster.best_iteration = best
+        self._embed_initial_margin(setup)
         return self
 
-    def _fit_multilabel(
-        self,
-        setup: Any,
-        X: Any,
-        pairs: list[tuple[Any, Any]],
-        eval_sample_weight: Sequence[ArrayLike | None] | None,
-        eval_metric: Any,
-        fit_params: dict[str, Any],
-    ) -> FocalLGBMClassifier:
-        """Multi-label fit: ``num_class = K`` trees per round, placeholder labels naming each set's indicator."""
-        k = setup.n_classes
-        ev_Y = [encode_indicator(yv, k, f"eval set {i} y") for i, (_, yv) in enumerate(pairs)]
-        label_sets = (setup.codes, *ev_Y)
-        z0 = setup.initial_margin
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
-        focal_metric = FocalMetric(loss=setup.loss)
-        metrics = [_IndicatorLabels(m, label_sets) for m in self._eval_metrics(focal_metric, eval_metric)]
-        self._fit_objective = _IndicatorLabels(objective, label_sets)  # type: ignore[assignment]
-        self._fit_labels = k
-        self._classes = setup.classes
-        self._n_classes = k
-        try:
-            super(LGBMClassifier, self).fit(
-                X,
-                np.zeros(setup.codes.shape[0]),
-                sample_weight=setup.sample_weight,
-                init_score=init_score(z0, setup.codes.shape[0]),
-                eval_X=tuple(Xv for Xv, _ in pairs) if pairs else None,
-                eval_y=tuple(np.full(Yv.shape[0], i + 1.0) for i, Yv in enumerate(ev_Y)) if pairs else None,
-                eval_sample_weight=None if eval_sample_weight is None else list(eval_sample_weight),
-                eval_init_score=[init_score(z0, Yv.shape[0]) for Yv in ev_Y] if pairs else None,
-                eval_metric=metrics,  # type: ignore[arg-type]
-                **fit_params,
-            )
-        finally:
-            self.__dict__.pop("_fit_objective", None)
-            self.__dict__.pop("_fit_labels", None)
-        self._objective = objective  # as after a single-label fit (predict then passes objective "None"); no labels
-        self._set_focal_attributes(setup)
-        record = self._focal_record()
-        assert self._Booster is not None
-        best = self._Booster.best_iteration
-        self._Booster = embed_initial_margin(
-            self._Booster,
-            z0,
-            loss=setup.loss,
-            hess_floor=setup.hess_floor,
-            extra={k: record[k] for k in ("classes", "class_balance", "correct_proba", "estimator")},
+    def _lightgbm_inputs(
+        self, setup: FocalFitSetup, pairs: list[tuple[Any, Any]], eval_metric: Any
+    ) -> tuple[Callable[..., Any], list[Any], list[NDArray], dict[str, Any]]:
+        """``(objective, metrics, labels of the training and eval sets, booster parameters)`` for LightGBM.
+
+        Multi-label: LightGBM's label is a placeholder naming the set (0 training, i + 1 eval set i)
+        and the indicators stay with the objective and metrics (:class:`_IndicatorLabels`).
+        """
+        objective: Callable[..., Any] = FocalObjective(
+            loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs)
         )
-        self._Booster.best_iteration = best
-        return self
+        metrics = self._eval_metrics(FocalMetric(loss=setup.loss), eval_metric)
+        if not setup.multilabel:
+            eval_codes = (encode_labels(yv, setup.classes, f"eval set {i} y")[1] for i, (_, yv) in enumerate(pairs))
+            return objective, metrics, [setup.codes, *eval_codes], {}
+        eval_sets = (encode_indicator(yv, setup.n_classes, f"eval set {i} y") for i, (_, yv) in enumerate(pairs))
+        label_sets = (setup.codes, *eval_sets)
+        placeholders = [np.full(len(ys), float(i)) for i, ys in enumerate(label_sets)]
+        metrics = [_IndicatorLabels(m, label_sets) for m in metrics]
+        return _IndicatorLabels(objective, label_sets), metrics, placeholders, {"num_class": setup.n_classes}
+
+    def _embed_initial_margin(self, setup: FocalFitSetup) -> None:
+        """Fold the starting margin into the fitted booster, in place, with the focal record."""
+        record = self._focal_record()
+        keys = ("classes", "class_balance", "softmax_hess_factor", "correct_proba", "estimator")
+        extra = {k: record[k] for k in keys if not (k == "softmax_hess_factor" and setup.multilabel)}
+        booster = self.booster_
+        best = booster.best_iteration
+        booster.model_from_string(embedded_model_text(booster, setup.initial_margin, setup.loss, setup.policy, extra))
+        booster.best_iteration = best
 
     # ------------------------------------------------------------ predict
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray[np.float64]:
         # the starting margin is inside the booster: raw scores are the full margins
-        raw = np.asarray(super(LGBMClassifier, self).predict(X, raw_score=True, **kwargs))
+        raw = np.asarray(super().predict_proba(X, raw_score=True, **kwargs))
         return _proba_from_raw(raw, multilabel=self.loss_.is_multilabel)
 
     def predict_proba(
@@ -483,7 +466,7 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         options = dict(start_iteration=start_iteration, num_iteration=num_iteration,
                        validate_features=validate_features, **kwargs)  # fmt: skip
         if raw_score or pred_leaf or pred_contrib:
-            return super(LGBMClassifier, self).predict(
+            return super().predict_proba(
                 X, raw_score=raw_score, pred_leaf=pred_leaf, pred_contrib=pred_contrib, **options
             )
         return self._maybe_corrected(self._focal_proba(X, **options))
@@ -500,14 +483,3 @@ class FocalLGBMClassifier(FocalClassifierMixin, LGBMClassifier):
         if options.get("raw_score") or options.get("pred_leaf") or options.get("pred_contrib"):
             return result
         return self._labels_from_proba(result)
-
-
-FocalLGBMClassifier.__doc__ = (FocalLGBMClassifier.__doc__ or "").replace(
-    FOCAL_PARAMS_DOC_MARKER,
-    focal_params_doc(
-        library="lightgbm",
-        model="LightGBM's binary / multiclass model",
-        proba_note="\n        ``class_weight``, like ``sample_weight``, is not undone: it defines the\n"
-        "        population whose posterior is estimated.",
-    ),
-)

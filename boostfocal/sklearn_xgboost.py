@@ -38,13 +38,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
+from ._adapter import fill_doc, fitted_doc, focal_params_doc
 from ._sklearn_common import (
     FOCAL_PARAMS,
-    FOCAL_PARAMS_DOC_MARKER,
     FocalClassifierMixin,
     encode_indicator,
     encode_labels,
-    focal_params_doc,
     objective_threads,
     prepare_fit,
 )
@@ -56,7 +55,21 @@ __all__ = ["FocalXGBClassifier", "BOOSTER_ATTRIBUTE"]
 BOOSTER_ATTRIBUTE = "boostfocal"
 
 
-class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[misc]  # gamma is the focal one
+@fill_doc(
+    focal_params=focal_params_doc(
+        model="XGBoost's logistic / softmax model",
+        gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
+        alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
+    ),
+    fitted=fitted_doc(
+        name="FocalXGBClassifier",
+        kwargs="",
+        margin_note="",
+        weights="sample-weighted",
+        best_iteration="best_iteration",
+    ),
+)
+class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
     r"""XGBoost classifier trained with focal loss (binary or softmax).
 
     .. math::
@@ -77,36 +90,8 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         ``eval_metric`` may hold built-in XGBoost metric names, evaluated
         before the focal loss (which stays last and drives early stopping).
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The labels seen in fit, sorted; ``predict_proba`` columns follow it.
-    n_classes_ : int
-    gamma_ : float
-        The focusing parameter used.
-    alpha_ : float, ndarray of shape (n_classes,) or None
-        The class weighting used (multiclass: per class, ``classes_`` order).
-    hess_floor_ : float
-    initial_margin_ : float or ndarray of shape (n_classes,)
-        Starting margin of the boosting (:func:`boostfocal.initial_margin`).
-    class_balance_ : ndarray of shape (n_classes,)
-        Share of the (sample-weighted) training data in each class.
-    best_iteration : int
-        With early stopping, the round with the lowest validation focal loss.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
-    >>> clf = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=20).fit(X, y)
-    >>> clf.predict_proba(X).shape
-    (300, 2)
-    >>> calibrated = clf.set_params(correct_proba=True).predict_proba(X)  # posterior estimates
-    >>> bool(abs(calibrated.sum(axis=1) - 1).max() < 1e-12)
-    True
+    %(fitted)s
     """
-
-    # __init__ (gamma, alpha, hess_floor, correct_proba, **kwargs) comes from FocalClassifierMixin
 
     # XGBoost's conventions (softmax hessian rule of the installed version, see boostfocal.xgboost)
     _profile = PROFILE
@@ -116,6 +101,9 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         params = super().get_xgb_params()
         for name in FOCAL_PARAMS:
             params.pop(name, None)
+        # the objective is the estimator's own (a callable during fit, which XGBoost leaves out): the default
+        # "binary:logistic" must not reach a fitted booster through set_params (a multiclass one would break)
+        params.pop("objective", None)
         # no built-in logloss / mlogloss beside the focal loss on the eval sets, unless asked
         # for by name in eval_metric (which replaces XGBoost's default metric anyway)
         params.setdefault("disable_default_eval_metric", True)
@@ -199,7 +187,7 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
                 for i, (Xv, yv) in enumerate(eval_set)
             ]
 
-        objective = FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor, n_jobs=objective_threads(self.n_jobs))
+        objective = FocalObjective(loss=setup.loss, hess_floor=setup.policy, n_jobs=objective_threads(self.n_jobs))
         metric = FocalMetric(loss=setup.loss)
         saved = {name: getattr(self, name) for name in ("objective", "base_score", "eval_metric")}
         self.__dict__.pop("_focal_classes", None)
@@ -221,12 +209,12 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
     def _focal_proba(self, X: Any, **kwargs: Any) -> NDArray:
         return super().predict_proba(X, **kwargs)
 
-    def predict_proba(  # type: ignore[override]
+    def predict_proba(
         self,
         X: ArrayLike,
         validate_features: bool = True,
         base_margin: ArrayLike | None = None,
-        iteration_range: tuple[int, int] | None = None,
+        iteration_range: tuple[int | np.integer, int | np.integer] | None = None,
     ) -> NDArray:
         r"""Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
 
@@ -271,14 +259,3 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):  # type: ignore[m
         # put back the estimator's defaults so that get_params / clone stay valid.
         self.objective = "binary:logistic"
         self.base_score = None
-
-
-FocalXGBClassifier.__doc__ = (FocalXGBClassifier.__doc__ or "").replace(
-    FOCAL_PARAMS_DOC_MARKER,
-    focal_params_doc(
-        library="xgboost",
-        model="XGBoost's logistic / softmax model",
-        gamma_note="\n        (XGBoost's own ``gamma``, the minimum split loss, is ``min_split_loss``.)",
-        alpha_note="\n        (XGBoost's own ``alpha``, the L1 penalty, is ``reg_alpha``.)",
-    ),
-)

@@ -18,23 +18,18 @@ metric.
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``. XGBoost's histogram code sums the per-row hessians of a node as
-they are (a node's weight is 0 only when that sum is <= 0 or below
-``min_child_weight``), so negative values would pull leaves the wrong way. The
-default policy ``hess_floor="curvature"`` returns
-``max(h, w a_t (1 - p_t)^gamma c_CE)``: the exact hessian, raised where needed
-to the cross-entropy curvature ``c_CE = p (1 - p)`` weighted by the row's focal
-weight. At ``gamma = 0`` that *is* the hessian, so the native model is
-reproduced at any number of rounds; for easy rows the focal hessian is larger
-and nothing changes. ``hess_floor=<number>`` gives the absolute floor
-``max(h, hess_floor * w)`` of boostfocal 0.1 (1e-6 there).
+``gamma > 0``, and XGBoost's histogram code sums the per-row hessians of a node
+as they are, so negative values would pull leaves the wrong way: ``hess_floor``
+is the policy (:mod:`boostfocal._policy`); the default ``"curvature"`` raises the
+exact hessian to the focal-weighted cross-entropy curvature, which *is* the
+hessian at ``gamma = 0``, so the native model is reproduced at any number of rounds.
 
 For softmax the rule follows the installed XGBoost (:data:`PROFILE`): up to
-3.2 the exact diagonal times :data:`SOFTMAX_HESS_FACTOR` = 2, as
-``multi:softprob``'s ``max(2 p (1 - p) w, eps)``; after 3.2 (XGBoost PR #12537,
-native hessian ``|p - y| w``) the exact diagonal with the floor
-``w a_y q^gamma |p_k - [k = y]|``. Either way ``gamma = 0`` reproduces the
-native multiclass model.
+3.2 the exact diagonal times :data:`SOFTMAX_HESS_FACTOR` (2 there), as
+``multi:softprob``'s ``max(2 p (1 - p) w, eps)``; from 3.3 (XGBoost PR #12537,
+native hessian ``|p - y| w``) the exact diagonal (:data:`SOFTMAX_HESS_FACTOR` = 1)
+with the floor ``w a_y q^gamma |p_k - [k = y]|``. Either way ``gamma = 0``
+reproduces the native multiclass model.
 
 Starting margin and probabilities
 ---------------------------------
@@ -58,7 +53,7 @@ import numpy as np
 import xgboost as xgb
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import FocalBase, ObjectiveMixin, resolve_loss
+from ._adapter import FocalBase, MetricMixin, ObjectiveMixin, fill_doc, fixed_link, resolve_loss
 from ._link import expit
 from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._profiles import xgboost_profile
@@ -81,7 +76,7 @@ __all__ = [
 PROFILE = xgboost_profile(xgb.__version__)
 
 #: Factor applied to the exact diagonal of the softmax focal hessian: 2 up to XGBoost 3.2
-#: (native ``multi:softprob`` hessian ``2 p (1 - p) w``), 1 after (``|p - y| w``, see :data:`PROFILE`).
+#: (native ``multi:softprob`` hessian ``2 p (1 - p) w``), 1 from 3.3 (``|p - y| w``, see :data:`PROFILE`).
 SOFTMAX_HESS_FACTOR: float = PROFILE.softmax_hess_scale(2)
 
 # Largest |initial margin| written into a binary ``base_score`` (a probability
@@ -118,66 +113,46 @@ def base_score_from_margin(z0: float | NDArray[np.floating], *, multilabel: bool
     return float(expit(zc))
 
 
-def _is_dmatrix(obj: object) -> bool:
-    return isinstance(obj, xgb.DMatrix)
-
-
-def _weights_or_none(w: NDArray) -> NDArray | None:
-    return None if w.size == 0 else w
+def _dmatrix_labels(dtrain: xgb.DMatrix) -> tuple[NDArray, NDArray | None]:
+    """``(labels, weights or None)`` of a DMatrix."""
+    return dtrain.get_label(), FocalBase._as_weights(dtrain.get_weight())
 
 
 class _FocalBase(FocalBase):
-    """Shared hyperparameter handling and label validation, plus XGBoost's call conventions."""
+    """XGBoost's call conventions on top of the shared loss, pickling and label cache."""
 
     _profile = PROFILE
     _squeeze_label_column = True  # XGBClassifier may pass labels of shape (n, 1)
-
-    def _margins(self, predt: ArrayLike) -> NDArray[np.floating]:
-        z = np.asarray(predt)
-        if z.dtype not in (np.float32, np.float64):
-            z = z.astype(np.float64)
-        return z
 
     def _split_call(
         self, first: Any, second: Any, sample_weight: ArrayLike | None
     ) -> tuple[NDArray, NDArray, NDArray | None]:
         """Return ``(margins, raw labels, raw weights or None)`` for either calling convention."""
-        if _is_dmatrix(second):
+        if isinstance(second, xgb.DMatrix):
             if sample_weight is not None:
                 raise TypeError("sample_weight is read from the DMatrix; do not pass it with (predt, dtrain)")
-            return self._margins(first), second.get_label(), _weights_or_none(second.get_weight())
-        if _is_dmatrix(first):
+            return (self._as_scores(first), *_dmatrix_labels(second))
+        if isinstance(first, xgb.DMatrix):
             raise TypeError(
                 "call as obj(predt, dtrain) (xgb.train) or obj(y_true, y_pred, sample_weight=...) "
                 "(XGBClassifier); got a DMatrix as the first argument"
             )
-        w = None if sample_weight is None else np.asarray(sample_weight)
-        if w is not None and w.size == 0:
-            w = None
-        return self._margins(second), np.asarray(first), w
+        return self._as_scores(second), np.asarray(first), self._as_weights(sample_weight)
 
 
+@fill_doc()
 class FocalObjective(ObjectiveMixin, _FocalBase):
     r"""Focal-loss objective for XGBoost (binary and softmax), on raw margins.
 
     Create it with :func:`focal_objective`. Instances are picklable and hold no
     reference to any dataset beyond a cache of the last validated labels.
 
-    Binary (1-D margins ``z``, labels ``y`` in {0, 1}), with ``p = expit(z)``,
-    ``p_t = p`` if ``y = 1`` else ``1 - p`` and ``alpha_t = alpha`` if ``y = 1``
-    else ``1 - alpha`` (1 when ``alpha`` is None):
+    %(focal_formula)s
 
-    .. math::
-
-        FL(z, y) = -\alpha_t\,(1 - p_t)^\gamma\,\log p_t
-
-    Softmax (margins of shape (n_samples, n_classes), labels in [0, K)):
-    ``p_t = softmax(z)_y``, ``alpha_t = alpha[y]``. The objective returns the
-    gradient and the diagonal of the hessian of ``w * FL`` with respect to the
-    margins; for softmax the
-    hessian follows XGBoost's native rule (:data:`PROFILE`; up to 3.2 the diagonal
-    times :data:`SOFTMAX_HESS_FACTOR` = 2). ``hess_floor`` is the hessian policy
-    (module notes).
+    The objective returns the gradient and the diagonal of the hessian of ``w * FL``
+    with respect to the margins; for softmax the hessian follows XGBoost's native
+    rule (:data:`PROFILE`; up to 3.2 the diagonal times :data:`SOFTMAX_HESS_FACTOR`
+    = 2). ``hess_floor`` is the hessian policy (module notes).
 
     Call conventions
     ----------------
@@ -187,12 +162,9 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
     ``obj(y_true, y_pred, sample_weight=None)``
         XGBClassifier / DaskXGBClassifier.
 
-    Returns ``(grad, hess)``: float64 arrays of the shape of the margins.
+    Returns ``(grad, hess)``: float32 arrays (what XGBoost stores) of the shape of the margins.
 
-    Labels and weights are validated on the first call for a dataset and again
-    only when their content changes: each round costs an O(n) equality test
-    against a cached copy (the last few datasets are kept; the cache is not
-    pickled).
+    %(label_cache)s
     """
 
     def __call__(
@@ -201,12 +173,11 @@ class FocalObjective(ObjectiveMixin, _FocalBase):
         return self._grad_hess(*self._split_call(first, second, sample_weight))
 
 
-class FocalMetric(_FocalBase):
+@fill_doc()
+class FocalMetric(MetricMixin, _FocalBase):
     r"""Weighted mean focal loss on raw margins, for XGBoost's ``custom_metric`` / ``eval_metric``.
 
-    .. math::
-
-        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    %(metric_formula)s
 
     (``alpha_t`` inside FL, as in :class:`FocalObjective`). Lower is better:
     XGBoost's sklearn API minimises callable metrics, and with xgb.train pass
@@ -224,40 +195,25 @@ class FocalMetric(_FocalBase):
         XGBClassifier ``eval_metric`` (the name shown is :attr:`__name__`).
     """
 
-    def __init__(
-        self,
-        *,
-        gamma: GammaLike = 2.0,
-        alpha: AlphaLike = None,
-        loss: FocalLoss | None = None,
-        label_smoothing: float = 0.0,
-        negative_shift: float = 0.0,
-        name: str = "focal_loss",
-    ) -> None:
-        super().__init__(
-            gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift
-        )
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"name must be a non-empty string, got {name!r}")
-        self.__name__ = name
-
-    def __repr__(self) -> str:
-        return f"FocalMetric(loss={self.loss!r}, name={self.__name__!r})"
+    @property
+    def __name__(self) -> str:  # what XGBoost's sklearn API shows
+        return self.name
 
     def __call__(self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None) -> Any:
         value = self._mean_loss(*self._split_call(first, second, sample_weight))
-        if _is_dmatrix(second):
+        if isinstance(second, xgb.DMatrix):
             return self.__name__, value
         return value
 
 
+@fill_doc()
 def focal_objective(
     *,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     n_jobs: int | None = None,
 ) -> FocalObjective:
@@ -265,55 +221,31 @@ def focal_objective(
 
     Parameters
     ----------
-    gamma : float or sequence of float, default=2.0
-        Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
-        A sequence gives one per class (binary ``[g_0, g_1]``, softmax one per
-        class), indexed by the sample's true class.
-    alpha : float, sequence of float or None, default=None
-        Binary: weight of the positive class in [0, 1] (negatives get
-        ``1 - alpha``) or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class (length ``num_class``,
-        checked on the first call) or a single number scaling every class.
-        None: no class weighting.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets (see :class:`boostfocal.FocalLoss`); 0: hard labels.
-    negative_shift : float in [0, 1), default=0.0
-        Binary only: ASL's probability margin m, negatives scored at ``max(p - m, 0)``
-        (see :class:`boostfocal.FocalLoss`); 0: no shift.
-    loss : FocalLoss, optional
-        The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
-        ``negative_shift`` (give one or the other). A loss with ``link=None`` serves binary and softmax boosters.
-    hess_floor : "curvature" or float, default="curvature"
-        The hessian policy (module notes): ``"curvature"`` returns
-        ``max(h, w a_t (1 - p_t)^gamma c_CE)``; a number f >= 0 returns ``max(h, f w)``.
-    n_jobs : int or None, default=None
-        Threads of the numba backend (see :func:`boostfocal.set_backend`):
-        None uses numba's setting (``NUMBA_NUM_THREADS``, all cores by
-        default); a positive number caps it -- pass the booster's
-        ``nthread`` / ``num_threads``; -1 means all, -2 all but one. The
-        numpy backend ignores it.
+    %(loss_params)s
+    %(hess_floor)s
+    %(n_jobs)s
 
     Returns
     -------
     FocalObjective
         Callable as ``obj(predt, dtrain)`` or ``obj(y_true, y_pred, sample_weight=None)``,
-        returning ``(grad, hess)`` of shape (n_samples,) (binary) or
+        returning float32 ``(grad, hess)`` of shape (n_samples,) (binary) or
         (n_samples, n_classes) (softmax).
 
     Raises
     ------
     TypeError, ValueError
-        For a bad ``gamma``, ``alpha`` or ``hess_floor`` (here), and on the
-        first call for labels outside {0, 1} / [0, K), an ``alpha`` whose length
-        is not the number of classes, or negative / non-finite weights.
+        For a bad ``gamma``, ``alpha`` or ``hess_floor``, or ``loss`` given with any
+        of its parameters (here), and on the first call for labels outside {0, 1} /
+        [0, K), an ``alpha`` whose length is not the number of classes, or negative /
+        non-finite weights.
 
     Notes
     -----
-    .. math::
+    %(gradient_formula)s
 
-        \frac{\partial FL}{\partial u} = \alpha_t (1 - p_t)^\gamma (\gamma\,p_t \log p_t - (1 - p_t))
-
-    with ``u`` the signed margin (see :mod:`boostfocal._core`). The softmax
-    hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2).
+    The softmax hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2 up
+    to XGBoost 3.2, 1 from 3.3).
     """
     return FocalObjective(
         gamma=gamma,
@@ -326,22 +258,21 @@ def focal_objective(
     )
 
 
+@fill_doc()
 def focal_metric(
     *,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     name: str = "focal_loss",
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
     Parameters
     ----------
-    gamma, alpha, loss, label_smoothing, negative_shift
-        As in :func:`focal_objective`; use the same values to monitor the
-        training objective.
+    %(loss_params)s
     name : str, default="focal_loss"
         Name under which XGBoost records the metric (``evals_result``).
 
@@ -353,9 +284,9 @@ def focal_metric(
 
     Notes
     -----
-    .. math::
+    Use the training objective's loss parameters to monitor it.
 
-        \mathrm{metric} = \frac{\sum_i w_i\,FL(z_i, y_i)}{\sum_i w_i}
+    %(metric_formula)s
     """
     return FocalMetric(
         gamma=gamma, alpha=alpha, loss=loss, label_smoothing=label_smoothing, negative_shift=negative_shift, name=name
@@ -382,48 +313,49 @@ def _multilabel_params(
             f"num_class is for softmax; the labels have shape {y_arr.shape} (multi-label, one sigmoid per label): "
             "leave num_class out"
         )
-    concrete = focal.for_margin(np.zeros((1, y_arr.shape[1])), label_ndim=2)
-    z0 = np.asarray(concrete.initial_margin(y_arr, sample_weight), dtype=np.float64)
+    z0 = np.asarray(fixed_link(focal, y_arr.shape[1], multilabel=True).initial_margin(y_arr, sample_weight))
     out["objective"] = "binary:logistic"
     out.pop("num_class", None)
-    out["base_score"] = base_score_from_margin(z0, multilabel=True)
+    out["base_score"] = base_score_from_margin(z0.astype(np.float64), multilabel=True)
     return out
 
 
+def _num_class(num_class: object, params: Mapping[str, Any], focal: FocalLoss) -> int | None:
+    """``num_class`` from the argument, else the parameters, else the loss; None: binary."""
+    for value in (num_class, params.get("num_class"), focal.num_class):
+        if value is not None:
+            try:
+                return check_num_class(value)
+            except ValueError:
+                raise ValueError(f"num_class must be an integer >= 2 (or None for binary), got {value!r}") from None
+    return None
+
+
+@fill_doc()
 def focal_params(
     params: Mapping[str, Any] | None = None,
     *,
     y_true: ArrayLike | xgb.DMatrix,
-    gamma: GammaLike = 2.0,
+    gamma: GammaLike | None = None,
     alpha: AlphaLike = None,
     loss: FocalLoss | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
+    label_smoothing: float | None = None,
+    negative_shift: float | None = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
 ) -> dict[str, Any]:
     r"""Booster parameters that start from the focal-optimal margin and predict probabilities.
 
-    Returns a copy of ``params`` with
-
-    * ``objective="binary:logistic"`` (binary) or ``"multi:softprob"`` and
-      ``num_class`` (softmax): ``Booster.predict`` then returns probabilities,
-      (n,) or (n, K) with rows summing to 1, while a custom ``obj`` still
-      receives raw margins;
-    * ``base_score`` set so that the starting margin is
-      :func:`boostfocal.initial_margin` of the training labels and weights:
-      ``expit(z*)`` for binary (XGBoost stores a probability and boosts from its
-      logit), the vector ``z*`` for softmax (xgboost 3.x uses a per-class
-      ``base_score`` as the starting margins).
-
-    Multi-label (a DMatrix label, or ``y_true``, of shape (n_samples, K), or a loss
-    with ``link="multilabel"``): ``objective="binary:logistic"`` with one starting
-    probability per label, ``expit(z*_k)`` of each label's binary starting margin
-    (XGBoost 3.x boosts one output per label; either ``multi_strategy``), and
-    ``predict`` returns (n, K) probabilities.
-
-    A ``base_margin`` set on a DMatrix replaces ``base_score`` for that DMatrix
-    (XGBoost's rule); do not set one if you want this starting margin.
+    Returns a copy of ``params`` with ``objective="binary:logistic"`` (binary) or
+    ``"multi:softprob"`` and ``num_class`` (softmax), so that ``Booster.predict`` returns
+    probabilities ((n,) or (n, K)) while a custom ``obj`` still receives raw margins, and
+    ``base_score`` set so that the starting margin is :func:`boostfocal.initial_margin` of
+    the training labels and weights: ``expit(z*)`` for binary (XGBoost stores a probability
+    and boosts from its logit), the vector ``z*`` for softmax (per-class ``base_score``).
+    Multi-label (an (n_samples, K) label or a loss with ``link="multilabel"``):
+    ``binary:logistic`` with one starting probability ``expit(z*_k)`` per label (either
+    ``multi_strategy``), and ``predict`` returns (n, K) probabilities. A ``base_margin``
+    set on a DMatrix replaces ``base_score`` for that DMatrix (XGBoost's rule).
 
     Parameters
     ----------
@@ -433,8 +365,8 @@ def focal_params(
     y_true : xgboost.DMatrix or array-like of shape (n_samples,) or (n_samples, n_labels)
         The training DMatrix (labels and weights are read from it) or the
         training labels (an (n, K) 0/1 indicator for multi-label).
-    gamma, alpha, loss, label_smoothing, negative_shift
-        As in :func:`focal_objective`; use the same values.
+    %(loss_params)s
+        Use the objective's values.
     sample_weight : array-like of shape (n_samples,), optional
         Training weights when ``y_true`` is an array (ignored -- an error -- with
         a DMatrix, whose weights are used).
@@ -452,37 +384,26 @@ def focal_params(
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
     """
-    focal = resolve_loss(loss, gamma, alpha, label_smoothing, negative_shift)
+    focal = resolve_loss(loss, gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift)
     out: dict[str, Any] = dict(params or {})
-    if num_class is None and out.get("num_class") is not None:
-        num_class = out["num_class"]
-    if num_class is None and focal.num_class is not None:
-        num_class = focal.num_class
-    if num_class is not None:
-        try:
-            num_class = check_num_class(num_class)
-        except ValueError:
-            raise ValueError(f"num_class must be an integer >= 2 (or None for binary), got {num_class!r}") from None
+    k = _num_class(num_class, out, focal)
+    y: ArrayLike
     if isinstance(y_true, xgb.DMatrix):
         if sample_weight is not None:
             raise TypeError("sample_weight is read from the DMatrix; do not pass it with a DMatrix")
-        y = y_true.get_label()
-        sample_weight = _weights_or_none(y_true.get_weight())
+        y, sample_weight = _dmatrix_labels(y_true)
     else:
         y = y_true
     if focal.is_multilabel or np.ndim(y) == 2:
-        return _multilabel_params(out, focal, y, sample_weight, num_class)
-    if num_class is None:
-        if focal.link is not None and focal.link.name == "softmax":
-            raise ValueError("a softmax loss needs num_class (in params, as an argument or in the loss)")
-        z0 = focal.initial_margin(y, sample_weight)
-        out["objective"] = "binary:logistic"
-        out.pop("num_class", None)
-    else:
-        if focal.link is not None and focal.link.name == "sigmoid":
-            raise ValueError(f"a sigmoid (binary) loss cannot train num_class={num_class} classes")
-        z0 = focal.with_link("softmax", num_class).initial_margin(y, sample_weight)
-        out["objective"] = "multi:softprob"
-        out["num_class"] = num_class
+        return _multilabel_params(out, focal, y, sample_weight, k)
+    if k is None and focal.link is not None and focal.link.name == "softmax":
+        raise ValueError("a softmax loss needs num_class (in params, as an argument or in the loss)")
+    if k is not None and focal.link is not None and focal.link.name == "sigmoid":
+        raise ValueError(f"a sigmoid (binary) loss cannot train num_class={k} classes")
+    z0 = fixed_link(focal, 1 if k is None else k).initial_margin(y, sample_weight)
+    out["objective"] = "binary:logistic" if k is None else "multi:softprob"
+    out.pop("num_class", None)
+    if k is not None:
+        out["num_class"] = k
     out["base_score"] = base_score_from_margin(z0)
     return out

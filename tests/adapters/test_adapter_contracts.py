@@ -165,7 +165,7 @@ def test_label_cache_follows_changed_labels_and_weights(lib):
         ({"hess_floor": "clip"}, ValueError, "hess_floor must be 'curvature' or a finite number >= 0, got 'clip'"),
         ({"hess_floor": -1e-6}, ValueError, "hess_floor must be a finite number >= 0"),
         ({"loss": 2.0}, TypeError, "loss must be a boostfocal.FocalLoss"),
-        ({"loss": FocalLoss(gamma=1.0), "gamma": 3.0}, TypeError, "either loss or gamma / alpha"),
+        ({"loss": FocalLoss(gamma=1.0), "gamma": 3.0}, ValueError, "either loss or its parameters"),
     ],
 )
 @pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
