@@ -8,31 +8,14 @@ configuration is fitted (:meth:`~Method.fit`), its probabilities and posterior e
 card says to train (:meth:`~Method.recommendation`). Nothing else in the study asks which
 method it runs: a new method is one subclass (usually of :class:`Focal`, overriding the
 parameter draws) and one entry in :data:`METHODS` (opt-in unless also in
-:data:`DEFAULT_METHODS`). For example, Poly-1 focal loss (once the estimators take
-``poly_epsilon``)::
-
-    class FocalPoly(Focal):
-        name = "focal_poly"
-        description = "Poly-1 focal loss (gamma, alpha and poly_epsilon searched)"
-
-        def draw(self, rng, first, space, n_classes):
-            eps = 1.0 if first else round(float(rng.uniform(-1.0, 2.0)), 4)
-            return {**super().draw(rng, first, space, n_classes), "poly_epsilon": eps}
-
-        def suggest(self, trial, space, n_classes):
-            eps = trial.suggest_float("poly_epsilon", -1.0, 2.0)
-            return {**super().suggest(trial, space, n_classes), "poly_epsilon": eps}
-
-        def centre(self, space, n_classes):
-            return {**super().centre(space, n_classes), "poly_epsilon": 1.0}
-
-        def search_space(self, space, task):
-            return {**space.describe(), "poly_epsilon": [-1.0, 2.0]}
-
-and ``FocalPoly()`` in the tuple that builds :data:`METHODS`: :meth:`Focal.fit` passes every
-loss parameter to the focal estimator and :meth:`Focal.recommendation` every parameter but
-gamma / alpha / balance_beta to :class:`boostfocal.FocalLoss`; the contract tests of
-``tests/compare/test_compare_structure.py`` then cover it.
+:data:`DEFAULT_METHODS`). For example, Poly-1 focal loss (once the estimators take ``poly_epsilon``):
+``class FocalPoly(Focal)`` with ``name = "focal_poly"``, a ``description``, and ``draw`` /
+``suggest`` / ``centre`` / ``search_space`` that add ``poly_epsilon`` to what
+``super()`` returns; then ``FocalPoly()`` in the tuple that builds :data:`METHODS`.
+:meth:`Focal.fit` passes every loss parameter to the focal estimator and
+:meth:`Focal.recommendation` every one but gamma / alpha / balance_beta to
+:class:`boostfocal.FocalLoss`; ``tests/compare/test_compare_structure.py`` runs its contract
+over every registered method and shows a toy method going through ``compare``.
 
 Baselines use each library's native objective (``binary:logistic`` / ``multi:softprob``,
 LightGBM ``binary`` / ``multiclass``); focal methods use :class:`boostfocal.FocalXGBClassifier`
