@@ -1,6 +1,6 @@
 """``python -m boostfocal demo``: focal loss against the usual baselines on real imbalanced data.
 
-A small run of the engine of ``boostfocal compare`` (:func:`boostfocal.compare`) on a
+A small call of :func:`boostfocal.compare` (the engine of ``boostfocal compare``) on a
 bundled data set, with LightGBM and XGBoost, one setting per loss and the same trees
 (learning rate 0.1, depth 6, L2 leaf penalty ``reg_lambda=1``, early stopping on each
 loss's own value on an inner validation split):
@@ -179,6 +179,32 @@ def plot_pr_curves(results: Sequence[Result], y_true: np.ndarray, title: str, ou
 
 
 # ---------------------------------------------------------------- main
+def _results(study: Any) -> list[Result]:
+    """One :class:`Result` per (library, loss) of the :func:`boostfocal.compare` result, LightGBM first
+    (as the table always showed it)."""
+    table = study.table().set_index(["method", "library"])
+    runs = sorted(study.pooled, key=lambda run: (run[1] != "lightgbm", list(LOSS_NAMES).index(run[0])))
+    results = []
+    for method, library in runs:
+        row = table.loc[(method, library)]
+        pooled = study.pooled[(method, library)]
+        res = Result(
+            LIBRARY_NAMES[library],
+            LOSS_NAMES[method],
+            pooled["proba"][:, 1],
+            pooled["posterior"][:, 1],
+            float(row["fit_seconds"]),
+        )
+        res.metrics = {
+            "ap": float(row["average_precision"]),
+            "roc_auc": float(row["roc_auc"]),
+            "recall_at_p90": float(row["recall_at_precision"]),
+            "brier": float(row["brier"]),
+        }
+        results.append(res)
+    return results
+
+
 def run_demo(
     *,
     out: str = DEFAULT_OUT,
@@ -188,7 +214,8 @@ def run_demo(
     n_jobs: int = 1,
     n_estimators: int | None = None,
 ) -> list[Result]:
-    from ._study._engine import plan_study, run_study
+    """Run the demo: :func:`boostfocal.compare` with one setting per loss, the table and the PR figure."""
+    from ._study import compare  # boostfocal.compare, the public function
 
     t_start = time.perf_counter()
     _log("boostfocal demo: loading data ...", end=" ")
@@ -206,7 +233,12 @@ def run_demo(
     if n_estimators is None:
         n_estimators = 60 if quick else 200
     weight = float((y == 0).sum() / max(1, (y == 1).sum()))
-    plan = plan_study(
+    print(
+        f"Protocol: {cv}-fold stratified cross-validation (seed {seed}), one setting per loss; at most "
+        f"{n_estimators} rounds, learning rate 0.1, {n_jobs} threads, early stopping on an inner validation "
+        f"split; class weight w = {weight:.1f}"
+    )
+    study = compare(
         X,
         y,
         library="both" if len(libraries) == 2 else libraries[0],
@@ -223,34 +255,7 @@ def run_demo(
         early_stopping_rounds=20,
         progress=True,
     )
-    # LightGBM first, as the table always showed it
-    plan.runs = sorted(plan.runs, key=lambda run: (run[1] != "lightgbm", list(LOSS_NAMES).index(run[0])))
-    print(
-        f"Protocol: {cv}-fold stratified cross-validation (seed {seed}), one setting per loss; at most "
-        f"{n_estimators} rounds, learning rate 0.1, {n_jobs} threads, early stopping on an inner validation "
-        f"split; class weight w = {weight:.1f}"
-    )
-    study = run_study(plan)
-    codes = plan.target.codes
-    results: list[Result] = []
-    table = study.table().set_index(["method", "library"])
-    for method, library in plan.runs:
-        row = table.loc[(method, library)]
-        pooled = study.pooled[(method, library)]
-        res = Result(
-            LIBRARY_NAMES[library],
-            LOSS_NAMES[method],
-            pooled["proba"][:, 1],
-            pooled["posterior"][:, 1],
-            float(row["fit_seconds"]),
-        )
-        res.metrics = {
-            "ap": float(row["average_precision"]),
-            "roc_auc": float(row["roc_auc"]),
-            "recall_at_p90": float(row["recall_at_precision"]),
-            "brier": float(row["brier"]),
-        }
-        results.append(res)
+    results = _results(study)
     print()
     print(format_table(results))
     c = study.comparison
@@ -266,7 +271,7 @@ def run_demo(
     )
     for note in skipped:
         print(f"  skipped {note}")
-    plot_pr_curves(results, codes, f"Precision-recall, pooled test folds\n{name}", out)
+    plot_pr_curves(results, np.asarray(y), f"Precision-recall, pooled test folds\n{name}", out)
     print(f"\nPrecision-recall curves written to {out}")
     _log(f"done in {time.perf_counter() - t_start:.0f} s")
     return results

@@ -3,8 +3,14 @@
 ``--target a,b,c`` (comma-separated column names) studies a multi-label target: each column
 0/1 or true/false, no ``--positive``.
 
+The first line of the output names the task, the positive class and its rate (see
+:mod:`._data` for how the positive class is chosen without ``--positive``; an exact tie of a
+two-class target is refused until ``--positive`` names one), with a warning when the positive
+class is the majority.
+
 Bad input (file, columns, target, options, ``--out``) is one line on stderr and exit
-status 2, found before any training and before anything is written.
+status 2, found before any training and before anything is written: among others a
+header naming a column twice, infinite values in a feature column.
 """
 
 from __future__ import annotations
@@ -78,10 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--positive",
-        help="the class of interest (the problem becomes that class against the rest); one --target column only",
+        help="the class of interest (the problem becomes that class against the rest); one --target column only. "
+        "Default for two classes: 1 / true for 0/1 and false/true labels, else the minority class (a tie must be "
+        "named)",
     )
     p.add_argument("--weight", help="a column of sample weights (finite, >= 0)")
     p.add_argument("--drop", action="append", default=[], help="columns to leave out (comma-separated, repeatable)")
+    p.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        help="columns to use although they look like row identifiers (a leading unnamed index column, integers "
+        "all distinct and consecutive or in row order, or named id / *_id / rownames with distinct values; "
+        "those are left out, with a note; comma-separated, repeatable)",
+    )
     p.add_argument("--drop-missing-target", action="store_true", help="drop rows whose label is missing")
     p.add_argument("--library", choices=("xgboost", "lightgbm", "both"), default="xgboost", help="default: xgboost")
     p.add_argument(
@@ -116,9 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str]]:
     """``(X, y, weights, notes)`` from the table and the column options."""
     from ._data import closest
+    from ._features import identifier_columns
 
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
+    repeated_columns = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated_columns:
+        raise UsageError(
+            f"{args.data!r} has the column name(s) {', '.join(repr(c) for c in repeated_columns)} more than once; "
+            "give each column its own name"
+        )
 
     def need(option: str, name: str) -> None:
         if name not in columns:
@@ -165,6 +188,13 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
         weights = values
         drop.append(args.weight)
     notes = [f"--drop: left out {', '.join(repr(d) for d in drop if d != args.weight)}"] if args.drop else []
+    keep = [n for text in args.keep for n in _names(text)]
+    for name in keep:
+        need("--keep", name)
+    candidates = frame.drop(columns=[*targets, *drop, *keep])
+    for name, why in identifier_columns(candidates).items():
+        drop.append(name)
+        notes.append(f"identifier column {name!r} left out ({why}); --keep {name} uses it")
     X = frame.drop(columns=[*targets, *drop])
     if X.shape[1] == 0:
         raise UsageError("no feature column left after --target, --weight and --drop")
@@ -191,60 +221,114 @@ def _print_summary(result: Any, out: Path | None) -> None:
         print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
 
 
+def _estimate(done: int, total: int, seconds: float) -> str:
+    left = seconds / done * (total - done)
+    when = f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
+    return f"about {when} more for the other {total - done:,} fits (from the first {done})"
+
+
+def _run_until_interrupted(plan: Any) -> Any:
+    """Run the study, printing a time estimate after the first fits; a first Ctrl-C stops it after
+    the fit under way (``KeyboardInterrupt`` then comes from the study's own loop, not from inside a
+    booster's callback, where Python would only print it), a second one at once."""
+    import signal
+    import threading
+    import time
+
+    from ._run import run_study
+
+    stop = threading.Event()
+    started = time.perf_counter()
+    first = min(plan.n_fits - 1, max(3, len(plan.runs)))  # one fit of every method, at least 3
+
+    def after_fit(done: int) -> bool:
+        if done == first:
+            print(f"{PROG}: {_estimate(done, plan.n_fits, time.perf_counter() - started)}", flush=True)
+        return stop.is_set()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    if threading.current_thread() is not threading.main_thread():
+        return run_study(plan, after_fit=after_fit)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return run_study(plan, after_fit=after_fit)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``boostfocal compare``; returns the exit status (2: bad input, one line on stderr)."""
     try:
         args = build_parser().parse_args(argv)
-        from ._engine import plan_study, run_study
         from ._io import TableError, read_table
-        from ._report import check_out_dir, write_report
+        from ._options import StudyOptions
+        from ._plan import plan_study
+        from ._report import check_out_dir
 
         try:
-            frame = read_table(args.data)
+            read_notes: list[str] = []
+            frame = read_table(args.data, read_notes)
         except TableError as exc:
             raise UsageError(str(exc)) from None
         X, y, weights, notes = _check_columns(frame, args)
+        notes = [*read_notes, *notes]
         if args.out is not None:
             try:
-                check_out_dir(args.out, overwrite=args.overwrite)
+                check_out_dir(args.out, overwrite=args.overwrite, cli=True)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        options = StudyOptions(
+            library=args.library,
+            cv=args.cv,
+            repeats=args.repeats,
+            budget=args.budget,
+            random_state=args.seed,
+            n_jobs=args.n_jobs,
+            metric=args.metric,
+            methods=args.methods,
+            quick=args.quick,
+            progress=not args.quiet,
+            sample_weight=weights,
+            positive=args.positive,
+            precision=args.precision,
+            n_estimators=args.n_estimators,
+            max_rows=args.max_rows,
+            drop_missing_target=args.drop_missing_target,
+            searcher=args.searcher,
+        )
+        target_name = "--target" if "," in args.target else f"--target {args.target!r}"
         try:
-            plan = plan_study(
-                X,
-                y,
-                library=args.library,
-                cv=args.cv,
-                repeats=args.repeats,
-                budget=args.budget,
-                random_state=args.seed,
-                n_jobs=args.n_jobs,
-                metric=args.metric,
-                methods=args.methods,
-                quick=args.quick,
-                progress=not args.quiet,
-                sample_weight=weights,
-                positive=args.positive,
-                precision=args.precision,
-                n_estimators=args.n_estimators,
-                max_rows=args.max_rows,
-                drop_missing_target=args.drop_missing_target,
-                notes=notes,
-                target_name="--target" if "," in args.target else f"--target {args.target!r}",
-                cli=True,
-                searcher=args.searcher,
-            )
+            plan = plan_study(X, y, options, notes=notes, target_name=target_name, cli=True)
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         del frame, X  # the plan holds the one prepared copy
+        print(f"{PROG}: {plan.target.describe()}", flush=True)
+        warning = plan.target.majority_warning(option="--positive")
+        if warning:
+            print(f"{PROG}: {warning}", flush=True)
+        print(
+            f"{PROG}: {plan.n_fits:,} fits ({len(plan.runs)} method runs x {plan.budget} configurations x "
+            f"{plan.cv} folds x {plan.repeats} repeats)",
+            flush=True,
+        )
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # while reading or checking the table: nothing written yet
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return 130
     except ImportError as exc:
         print(f'{PROG}: error: {exc}; install the requirements: pip install "boostfocal[compare]"', file=sys.stderr)
         return 2
-    result = run_study(plan)
-    if args.out is not None:
-        write_report(result, args.out, overwrite=args.overwrite)
+    try:
+        result = _run_until_interrupted(plan)
+        if args.out is not None:
+            result.save(args.out, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return 130
     _print_summary(result, args.out)
     return 0

@@ -1,15 +1,22 @@
-"""Features and target of the study, validated before any training.
+"""The target of the study and its folds, validated before any training.
 
-Features: a pandas DataFrame (a 2-D array becomes one with columns ``x0, x1, ...``). Text
-(object / string) columns become pandas ``category`` (both boosters read them natively);
-columns that are missing everywhere are dropped; date-time columns become seconds since
-1970-01-01 (float, NaN where missing). Each change is a notice in the report.
+Features: see :mod:`._features`.
 
 Target: class labels, at least two classes, no missing values (unless dropped), not a
-numeric column with many distinct values (a regression target). ``positive=`` names the
-class of interest and makes the problem binary (that class against the rest); without it
-a two-class target's positive class is the larger label in sorted order (1 for 0/1,
-True for booleans, "yes" for no/yes), as in scikit-learn.
+numeric column with many distinct values (a regression target). Text labels lose their
+surrounding spaces (``" paid"`` is ``"paid"``; a label of spaces only is missing), with a
+note. ``positive=`` names the class of interest and makes the problem binary (that class
+against the rest). Without it, the positive class of a two-class target is:
+
+* 1 for 0/1 labels and true for false/true labels (the convention), even when it is the
+  majority;
+* otherwise the minority class (``"defaulted"`` for ``defaulted`` / ``paid`` with 3 %
+  defaults), whatever the sort order of the labels;
+* for an exact tie, the larger label in sorted order (scikit-learn's convention); the
+  command line refuses a tie until ``--positive`` names one.
+
+A positive class that is the majority gets a warning note: average precision and recall
+then measure the common class.
 
 Multi-label target: a 2-D 0/1 (or bool) indicator of K >= 2 columns (a DataFrame's column
 names are the label names; an array's are ``label0, label1, ...``), every label with
@@ -30,7 +37,6 @@ from numpy.typing import NDArray
 
 __all__ = [
     "Target",
-    "prepare_features",
     "prepare_target",
     "closest",
     "MAX_NUMERIC_CLASSES",
@@ -56,56 +62,6 @@ def closest(name: str, candidates: list[str], n: int = 3) -> str:
         return "closest columns: " + ", ".join(repr(c) for c in near)
     shown = ", ".join(repr(c) for c in candidates[:8])
     return f"columns: {shown}" + (", ..." if len(candidates) > 8 else "")
-
-
-def prepare_features(X: Any) -> tuple[Any, list[str]]:
-    """A DataFrame the boosters accept, and the notices of what was changed (the input is not modified)."""
-    import pandas as pd
-
-    if isinstance(X, pd.DataFrame):
-        frame = X
-    else:
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
-        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])], copy=False)
-    if frame.shape[0] == 0:
-        raise ValueError("X is empty: 0 rows")
-    if frame.shape[1] == 0:
-        raise ValueError("X has no feature columns")
-    frame = frame.rename(columns=str) if not all(isinstance(c, str) for c in frame.columns) else frame
-    if frame.columns.duplicated().any():
-        dup = frame.columns[frame.columns.duplicated()].tolist()
-        raise ValueError(f"X has duplicated column names: {dup!r}")
-    notes: list[str] = []
-    changes: dict[str, Any] = {}
-    drop: list[str] = []
-    for name in frame.columns:
-        col = frame[name]
-        if col.isna().all():
-            drop.append(name)
-        elif pd.api.types.is_datetime64_any_dtype(col.dtype):
-            values = col.dt.tz_convert(None) if isinstance(col.dtype, pd.DatetimeTZDtype) else col
-            secs = (values - pd.Timestamp("1970-01-01")).dt.total_seconds()
-            changes[name] = secs.astype("float64")
-            notes.append(f"date-time column {name!r} converted to seconds since 1970-01-01")
-        elif pd.api.types.is_bool_dtype(col.dtype):
-            changes[name] = col.astype("float64")  # NaN stays missing
-        elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            changes[name] = col.astype("category")
-            levels = changes[name].cat.categories.size
-            notes.append(f"text column {name!r} used as categorical ({levels} levels)")
-            if levels > 100 and levels > 0.5 * frame.shape[0]:
-                notes.append(f"text column {name!r} has a level for most rows: an identifier? (--drop it)")
-        elif not (isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(col.dtype)):
-            raise TypeError(f"X column {name!r} has dtype {col.dtype}, which the boosters cannot read")
-    if drop:
-        notes.append("dropped all-missing column(s): " + ", ".join(repr(c) for c in drop))
-    if len(drop) == frame.shape[1]:
-        raise ValueError("X has no usable column: every column is missing everywhere")
-    if drop or changes:
-        frame = frame.drop(columns=drop).assign(**changes)  # one new frame; the caller's is untouched
-    return frame, notes
 
 
 @dataclass
@@ -139,9 +95,46 @@ class Target:
             return self.codes.sum(axis=0).astype(np.intp)
         return np.bincount(self.codes, minlength=self.n_classes).astype(np.intp)
 
+    @property
+    def positive_rate(self) -> float | None:
+        """Binary: the share of positive rows; else None."""
+        return float(self.codes.mean()) if self.task == "binary" else None
+
+    def majority_warning(self, option: str = "positive=") -> str | None:
+        """Binary with a positive class in more than half of the rows: the warning to show, else None."""
+        rate = self.positive_rate
+        if rate is None or rate <= 0.5:
+            return None
+        return (
+            f"warning: the positive class {self.positive!r} is the majority ({rate:.1%} of the rows): average "
+            f"precision, recall and the verdict then measure the common class; name the class of interest with "
+            f"{option}"
+        )
+
+    def describe(self) -> str:
+        """One line: the task, the positive class and its rate (the first line of the console output)."""
+        n = self.codes.shape[0]
+        counts = self.class_counts()
+        if self.task == "binary":
+            share = f"{int(counts[1]):,} of {n:,} rows, {counts[1] / n:.1%}"
+            return f"binary target, positive class {self.positive!r} ({share})"
+        if self.task == "multilabel":
+            rates = ", ".join(f"{c} {k / n:.1%}" for c, k in zip(self.classes, counts, strict=True))
+            return f"multi-label target, {self.n_classes} labels, {n:,} rows (positive rates: {rates})"
+        k = int(counts.argmin())
+        return (
+            f"multiclass target, {self.n_classes} classes, {n:,} rows (rarest class {self.classes[k]!r}: "
+            f"{counts[k] / n:.1%}; no positive class)"
+        )
+
     def subset(self, rows: NDArray[np.intp]) -> Target:
         """The target of those rows (same classes and notes)."""
         return Target(self.codes[rows], self.classes, self.task, self.positive, self.notes)
+
+
+def _option(name: str, cli: str, python: str) -> str:
+    """An option in the caller's wording: the command line's (a target named ``--target ...``) or Python's."""
+    return cli if name.startswith("--") else python
 
 
 def _builtin(v: Any) -> Any:
@@ -159,14 +152,17 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel() if np.ndim(y) != 1 else y)
     if series.shape[0] == 0:
         raise ValueError(f"{name} is empty")
-    missing = series.isna().to_numpy()
     notes: list[str] = []
+    series = _strip_labels(series, name, notes)
+    if isinstance(positive, str):
+        positive = positive.strip()
+    missing = series.isna().to_numpy()
     keep = None
     if missing.any():
         if not drop_missing:
             raise ValueError(
                 f"{name} has {int(missing.sum())} missing value(s) (first at row {int(np.flatnonzero(missing)[0])}); "
-                "drop those rows (--drop-missing-target) or fill them"
+                f"drop those rows ({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
             )
         keep = ~missing
         series = series[keep]
@@ -183,7 +179,9 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
             raise ValueError(
                 f"{name} looks like a regression target: numeric with {len(uniq)} distinct values"
                 + (" (not all integers)" if non_integer else "")
-                + "; compare needs class labels (or name the class of interest with positive=)"
+                + "; compare needs class labels (or name the class of interest with "
+                + _option(name, "--positive", "positive=")
+                + ")"
             )
     if positive is not None:
         labels = [_builtin(u) for u in uniq]
@@ -205,11 +203,65 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
             raise TypeError(f"{name} labels must be sortable (one type), got {exc}") from exc
         classes = [_builtin(c) for c in sorted_classes]
         codes = codes.astype(np.intp).ravel()
-        pos = classes[1] if len(classes) == 2 else None
+        pos = None
+        if len(classes) == 2:
+            if _default_positive(classes, np.bincount(codes, minlength=2), name, notes) == 0:
+                classes, codes = classes[::-1], 1 - codes  # the positive class is code 1
+            pos = classes[1]
     if len(np.unique(codes)) < 2:
         raise ValueError(f"{name} has a single class ({_builtin(values[0])!r}); compare needs at least 2 classes")
     task = "binary" if len(classes) == 2 else "multiclass"
-    return Target(codes, classes, task, pos, notes, keep)
+    target = Target(codes, classes, task, pos, notes, keep)
+    warning = target.majority_warning(option="--positive" if name.startswith("--") else "positive=")
+    if warning:
+        notes.append(warning)
+    return target
+
+
+def _strip_labels(series: Any, name: str, notes: list[str]) -> Any:
+    """Text labels without their surrounding spaces (a label of spaces only becomes missing), with a note."""
+    import pandas as pd
+
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return series
+    text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
+    changed = (text != series) & series.notna()
+    if not changed.any():
+        return series
+    first = series[changed].iloc[0]
+    notes.append(
+        f"{name}: surrounding spaces removed from {int(changed.sum())} label(s) (first {first!r} -> {first.strip()!r})"
+    )
+    return text.mask(text == "")
+
+
+def _is_true_label(v: Any) -> bool | None:
+    """True for 1 / true, False for 0 / false (numbers, booleans or their text), None for any other label."""
+    if isinstance(v, str):
+        return {"1": True, "true": True, "0": False, "false": False}.get(v.strip().lower())
+    if _is_binary_value(v):
+        return bool(v == 1)
+    return None
+
+
+def _default_positive(classes: list[Any], counts: NDArray[np.intp], name: str, notes: list[str]) -> int:
+    """Index in the sorted ``classes`` of the positive class of a two-class target without ``positive=``
+    (see the module docstring)."""
+    flags = [_is_true_label(c) for c in classes]
+    if None not in flags and flags[0] != flags[1]:
+        return 1 if flags[1] else 0  # 0/1, false/true: 1 / true is positive
+    if counts[0] != counts[1]:
+        k = int(np.argmin(counts))
+        option = "--positive" if name.startswith("--") else "positive="
+        notes.append(f"positive class {classes[k]!r}: the minority class of {name} ({option} names another)")
+        return k
+    if name.startswith("--"):
+        raise ValueError(
+            f"{name} has as many {classes[0]!r} as {classes[1]!r} rows ({int(counts[0])} each): name the class of "
+            f"interest with --positive {classes[1]!r} or --positive {classes[0]!r}"
+        )
+    notes.append(f"positive class {classes[1]!r}: {name} has as many rows of each class, so the larger label")
+    return 1
 
 
 def _is_binary_value(v: Any) -> bool:
@@ -253,7 +305,8 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
             i, j = np.argwhere(missing)[0]
             raise ValueError(
                 f"{name} has {int(rows.sum())} row(s) with a missing label (first at row {int(i)}, column "
-                f"{frame.columns[j]!r}); drop those rows (--drop-missing-target) or fill them"
+                f"{frame.columns[j]!r}); drop those rows "
+                f"({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
             )
         keep = ~rows
         frame = frame[keep]
@@ -460,7 +513,7 @@ def check_multilabel_splits(target: Target, cv: int, repeats: int, seed: int, op
             if bad.size:
                 j = int(bad[0])
                 raise ValueError(
-                    f"label {target.classes[j]!r} cannot be spread over {option}{cv} folds: the {part} of fold {k} "
-                    f"(repeat {r}) has no {'positive' if pos[j] == 0 else 'negative'} row of it; use fewer folds "
+                    f"label {target.classes[j]!r} cannot be spread over {option}{cv} folds: the {part} of fold {k + 1} "
+                    f"(repeat {r + 1}) has no {'positive' if pos[j] == 0 else 'negative'} row of it; use fewer folds "
                     "or add rows"
                 )

@@ -19,19 +19,9 @@ LightGBM gets ``num_leaves = min(2^max_depth - 1, 127)`` with the same ``max_dep
 method (common random numbers): configuration ``i`` of log loss and configuration ``i`` of
 focal loss grow trees with the same settings, and differ only in the loss.
 
-Loss parameters (each method's own seeded stream):
-
-* ``log_loss``: none.
-* ``weighted_log_loss``: class weights ``b_k^t`` with ``b_k = n / (K n_k)`` (scikit-learn's
-  "balanced") and ``t`` uniform in [0, 1] (``t = 1``, "balanced", in a quarter of the draws
-  and in the first); binary, the positive weight ``(n_neg / n_pos)^t``, log-uniform in
-  [1, n_neg / n_pos] (XGBoost ``scale_pos_weight``, LightGBM sample weights).
-* ``focal``: ``gamma`` log-uniform in [0.25, 5] (first: 2), ``alpha`` one of None, a number
-  uniform in [0.1, 0.9] (binary only), ``"balanced"`` (first: None).
-* ``focal_asymmetric``: one ``gamma`` per class, each log-uniform in the gamma range (binary
-  first: ``[2, 1]``, more focusing on the negatives), ``alpha`` as for focal.
-* ``focal_effective_number``: ``gamma`` as focal, ``alpha="effective_number"`` with
-  ``balance_beta = 1 - 10^-u``, u uniform in [1, 4] (0.9 to 0.9999).
+Each method's own loss parameters (drawn from its own seeded stream) are described and drawn
+by its class in :mod:`._methods`, with the helpers here (:func:`draw_gamma`, :func:`draw_alpha`
+and their Optuna counterparts).
 """
 
 from __future__ import annotations
@@ -49,10 +39,14 @@ __all__ = [
     "BOOSTER_CENTRE",
     "FocalSpace",
     "booster_configs",
-    "loss_configs",
     "library_params",
-    "suggest",
-    "centre_trial",
+    "loss_stream",
+    "draw_gamma",
+    "draw_alpha",
+    "alpha_choices",
+    "suggest_booster",
+    "suggest_gamma",
+    "suggest_alpha",
 ]
 
 BOOSTER_CENTRE: dict[str, float | int] = {
@@ -139,51 +133,34 @@ class FocalSpace:
         return {"gamma": list(self.gamma) if isinstance(self.gamma, tuple) else self.gamma, "alpha": list(self.alpha)}
 
 
-def _draw_gamma(space: FocalSpace, rng: np.random.Generator, first: bool, centre: float = 2.0) -> float:
+def draw_gamma(space: FocalSpace, rng: np.random.Generator, first: bool, centre: float = 2.0) -> float:
+    """One gamma: the fixed value, the centre (clipped to the range) for the first configuration, else a
+    log-uniform draw."""
     if not isinstance(space.gamma, tuple):
         return space.gamma
     low, high = space.gamma
     return float(min(max(centre, low), high)) if first else round(_log_uniform(rng, low, high), 4)
 
 
-def _draw_alpha(space: FocalSpace, rng: np.random.Generator, first: bool, n_classes: int) -> Any:
-    # scalar alphas are binary class weights; multiclass keeps only None and the rules
-    choices = [a for a in space.alpha if n_classes == 2 or a is None or isinstance(a, str)] or [None]
+def alpha_choices(space: FocalSpace, n_classes: int) -> list[Any]:
+    """The alpha choices for ``n_classes``: scalar alphas are binary class weights, so multiclass keeps
+    only None and the rules."""
+    return [a for a in space.alpha if n_classes == 2 or a is None or isinstance(a, str)] or [None]
+
+
+def draw_alpha(space: FocalSpace, rng: np.random.Generator, first: bool, n_classes: int) -> Any:
+    """One alpha: the first choice for the first configuration, else a random choice (a range: a uniform
+    draw inside it; the first configuration its middle)."""
+    choices = alpha_choices(space, n_classes)
     a = choices[0] if first else choices[int(rng.integers(len(choices)))]
     if isinstance(a, tuple):
         return round(float(rng.uniform(*a)), 4) if not first else round((a[0] + a[1]) / 2, 4)
     return a
 
 
-def _stream(seed: int, method: str) -> np.random.Generator:
+def loss_stream(seed: int, method: str) -> np.random.Generator:
+    """The seeded stream of ``method``'s loss parameters (independent of the booster draws)."""
     return np.random.default_rng([seed, 1, zlib.crc32(method.encode())])
-
-
-def loss_configs(method: str, budget: int, seed: int, n_classes: int, space: FocalSpace) -> list[dict[str, Any]]:
-    """``budget`` settings of ``method``'s own loss parameters (seeded, independent of the booster draws)."""
-    rng = _stream(seed, method)
-    out: list[dict[str, Any]] = []
-    for i in range(budget):
-        first = i == 0
-        if method == "log_loss":
-            out.append({})
-        elif method == "weighted_log_loss":
-            t = 1.0 if first or rng.uniform() < 0.25 else round(float(rng.uniform()), 4)
-            out.append({"class_weight_exponent": t})
-        elif method == "focal":
-            out.append({"gamma": _draw_gamma(space, rng, first), "alpha": _draw_alpha(space, rng, first, n_classes)})
-        elif method == "focal_asymmetric":
-            if first and n_classes == 2 and isinstance(space.gamma, tuple):
-                gammas = [_draw_gamma(space, rng, True, 2.0), _draw_gamma(space, rng, True, 1.0)]
-            else:
-                gammas = [_draw_gamma(space, rng, first) for _ in range(n_classes)]
-            out.append({"gamma": gammas, "alpha": _draw_alpha(space, rng, first, n_classes)})
-        elif method == "focal_effective_number":
-            beta = 0.999 if first else round(1.0 - 10.0 ** -float(rng.uniform(1.0, 4.0)), 6)
-            out.append({"gamma": _draw_gamma(space, rng, first), "alpha": "effective_number", "balance_beta": beta})
-        else:  # pragma: no cover - the names are validated before
-            raise ValueError(f"unknown method {method!r}")
-    return out
 
 
 def library_params(
@@ -224,14 +201,9 @@ def library_params(
 
 
 # ---------------------------------------------------------------- Optuna TPE (optional)
-def _alpha_choices(space: FocalSpace, n_classes: int) -> list[Any]:
-    return [a for a in space.alpha if n_classes == 2 or a is None or isinstance(a, str)] or [None]
-
-
-def suggest(trial: Any, method: str, space: FocalSpace, n_classes: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(booster, loss_params)`` from an Optuna trial: the same ranges as the random search
-    (the class-weight exponent continuous in [0, 1], the alpha rule a categorical choice)."""
-    booster: dict[str, Any] = {
+def suggest_booster(trial: Any) -> dict[str, Any]:
+    """The booster settings from an Optuna trial: the same ranges as :func:`booster_configs`."""
+    return {
         "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
         "max_depth": trial.suggest_int("max_depth", 3, 8),
         "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 20.0, log=True),
@@ -239,50 +211,16 @@ def suggest(trial: Any, method: str, space: FocalSpace, n_classes: int) -> tuple
         "colsample_bytree": trial.suggest_float("colsample_bytree", 0.6, 1.0),
     }
 
-    def gamma(name: str) -> float:
-        if not isinstance(space.gamma, tuple):
-            return space.gamma
-        return float(trial.suggest_float(name, space.gamma[0], space.gamma[1], log=True))
 
-    def alpha() -> Any:
-        choices = _alpha_choices(space, n_classes)
-        a = choices[trial.suggest_categorical("alpha_choice", list(range(len(choices))))]
-        return float(trial.suggest_float("alpha_value", a[0], a[1])) if isinstance(a, tuple) else a
-
-    loss: dict[str, Any]
-    if method == "log_loss":
-        loss = {}
-    elif method == "weighted_log_loss":
-        loss = {"class_weight_exponent": trial.suggest_float("class_weight_exponent", 0.0, 1.0)}
-    elif method == "focal":
-        loss = {"gamma": gamma("gamma"), "alpha": alpha()}
-    elif method == "focal_asymmetric":
-        loss = {"gamma": [gamma(f"gamma_{k}") for k in range(n_classes)], "alpha": alpha()}
-    elif method == "focal_effective_number":
-        u = trial.suggest_float("beta_exponent", 1.0, 4.0)
-        loss = {"gamma": gamma("gamma"), "alpha": "effective_number", "balance_beta": 1.0 - 10.0**-u}
-    else:  # pragma: no cover - validated before
-        raise ValueError(f"unknown method {method!r}")
-    return booster, loss
+def suggest_gamma(trial: Any, name: str, space: FocalSpace) -> float:
+    """A gamma from an Optuna trial (log scale over the range; the fixed value as it is)."""
+    if not isinstance(space.gamma, tuple):
+        return space.gamma
+    return float(trial.suggest_float(name, space.gamma[0], space.gamma[1], log=True))
 
 
-def centre_trial(method: str, space: FocalSpace, n_classes: int) -> dict[str, Any]:
-    """Optuna parameters of the first configuration (the random search's first, enqueued so that
-    both searchers start from the same settings)."""
-    flat: dict[str, Any] = dict(BOOSTER_CENTRE)
-    first = loss_configs(method, 1, 0, n_classes, space)[0]  # the first configuration draws nothing
-    if isinstance(space.gamma, tuple):
-        if method == "focal_asymmetric":
-            flat.update({f"gamma_{k}": g for k, g in enumerate(first["gamma"])})
-        elif method in ("focal", "focal_effective_number"):
-            flat["gamma"] = first["gamma"]
-    if method in ("focal", "focal_asymmetric"):
-        flat["alpha_choice"] = 0
-        a = _alpha_choices(space, n_classes)[0]
-        if isinstance(a, tuple):
-            flat["alpha_value"] = first["alpha"]
-    if method == "weighted_log_loss":
-        flat["class_weight_exponent"] = 1.0
-    if method == "focal_effective_number":
-        flat["beta_exponent"] = 3.0  # beta = 0.999
-    return flat
+def suggest_alpha(trial: Any, space: FocalSpace, n_classes: int) -> Any:
+    """An alpha from an Optuna trial: the choice categorical, a range's value uniform inside it."""
+    choices = alpha_choices(space, n_classes)
+    a = choices[trial.suggest_categorical("alpha_choice", list(range(len(choices))))]
+    return float(trial.suggest_float("alpha_value", a[0], a[1])) if isinstance(a, tuple) else a

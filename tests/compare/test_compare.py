@@ -232,7 +232,7 @@ class TestProtocol:
         from xgboost import XGBClassifier
 
         from boostfocal import FocalLGBMClassifier, FocalLoss, FocalXGBClassifier
-        from boostfocal._study._engine import _recommend
+        from boostfocal._study._result import recommend as _recommend
 
         rec = _recommend(binary_result.plan, binary_result.trials, verdict, binary_result.comparison)
         rec = json.loads(json.dumps(rec))  # what recommended.json holds
@@ -397,9 +397,9 @@ BAD_CALLS = [
 )
 def test_bad_arguments(kwargs, error, match, monkeypatch):
     X, y = _binary(n=120)
-    from boostfocal._study import _engine
+    from boostfocal._study import _run
 
-    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     with pytest.raises(error, match=match):
         compare(X, y, **{**TINY, **kwargs})
 

@@ -194,9 +194,9 @@ def test_bad_input_is_one_line_and_status_2(
 ):
     import re
 
-    from boostfocal._study import _engine
+    from boostfocal._study import _run
 
-    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     argv, match = _bad_cases(tmp_path)[case]
     before = sorted(p.name for p in tmp_path.rglob("*"))
     new_out = tmp_path / "new_report"

@@ -195,7 +195,7 @@ class TestStudy:
         from xgboost import XGBClassifier
 
         from boostfocal import FocalLoss
-        from boostfocal._study._engine import _recommend
+        from boostfocal._study._result import recommend as _recommend
 
         t = result.trials
         trials = t[(t.library == library) & (t.method == method)]
@@ -346,9 +346,9 @@ BAD_TARGET_IDS = list(_bad_targets())
 
 @pytest.mark.parametrize("case", BAD_TARGET_IDS, ids=BAD_TARGET_IDS)
 def test_bad_multilabel_targets(case, monkeypatch):
-    from boostfocal._study import _engine
+    from boostfocal._study import _run
 
-    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     X, _ = _data(n=120)
     y, kwargs, match = _bad_targets()[case]
     with pytest.raises(ValueError, match=match):
@@ -409,9 +409,9 @@ CLI_IDS = ["positive", "not-binary", "absent", "repeated", "drop-target", "weigh
 
 @pytest.mark.parametrize("case", CLI_IDS, ids=CLI_IDS)
 def test_cli_bad_multilabel_input(case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch):
-    from boostfocal._study import _engine
+    from boostfocal._study import _run
 
-    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     argv, match = _cli_cases(tmp_path)[case]
     before = sorted(p.name for p in tmp_path.rglob("*"))
     assert main(["compare", *argv, "--out", str(tmp_path / "new_report")]) == 2
@@ -432,7 +432,7 @@ def test_a_split_leaving_a_label_out_of_a_fold_is_refused(monkeypatch):
     """The safety net behind the stratification: a split without some label's positives in a test fold
     stops the study before any training (here a splitter that puts every positive of 'rare' in one fold)."""
     from boostfocal._study import _data as data_module
-    from boostfocal._study import _engine
+    from boostfocal._study import _run
 
     X, Y = _data()
 
@@ -442,9 +442,9 @@ def test_a_split_leaving_a_label_out_of_a_fold_is_refused(monkeypatch):
         return folds
 
     monkeypatch.setattr(data_module, "iterative_stratification", lopsided)
-    monkeypatch.setattr(_engine, "run_study", lambda plan: pytest.fail("training started"))
+    monkeypatch.setattr(_run, "run_study", lambda plan: pytest.fail("training started"))
     with pytest.raises(
         ValueError,
-        match=r"label 'rare' cannot be spread over cv=2 folds: the inner training part of fold 0 .*has no positive",
+        match=r"label 'rare' cannot be spread over cv=2 folds: the inner training part of fold 1 .*has no positive",
     ):
         compare(X, Y, **TINY)
