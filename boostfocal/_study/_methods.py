@@ -8,7 +8,7 @@ configuration is fitted (:meth:`~Method.fit`), its probabilities and posterior e
 card says to train (:meth:`~Method.recommendation`). Nothing else in the study asks which
 method it runs: a new method is one subclass (usually of :class:`Focal`, overriding the
 parameter draws) and one entry in :data:`METHODS` (opt-in unless also in
-:data:`DEFAULT_METHODS`). For example, Poly-1 focal loss (once the estimators take ``poly_epsilon``):
+:data:`DEFAULT_METHODS`). For example, Poly-1 focal loss (``focal_poly``, opt-in):
 ``class FocalPoly(Focal)`` with ``name = "focal_poly"``, a ``description``, and ``draw`` /
 ``suggest`` / ``centre`` / ``search_space`` that add ``poly_epsilon`` to what
 ``super()`` returns; then ``FocalPoly()`` in the tuple that builds :data:`METHODS`.
@@ -505,6 +505,28 @@ class FocalEffectiveNumber(Focal):
         return {"gamma": space.describe()["gamma"], "alpha": "effective_number", "balance_beta": [0.9, 0.9999]}
 
 
+class FocalPoly(Focal):
+    """Poly-1 focal loss (Leng et al., ICLR 2022): :class:`Focal`'s gamma and alpha plus
+    ``poly_epsilon`` uniform in [-1, 4] (first: 1.0, the paper's default). Opt-in."""
+
+    name = "focal_poly"
+    description = "Poly-1 focal loss (focal loss + epsilon (1 - p_t)^(gamma + 1))"
+
+    def draw(self, rng: np.random.Generator, first: bool, space: FocalSpace, n_classes: int) -> dict[str, Any]:
+        epsilon = 1.0 if first else round(float(rng.uniform(-1.0, 4.0)), 4)
+        return {**super().draw(rng, first, space, n_classes), "poly_epsilon": epsilon}
+
+    def suggest(self, trial: Any, space: FocalSpace, n_classes: int) -> dict[str, Any]:
+        epsilon = trial.suggest_float("poly_epsilon", -1.0, 4.0)
+        return {**super().suggest(trial, space, n_classes), "poly_epsilon": epsilon}
+
+    def centre(self, space: FocalSpace, n_classes: int) -> dict[str, Any]:
+        return {**super().centre(space, n_classes), "poly_epsilon": 1.0}
+
+    def search_space(self, space: FocalSpace, task: str) -> dict[str, Any]:
+        return {**super().search_space(space, task), "poly_epsilon": [-1.0, 4.0]}
+
+
 def _resolved_alpha(alpha: Any, codes: NDArray[np.intp], K: int, w: NDArray | None, beta: float) -> Any:
     """A rule (``"balanced"``, ``"effective_number"``) as the class weights it gives on all rows."""
     from .. import class_balanced_alpha
@@ -527,7 +549,7 @@ def _resolved_alpha(alpha: Any, codes: NDArray[np.intp], K: int, w: NDArray | No
 # ---------------------------------------------------------------- the registry
 #: Every method by name, in report order.
 METHODS: dict[str, Method] = {
-    m.name: m for m in (LogLoss(), WeightedLogLoss(), Focal(), FocalAsymmetric(), FocalEffectiveNumber())
+    m.name: m for m in (LogLoss(), WeightedLogLoss(), Focal(), FocalAsymmetric(), FocalEffectiveNumber(), FocalPoly())
 }
 #: The methods run when ``methods=None`` (the others are opt-in).
 DEFAULT_METHODS = ("log_loss", "weighted_log_loss", "focal")
