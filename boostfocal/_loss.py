@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _kernels, _solvers
+from . import _dispatch, _kernels, _solvers
 from ._link import LINKS, link_for_margin
 from ._loss_base import (
     CURVATURE_FLOOR,
@@ -63,7 +63,7 @@ class SigmoidFocalLoss(FocalLoss):
     __slots__ = ()
     link = LINKS["sigmoid"]
     _loss_kernel = staticmethod(_kernels.binary_loss)
-    _grad_hess_kernel = staticmethod(_kernels.binary_grad_hess)
+    _grad_hess_kernel = staticmethod(_dispatch.binary_grad_hess)
 
     @classmethod
     def _check_params(
@@ -132,7 +132,7 @@ class SoftmaxFocalLoss(FocalLoss):
     __slots__ = ()
     link = LINKS["softmax"]
     _loss_kernel = staticmethod(_kernels.softmax_loss)
-    _grad_hess_kernel = staticmethod(_kernels.softmax_grad_hess)
+    _grad_hess_kernel = staticmethod(_dispatch.softmax_grad_hess)
 
     @classmethod
     def _check_params(
@@ -210,8 +210,8 @@ class MultilabelFocalLoss(FocalLoss):
     __slots__ = ()
     link = LINKS["multilabel"]
     is_multilabel = True
-    _loss_kernel = staticmethod(_kernels.multilabel_loss)
-    _grad_hess_kernel = staticmethod(_kernels.multilabel_grad_hess)
+    _loss_kernel = staticmethod(_dispatch.multilabel_loss)
+    _grad_hess_kernel = staticmethod(_dispatch.multilabel_grad_hess)
 
     @classmethod
     def _check_params(

@@ -100,7 +100,7 @@ def test_softmax_objective_backends_equal(lib, gamma, alpha, dtype):
 )
 def test_binary_public_function_float32_kernel_hypothesis(z, gamma, alpha):
     """The public float64 function is the numpy reference on both backends; the numba float32 kernel is within 1e-5."""
-    from boostfocal import _kernels
+    from boostfocal import _dispatch
 
     z = np.asarray(z)
     y = np.arange(z.size) % 2
@@ -108,7 +108,7 @@ def test_binary_public_function_float32_kernel_hypothesis(z, gamma, alpha):
     assert_float64_from_numpy(got, ref)
     cw = None if alpha is None else np.array([1.0 - alpha, alpha])
     with boostfocal.use_backend("numba"):
-        g32, h32 = _kernels.binary_grad_hess(y == 1, z, gamma, cw, None, out_dtype=np.float32)
+        g32, h32 = _dispatch.binary_grad_hess(y == 1, z, gamma, cw, None, out_dtype=np.float32)
     assert_float32_close(g32, ref[0])
     assert_float32_close(h32, ref[1], scale=ref[0])  # the exact hessian crosses zero: relative to its terms
 
@@ -169,7 +169,7 @@ def test_auto_backend_runs_small_calls_on_numpy_without_importing_numba():
 
 def test_numba_backend_leaves_float64_outputs_to_numpy(monkeypatch):
     """The numba backend computes float32 outputs only: a float64 call never reaches a compiled kernel."""
-    from boostfocal import _kernels, _numba
+    from boostfocal import _dispatch, _numba
 
     def refuse(*args):
         raise AssertionError("a numba kernel ran for float64 outputs")
@@ -179,10 +179,10 @@ def test_numba_backend_leaves_float64_outputs_to_numpy(monkeypatch):
     monkeypatch.setattr(_numba, "BINARY_SMOOTHED_BLOCK", refuse)
     z = np.linspace(-5, 5, 100_000)
     with boostfocal.use_backend("numba"):
-        g, h = _kernels.binary_grad_hess(z > 0, z, 2.0, None, None, label_smoothing=0.1)
+        g, h = _dispatch.binary_grad_hess(z > 0, z, 2.0, None, None, label_smoothing=0.1)
         assert g.dtype == h.dtype == np.float64
         with pytest.raises(AssertionError, match="float64 outputs"):
-            _kernels.binary_grad_hess(z > 0, z, 2.0, None, None, out_dtype=np.float32)
+            _dispatch.binary_grad_hess(z > 0, z, 2.0, None, None, out_dtype=np.float32)
 
 
 def test_fallback_to_numpy_when_numba_is_missing():
@@ -337,7 +337,7 @@ def test_float32_kernel_within_1e5_of_float64(gamma, floor, margin_dtype):
     Both classes, class weights and sample weights; the three hessian policies (with no
     floor the exact hessian crosses zero, the hardest case for float32).
     """
-    from boostfocal import _kernels
+    from boostfocal import _dispatch
 
     z = np.tile(DENSE, 2).astype(margin_dtype)
     pos = np.arange(z.size) >= DENSE.size  # the grid once as negatives, once as positives
@@ -347,8 +347,8 @@ def test_float32_kernel_within_1e5_of_float64(gamma, floor, margin_dtype):
     policy = HessPolicy.parse("curvature") if kind == "curvature" else HessPolicy(floor=value)
     with boostfocal.use_backend("numba"):
         for cw, ww in ((None, None), (np.array([0.75, 0.25]), w)):
-            g64, h64 = _kernels.binary_grad_hess(pos, z, g, cw, ww, policy=policy)  # the numpy reference
-            g32, h32 = _kernels.binary_grad_hess(pos, z, g, cw, ww, policy=policy, out_dtype=np.float32)
+            g64, h64 = _dispatch.binary_grad_hess(pos, z, g, cw, ww, policy=policy)  # the numpy reference
+            g32, h32 = _dispatch.binary_grad_hess(pos, z, g, cw, ww, policy=policy, out_dtype=np.float32)
             assert_float32_close(g32, g64)
             # the floored hessians to 1e-5 of themselves; the exact one (crossing zero) of its terms' size
             assert_float32_close(h32, h64, scale=None if kind == "curvature" else g64)
@@ -359,15 +359,15 @@ def test_float32_kernel_within_1e5_of_float64(gamma, floor, margin_dtype):
 @pytest.mark.parametrize("smoothing", [0.05, 0.3], ids=["e=0.05", "e=0.3"])
 @pytest.mark.parametrize("gamma", [0.0, 2.0, 10.0, [4.0, 1.0]], ids=str)
 def test_float32_smoothed_kernel_within_1e5_of_float64(gamma, smoothing):
-    from boostfocal import _kernels
+    from boostfocal import _dispatch
 
     z = np.tile(DENSE, 2).astype(np.float32)
     pos = np.arange(z.size) >= DENSE.size
     g = np.asarray(gamma, dtype=np.float64) if isinstance(gamma, list) else gamma
     policy = HessPolicy.parse("curvature")
     with boostfocal.use_backend("numba"):
-        ref = _kernels.binary_grad_hess(pos, z, g, None, None, policy=policy, label_smoothing=smoothing)
-        got = _kernels.binary_grad_hess(
+        ref = _dispatch.binary_grad_hess(pos, z, g, None, None, policy=policy, label_smoothing=smoothing)
+        got = _dispatch.binary_grad_hess(
             pos, z, g, None, None, policy=policy, label_smoothing=smoothing, out_dtype=np.float32
         )
     for a, b in zip(got, ref, strict=True):
@@ -396,7 +396,7 @@ def test_float32_objective_within_1e5_hypothesis(z, gamma, alpha):
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 3.0, 10.0, "per-class"], ids=str)
 def test_float32_softmax_kernel_within_1e5_of_float64(gamma, k, margin_dtype, layout):
     """The numba float32 softmax kernel against the numpy reference: extremes, ties, both layouts, every policy."""
-    from boostfocal import _kernels
+    from boostfocal import _dispatch
 
     rng = np.random.default_rng(7)
     n = 6000
@@ -413,8 +413,8 @@ def test_float32_softmax_kernel_within_1e5_of_float64(gamma, k, margin_dtype, la
         for cw, ww in ((None, None), (np.linspace(0.5, 2.0, k), w)):
             for policy in (HessPolicy.parse("curvature"), HessPolicy(floor=1e-3), HessPolicy()):
                 policy = policy.scaled(k / (k - 1.0))
-                g64, h64 = _kernels.softmax_grad_hess(y, z, g, cw, ww, policy=policy)  # the numpy reference
-                g32, h32 = _kernels.softmax_grad_hess(y, z, g, cw, ww, policy=policy, out_dtype=np.float32)
+                g64, h64 = _dispatch.softmax_grad_hess(y, z, g, cw, ww, policy=policy)  # the numpy reference
+                g32, h32 = _dispatch.softmax_grad_hess(y, z, g, cw, ww, policy=policy, out_dtype=np.float32)
                 assert g32.flags.f_contiguous == (layout == "F")
                 assert_float32_close(g32, g64)
                 assert_float32_close(h32, h64, scale=None if policy.curvature != "none" else g64)

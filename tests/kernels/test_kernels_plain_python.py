@@ -83,14 +83,14 @@ def compute_all() -> dict[str, np.ndarray]:
 
 def reference(name: str, case: tuple) -> tuple[np.ndarray, np.ndarray]:
     """The float64 numpy reference of a case."""
-    from boostfocal import _kernels
+    from boostfocal import _dispatch
 
     with_numpy = {"policy": _policy(case[5])}
     if name.startswith("binary"):
         pos, z, gamma, cw, w, _, e = case
-        return _kernels.binary_grad_hess(pos, z, gamma, cw, w, label_smoothing=e, **with_numpy)
+        return _dispatch.binary_grad_hess(pos, z, gamma, cw, w, label_smoothing=e, **with_numpy)
     y, z, gamma, cw, w, _ = case
-    return _kernels.softmax_grad_hess(y, z, gamma, cw, w, **with_numpy)
+    return _dispatch.softmax_grad_hess(y, z, gamma, cw, w, **with_numpy)
 
 
 @pytest.mark.slow  # compiles every kernel variant (about a minute on 2 cores)
