@@ -10,8 +10,7 @@ two estimators do the same way:
 * the fit set-up: validated ``gamma`` / ``hess_floor`` / ``correct_proba``,
   sample weights (times ``class_weight`` where the library has one), class
   balance and the focal-optimal starting margin :func:`boostfocal.initial_margin`;
-* the fitted attributes, the repr suffix and the record of the focal settings
-  saved in the native model;
+* the fitted attributes, the repr suffix and the focal record saved in the native model;
 * the probability correction (``correct_proba`` / ``predict_posterior``), which
   maps focal probabilities to posterior estimates with
   :func:`boostfocal.focal_to_posterior`;

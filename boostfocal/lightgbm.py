@@ -12,28 +12,20 @@ One objective object serves every LightGBM entry point:
   has exactly three, so weights always arrive and are always used (a
   two-parameter callable would be trained unweighted without a word).
 
-Binary focal loss is used when the margins are 1-D, softmax focal loss when they
-have shape (n_samples, n_classes) (``num_class`` in the parameters; LightGBM
-4.x hands custom functions an (n_samples, n_classes) array and reads back
-(n_samples, n_classes) arrays).
+1-D margins: binary focal loss; (n_samples, n_classes): softmax (``num_class``).
 
 Hessian policy
 --------------
 The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``, and LightGBM divides by a leaf's hessian sum: ``hess_floor`` is the
-policy (:mod:`boostfocal._policy`); the default ``"curvature"`` reproduces the
-native model at ``gamma = 0`` at any number of rounds. For softmax the exact
-diagonal (and its floor) is multiplied by :func:`softmax_hess_factor`
+``gamma > 0``: ``hess_floor`` is the policy (:mod:`boostfocal._policy`); ``"curvature"``
+reproduces the native model at ``gamma = 0``. Softmax: the diagonal (and floor) times :func:`softmax_hess_factor`
 ``= K / (K - 1)``, the factor of LightGBM's own ``multiclass`` objective
-(``K / (K - 1) * p (1 - p) * w``). LightGBM refuses to split a node whose hessian
-sum is below ``min_sum_hessian_in_leaf`` (default 1e-3): with very confident (or
-very wrong) predictions the curvature is small; lower it (e.g. to 1e-6) if
-training stalls at gamma >= 2.
+(``K / (K - 1) * p (1 - p) * w``). No split below ``min_sum_hessian_in_leaf`` (default 1e-3): lower it (e.g. to 1e-6) if
+training stalls at gamma >= 2 (confident rows have little curvature).
 
 Starting margin and probabilities
 ---------------------------------
-With a callable objective LightGBM boosts from 0 (no ``boost_from_average``) and
-``Booster.predict`` returns raw margins. The documented way:
+A callable objective boosts from 0 and ``predict`` returns raw margins. The documented way:
 
 1. ``z0 = boostfocal.initial_margin(y, gamma=..., alpha=..., sample_weight=w)``;
 2. give every Dataset (training and validation) ``init_score=init_score(z0, n)``:
