@@ -57,6 +57,16 @@ __all__ = [
 ]
 
 
+def _per_class(weights: FloatArray, n_classes: int | None) -> FloatArray:
+    """A per-class weight vector, checked against ``n_classes`` when that is known."""
+    if n_classes is not None and weights.shape[0] != n_classes:
+        raise ValueError(
+            f"alpha must have one weight per class: length {n_classes} expected, got length {weights.shape[0]} "
+            f"({weights.tolist()!r})"
+        )
+    return weights
+
+
 class SigmoidFocalLoss(FocalLoss):
     """Binary focal loss: margins (n_samples,), labels in {0, 1}, class weights ``[a_0, a_1]``."""
 
@@ -89,12 +99,7 @@ class SigmoidFocalLoss(FocalLoss):
     def class_weights(self, n_classes: int | None = None) -> FloatArray | None:
         """``[1 - alpha, alpha]`` or ``[a_0, a_1]`` (None: both classes weigh 1)."""
         a = self._alpha
-        if isinstance(a, np.ndarray) and n_classes is not None and a.shape[0] != n_classes:
-            raise ValueError(
-                f"alpha must have one weight per class: length {n_classes} expected, got length {a.shape[0]} "
-                f"({a.tolist()!r})"
-            )
-        return a if isinstance(a, np.ndarray) else None
+        return _per_class(a, n_classes) if isinstance(a, np.ndarray) else None
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         LINKS["sigmoid"].check_shape(margin)
@@ -152,12 +157,7 @@ class SoftmaxFocalLoss(FocalLoss):
         if a is None:
             return None
         if isinstance(a, np.ndarray):
-            if n_classes is not None and a.shape[0] != n_classes:
-                raise ValueError(
-                    f"alpha must have one weight per class: length {n_classes} expected, got length {a.shape[0]} "
-                    f"({a.tolist()!r})"
-                )
-            return a
+            return _per_class(a, n_classes)
         if n_classes is None:
             raise ValueError("a softmax loss with a scalar alpha needs the number of classes")
         return np.full(n_classes, a)
@@ -318,12 +318,7 @@ class OpenFocalLoss(FocalLoss):
         if a is None:
             return None
         if isinstance(a, np.ndarray):
-            if n_classes is not None and a.shape[0] != n_classes:
-                raise ValueError(
-                    f"alpha must have one weight per class: length {n_classes} expected, got length {a.shape[0]} "
-                    f"({a.tolist()!r})"
-                )
-            return a
+            return _per_class(a, n_classes)
         return np.array([1.0 - a, a]) if n_classes is None else np.full(n_classes, a)
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
