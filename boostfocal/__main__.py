@@ -1,39 +1,50 @@
-"""Command line: ``boostfocal compare DATA --target COLUMN [...]`` and ``boostfocal demo [...]``.
+"""Command line: ``boostfocal COMMAND ...`` (also ``python -m boostfocal ...``).
 
-Also ``python -m boostfocal ...``. ``compare`` is :mod:`boostfocal._study._cli`; ``demo`` is
-:mod:`boostfocal._demo` (a small run of the compare engine).
+Each command is one module with a ``main(argv) -> int``, imported only when it runs; a new
+command is one row of :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
-USAGE = """usage: boostfocal {compare,demo} ...
+# name -> (module, what it does: one line of the usage text)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compare": (
+        "boostfocal._study._cli",
+        "DATA --target COLUMN [options]: focal loss against log loss and class-weighted log loss on "
+        "your table, tuned alike, with a verdict",
+    ),
+    "demo": ("boostfocal._demo", "[--quick] [--out PNG] [...]: the quick demo on bundled real data"),
+}
 
-  compare DATA --target COLUMN [options]   focal loss against log loss and class-weighted log loss on
-                                           your table, tuned alike, with a verdict (see compare -h)
-  demo [--quick] [--out PNG] [...]         the quick demo on bundled real data (see demo -h)
-"""
+
+def usage() -> str:
+    """The top-level usage text, one line per command."""
+    lines = [f"usage: boostfocal {{{','.join(COMMANDS)}}} ...", ""]
+    lines += [f"  {name} {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "boostfocal COMMAND -h describes one command."]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch to ``compare`` or ``demo``; returns the exit status."""
+    """Dispatch to the command named first; returns the exit status (2 for an unknown command)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "compare":
-        from ._study._cli import main as compare_main
-
-        return compare_main(args[1:])
     if args and args[0] in ("-h", "--help"):
-        print(USAGE, end="")
+        print(usage(), end="")
         return 0
-    if not args or args[0] != "demo":
+    if not args or args[0] not in COMMANDS:
         given = f" {args[0]!r}" if args else ""
-        print(f"boostfocal: error: unknown command{given}; use 'compare' or 'demo' (boostfocal -h)", file=sys.stderr)
+        names = ", ".join(repr(name) for name in COMMANDS)
+        print(f"boostfocal: error: unknown command{given}; use one of {names} (boostfocal -h)", file=sys.stderr)
         return 2
-    from ._demo import main as demo_main
-
-    return demo_main(args)
+    module = importlib.import_module(COMMANDS[args[0]][0])
+    # demo's own parser expects its name first (it is also `python -m boostfocal demo`)
+    rest = args if args[0] == "demo" else args[1:]
+    status: int = module.main(rest)
+    return status
 
 
 if __name__ == "__main__":

@@ -242,7 +242,7 @@ def test_missing_target_rows_can_be_dropped(tmp_path: Path, capsys: pytest.Captu
     [
         ([], 2, "err", "unknown command"),
         (["-h"], 0, "out", "compare DATA --target COLUMN"),
-        (["fit"], 2, "err", "unknown command 'fit'"),
+        (["fitt"], 2, "err", "unknown command 'fitt'"),
     ],
     ids=["no-command", "help", "unknown-command"],
 )
