@@ -20,11 +20,12 @@ What differs between the libraries (call conventions aside) is in their
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._docs import OPTION_ENTRIES, Documented, doc_filler
 from ._fast import check_n_jobs
 from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._policy import HessPolicy
@@ -40,6 +41,7 @@ LOSS_PARAMS = ("gamma", "alpha", "label_smoothing", "negative_shift", "poly_epsi
 #: numpydoc entries shared by the factories and estimators, each indented for a module-level
 #: function or class docstring; :func:`fill_doc` puts them in place of ``%(name)s``.
 DOC_ENTRIES: dict[str, str] = {
+    **OPTION_ENTRIES,
     "gamma": """gamma : float or sequence of float, default=2.0
         Focusing parameter, finite and >= 0; 0 gives (alpha-weighted) cross-entropy.
         A sequence gives one per class (binary ``[g_0, g_1]``, softmax one per
@@ -49,22 +51,6 @@ DOC_ENTRIES: dict[str, str] = {
         or the class weights ``[a_0, a_1]``. Softmax: one weight >= 0 per class
         (length ``num_class``, checked on the first call) or one number for every
         class. None: no class weighting.""",
-    "label_smoothing": """label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets ``e`` (binary ``t = y (1 - e) + e / 2``; softmax
-        ``t_k = (1 - e) [k = y] + e / K``), which softens focal loss under label
-        noise (see :class:`boostfocal.FocalLoss`); the posterior map
-        (``predict_posterior``) un-smooths. 0: hard labels.""",
-    "negative_shift": """negative_shift : float in [0, 1), default=0.0
-        Binary and multi-label only: the probability margin m of the asymmetric
-        loss (ASL, Ridnik et al., 2021). Negatives are scored at
-        ``p_m = max(p - m, 0)``, so those already below ``p = m`` cost nothing;
-        combine with ``gamma=[g_0, g_1]`` (ASL: ``[4, 1]``, m = 0.05); the posterior
-        map sends ``p <= m`` to 0. Softmax (multiclass) with m > 0 is an error. 0: no shift.""",
-    "poly_epsilon": """poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}``; epsilon >= -1 keeps the loss decreasing and
-        convex in ``p_t`` (see :class:`boostfocal.FocalLoss`). Not combined with
-        ``negative_shift``. 0: plain focal loss.""",
     "loss": """loss : FocalLoss, optional
         The loss to train with, instead of ``gamma`` / ``alpha`` / ``label_smoothing`` /
         ``negative_shift`` / ``poly_epsilon``: giving ``loss`` together with any of them is an error. A
@@ -108,21 +94,10 @@ DOC_ENTRIES: dict[str, str] = {
 #: The loss parameters as one block (what :func:`focal_objective` and the metrics list).
 DOC_ENTRIES["loss_params"] = "\n    ".join(DOC_ENTRIES[name] for name in (*LOSS_PARAMS, "loss"))
 
-_Documented = TypeVar("_Documented", bound=Callable[..., Any])
 
-
-def fill_doc(**extra: str) -> Callable[[_Documented], _Documented]:
+def fill_doc(**extra: str) -> Callable[[Documented], Documented]:
     """Decorator: replace ``%(name)s`` in the docstring by :data:`DOC_ENTRIES` (and ``extra``) entries."""
-
-    def decorate(obj: _Documented) -> _Documented:
-        if obj.__doc__:  # None under python -OO
-            doc = obj.__doc__
-            for key, text in {**DOC_ENTRIES, **extra}.items():
-                doc = doc.replace(f"%({key})s", text)
-            obj.__doc__ = doc
-        return obj
-
-    return decorate
+    return doc_filler(DOC_ENTRIES, **extra)
 
 
 def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = "") -> str:

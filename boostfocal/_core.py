@@ -13,8 +13,33 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._docs import OPTION_ENTRIES, doc_filler
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
+
+_fill_doc = doc_filler(OPTION_ENTRIES)
+
+
+def _focal(
+    link: str,
+    gamma: GammaLike,
+    alpha: AlphaLike | MultilabelAlphaLike,
+    label_smoothing: float,
+    negative_shift: float,
+    poly_epsilon: float,
+    num_class: int | None = None,
+) -> FocalLoss:
+    """The loss a wrapper computes with (every check is the constructor's)."""
+    return FocalLoss(
+        gamma=gamma,
+        alpha=alpha,
+        link=link,
+        label_smoothing=label_smoothing,
+        negative_shift=negative_shift,
+        poly_epsilon=poly_epsilon,
+        num_class=num_class,
+    )
+
 
 __all__ = [
     "DEFAULT_HESS_FLOOR",
@@ -30,6 +55,7 @@ __all__ = [
 ]
 
 
+@_fill_doc
 def binary_focal_loss(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -68,15 +94,9 @@ def binary_focal_loss(
         weights ``[a_0, a_1]`` (>= 0). None weights both classes by 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0 multiplying each sample's loss.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
-        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
-    negative_shift : float in [0, 1), default=0.0
-        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
-        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(negative_shift)s
+    %(poly_epsilon)s
 
     Returns
     -------
@@ -87,16 +107,11 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link="sigmoid",
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    ).loss(y_true, margin, sample_weight)
+    focal = _focal("sigmoid", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
+    return focal.loss(y_true, margin, sample_weight)
 
 
+@_fill_doc
 def binary_focal_grad_hess(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -141,30 +156,19 @@ def binary_focal_grad_hess(
         Positive-class weight (negatives: ``1 - alpha``) or ``[a_0, a_1]``.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0 multiplying gradient and hessian.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
-        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
-    negative_shift : float in [0, 1), default=0.0
-        Probability margin ``m`` of the asymmetric loss (ASL): class 0 is scored at
-        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(negative_shift)s
+    %(poly_epsilon)s
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link="sigmoid",
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    ).grad_hess(y_true, margin, sample_weight)
+    focal = _focal("sigmoid", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
+    return focal.grad_hess(y_true, margin, sample_weight)
 
 
+@_fill_doc
 def softmax_focal_loss(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -198,22 +202,18 @@ def softmax_focal_loss(
         Class weights: None (all 1), one weight for every class, or one per class.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
-        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(poly_epsilon)s
 
     Returns
     -------
     loss : ndarray of shape (n_samples,), float64
     """
-    return FocalLoss(
-        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, poly_epsilon=poly_epsilon
-    ).loss(y_true, margin, sample_weight)
+    focal = _focal("softmax", gamma, alpha, label_smoothing, 0.0, poly_epsilon)
+    return focal.loss(y_true, margin, sample_weight)
 
 
+@_fill_doc
 def softmax_focal_grad_hess(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -258,22 +258,18 @@ def softmax_focal_grad_hess(
         Class weights.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
-        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(poly_epsilon)s
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
-    return FocalLoss(
-        gamma=gamma, alpha=alpha, link="softmax", label_smoothing=label_smoothing, poly_epsilon=poly_epsilon
-    ).grad_hess(y_true, margin, sample_weight)
+    focal = _focal("softmax", gamma, alpha, label_smoothing, 0.0, poly_epsilon)
+    return focal.grad_hess(y_true, margin, sample_weight)
 
 
+@_fill_doc
 def multilabel_focal_loss(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -308,14 +304,9 @@ def multilabel_focal_loss(
         None: every element weighs 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0, one per row.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets ``t = y (1 - e) + e / 2`` per element.
-    negative_shift : float in [0, 1), default=0.0
-        ASL's probability margin ``m`` per element: the negative term uses
-        ``p_m = max(p - m, 0)`` (see :func:`binary_focal_loss`).
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(negative_shift)s
+    %(poly_epsilon)s
 
     Returns
     -------
@@ -326,16 +317,11 @@ def multilabel_focal_loss(
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017; Ridnik et al.,
     "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
     """
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link="multilabel",
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    ).loss(y_true, margin, sample_weight)
+    focal = _focal("multilabel", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
+    return focal.loss(y_true, margin, sample_weight)
 
 
+@_fill_doc
 def multilabel_focal_grad_hess(
     y_true: ArrayLike,
     margin: ArrayLike,
@@ -362,23 +348,15 @@ def multilabel_focal_grad_hess(
     ----------
     y_true, margin, gamma, alpha, sample_weight, label_smoothing, negative_shift
         As in :func:`multilabel_focal_loss`.
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(poly_epsilon)s
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples, n_labels), float64
         The exact hessian (negative for badly misclassified elements when gamma > 0).
     """
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link="multilabel",
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    ).grad_hess(y_true, margin, sample_weight)
+    focal = _focal("multilabel", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
+    return focal.grad_hess(y_true, margin, sample_weight)
 
 
 def clip_hessian(
@@ -432,6 +410,7 @@ def clip_hessian(
     return np.maximum(h, bound, dtype=np.float64)
 
 
+@_fill_doc
 def initial_margin(
     y_true: ArrayLike,
     *,
@@ -461,6 +440,9 @@ def initial_margin(
     (convex in p). At ``gamma = 0``, ``z^*_c = \log \pi_c`` with ``\pi`` the
     weighted class priors (mean-centred).
 
+    Multi-label (``y_true`` an (n_samples, K) 0/1 indicator, ``num_class`` None): each
+    label's binary starting margin, shape (K,) (see ``FocalLoss(link="multilabel")``).
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
@@ -472,18 +454,9 @@ def initial_margin(
     sample_weight : array-like of shape (n_samples,), optional
     num_class : int or None, default=None
         None for binary; the number of classes K >= 2 for softmax.
-    label_smoothing : float in [0, 1), default=0.0
-        Smoothed targets: binary ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``;
-        softmax ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
-    negative_shift : float in [0, 1), default=0.0
-        Probability margin ``m`` of the asymmetric loss (ASL), binary only: class 0 is scored at
-        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)`` (0 where ``p <= m``).
-
-    Multi-label (``y_true`` an (n_samples, K) 0/1 indicator, ``num_class`` None): each
-    label's binary starting margin, shape (K,) (see ``FocalLoss(link="multilabel")``).
-    poly_epsilon : float >= -1, default=0.0
-        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
-        ``epsilon (1 - p_t)^{gamma + 1}`` (see :class:`boostfocal.FocalLoss`).
+    %(label_smoothing)s
+    %(negative_shift)s
+    %(poly_epsilon)s
 
     Returns
     -------
@@ -494,34 +467,14 @@ def initial_margin(
     ValueError
         If a class has zero total weight: the minimiser is then infinite.
     """
-    if num_class is None and np.ndim(y_true) == 2:
-        return FocalLoss(
-            gamma=gamma,
-            alpha=alpha,
-            link="multilabel",
-            label_smoothing=label_smoothing,
-            negative_shift=negative_shift,
-            poly_epsilon=poly_epsilon,
-        ).initial_margin(y_true, sample_weight)
     if num_class is None:
-        return FocalLoss(
-            gamma=gamma,
-            alpha=alpha,
-            link="sigmoid",
-            label_smoothing=label_smoothing,
-            negative_shift=negative_shift,
-            poly_epsilon=poly_epsilon,
-        ).initial_margin(y_true, sample_weight)
+        link = "multilabel" if np.ndim(y_true) == 2 else "sigmoid"
+        return _focal(link, gamma, alpha, label_smoothing, negative_shift, poly_epsilon).initial_margin(
+            y_true, sample_weight
+        )
     k = check_num_class(num_class)
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link="softmax",
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        num_class=k,
-    ).initial_margin(y_true, sample_weight)
+    focal = _focal("softmax", gamma, alpha, label_smoothing, negative_shift, poly_epsilon, num_class=k)
+    return focal.initial_margin(y_true, sample_weight)
 
 
 def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | None = None) -> NDArray[np.float64]:

@@ -1,0 +1,54 @@
+"""numpydoc entries written once: the loss options' entries and the decorator that puts them in place.
+
+The bottom of the package (imports nothing of it): the numerical core
+(:mod:`boostfocal._core`) and the adapters (:mod:`boostfocal._adapter`) fill their
+docstrings from the same text, so a parameter is described in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+#: The entries of the loss options (the focal family), indented for a module-level function
+#: or class docstring; ``%(name)s`` in a docstring is replaced by the entry ``name``.
+OPTION_ENTRIES: dict[str, str] = {
+    "label_smoothing": """label_smoothing : float in [0, 1), default=0.0
+        Smoothed targets ``e``: binary (and each multi-label element)
+        ``t = y (1 - e) + e / 2``, ``FL = t L_1 + (1 - t) L_0``; softmax
+        ``t_k = (1 - e) [k = y] + e / K``, ``FL = -sum_k t_k a_k (1 - p_k)^{g_k} log p_k``.
+        It softens focal loss under label noise (see :class:`boostfocal.FocalLoss`);
+        the posterior map (``predict_posterior``) un-smooths. 0: hard labels.""",
+    "negative_shift": """negative_shift : float in [0, 1), default=0.0
+        Binary and multi-label only: the probability margin m of the asymmetric
+        loss (ASL, Ridnik et al., 2021). Negatives are scored at
+        ``p_m = max(p - m, 0)``, ``L_0 = -a_0 p_m^{g_0} log(1 - p_m)``, so those already
+        below ``p = m`` cost nothing; combine with ``gamma=[g_0, g_1]`` (ASL: ``[4, 1]``,
+        m = 0.05); the posterior map sends ``p <= m`` to 0. Softmax (multiclass) with
+        m > 0 is an error. 0: no shift.""",
+    "poly_epsilon": """poly_epsilon : float >= -1, default=0.0
+        Poly-1 focal loss (Leng et al., ICLR 2022): every class term gains
+        ``epsilon (1 - p_t)^{gamma + 1}``; epsilon >= -1 keeps the loss decreasing and
+        convex in ``p_t`` (see :class:`boostfocal.FocalLoss`). Not combined with
+        ``negative_shift``. 0: plain focal loss.""",
+    "sample_weight": """sample_weight : array-like of shape (n_samples,), optional
+        Finite weights >= 0, one per row, multiplying each row's loss (and its
+        gradient and hessian).""",
+}
+
+Documented = TypeVar("Documented", bound=Callable[..., Any])
+
+
+def doc_filler(entries: Mapping[str, str], **extra: str) -> Callable[[Documented], Documented]:
+    """Decorator: replace ``%(name)s`` in a docstring by ``entries[name]`` (``extra`` wins on a clash)."""
+    table = {**entries, **extra}
+
+    def decorate(obj: Documented) -> Documented:
+        if obj.__doc__:  # None under python -OO
+            doc = obj.__doc__
+            for key, text in table.items():
+                doc = doc.replace(f"%({key})s", text)
+            obj.__doc__ = doc
+        return obj
+
+    return decorate
