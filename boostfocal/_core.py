@@ -486,8 +486,18 @@ def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | N
         Naming the first class with no sample (or zero total weight).
     """
     y = check_softmax_labels(y_true, n_classes)
-    w = check_sample_weight(sample_weight, y.shape[0])
-    counts = np.bincount(y, weights=w, minlength=n_classes).astype(np.float64)
+    return label_totals(y, n_classes, check_sample_weight(sample_weight, y.shape[0]))
+
+
+def label_totals(codes: NDArray[np.intp], n_classes: int, weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """:func:`class_counts` of labels already checked (the estimators' encoded labels): no second check.
+
+    Raises
+    ------
+    ValueError
+        Naming the first class with no sample (or zero total weight).
+    """
+    counts = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
     empty = np.flatnonzero(counts <= 0)
     if empty.size:
         raise ValueError(
@@ -495,6 +505,32 @@ def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | N
             "class-balanced weights need every class present"
         )
     return counts
+
+
+def alpha_from_counts(rule: str, counts: NDArray[np.float64], beta: float = 0.999) -> NDArray[np.float64]:
+    r"""Class weights from per-class totals ``n_k`` (all > 0) by a named rule.
+
+    .. math::
+
+        \text{balanced: } \alpha_k = \frac{\sum_j n_j}{K\,n_k}, \qquad
+        \text{effective\_number: } \alpha_k = K \frac{w_k}{\sum_j w_j},\;
+        w_k = \frac{1 - \beta}{1 - \beta^{n_k}}
+
+    ``"balanced"`` is scikit-learn's rule; ``"effective_number"`` is Cui et al. (CVPR 2019),
+    :func:`class_balanced_alpha` (``beta`` in [0, 1), checked by the caller).
+    """
+    k = counts.shape[0]
+    if rule == "balanced":
+        return np.asarray(counts.sum() / (k * counts), dtype=np.float64)
+    if rule != "effective_number":
+        raise ValueError(f"rule must be 'balanced' or 'effective_number', got {rule!r}")
+    b = float(beta)
+    # (1 - b) / (1 - b^n), with 1 - b^n = -expm1(n log b): no cancellation for b near 1
+    if b == 0.0:
+        weights = np.ones(k)
+    else:
+        weights = (1.0 - b) / -np.expm1(counts * np.log(b))
+    return np.asarray(k * weights / weights.sum(), dtype=np.float64)
 
 
 def class_balanced_alpha(
@@ -538,11 +574,4 @@ def class_balanced_alpha(
         raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
     k = 2 if num_class is None else check_num_class(num_class)
     assert k is not None
-    n = class_counts(y_true, k, sample_weight)
-    b = float(beta)
-    # (1 - b) / (1 - b^n), with 1 - b^n = -expm1(n log b): no cancellation for b near 1
-    if b == 0.0:
-        weights = np.ones(k)
-    else:
-        weights = (1.0 - b) / -np.expm1(n * np.log(b))
-    return np.asarray(k * weights / weights.sum(), dtype=np.float64)
+    return alpha_from_counts("effective_number", class_counts(y_true, k, sample_weight), float(beta))

@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._adapter import fixed_link, posterior_columns_loss
-from ._core import class_balanced_alpha, class_counts
+from ._core import alpha_from_counts, label_totals
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._policy import HessPolicy
 from ._profiles import LibraryProfile, make_record
@@ -205,10 +205,7 @@ def resolve_alpha(
             raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
         if codes is None:
             raise ValueError(f"alpha={alpha!r} is resolved from the training labels at fit")
-        if alpha == "effective_number":
-            return class_balanced_alpha(codes, beta=beta, num_class=n_classes, sample_weight=sample_weight)
-        counts = class_counts(codes, n_classes, sample_weight)
-        return counts.sum() / (n_classes * counts)
+        return alpha_from_counts(alpha, label_totals(codes, n_classes, sample_weight), beta)
     return _per_class(alpha, classes, "alpha")
 
 
@@ -384,14 +381,7 @@ def _multilabel_alpha(alpha: Any, Y: NDArray[np.intp], w: NDArray[np.float64] | 
         return alpha
     if alpha not in ALPHA_RULES:
         raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
-    rows = []
-    for k in range(Y.shape[1]):
-        if alpha == "effective_number":
-            rows.append(class_balanced_alpha(Y[:, k], beta=beta, sample_weight=w))
-        else:
-            counts = class_counts(Y[:, k], 2, w)
-            rows.append(counts.sum() / (2 * counts))
-    return np.array(rows)
+    return np.array([alpha_from_counts(alpha, label_totals(Y[:, k], 2, w), beta) for k in range(Y.shape[1])])
 
 
 def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None) -> FocalFitSetup:
