@@ -210,23 +210,15 @@ class SoftmaxLink(Link):
             raise ValueError(f"margin must have at least 2 columns (classes) for softmax focal loss, got {z.shape}")
 
 
-class MultilabelLink(Link):
+class MultilabelLink(SigmoidLink):
     r"""Multi-label link: one sigmoid per column, :math:`p_{ik} = \sigma(z_{ik})`, margins (n_samples, K), K >= 1.
 
-    Every element is the binary (``sigmoid``) link; labels are an (n_samples, K)
-    indicator in {0, 1}.
+    Every element is the binary (``sigmoid``) link, whose elementwise maps it inherits
+    (``inverse``: the probability of each label); labels are an (n_samples, K) indicator in {0, 1}.
     """
 
     name = "multilabel"
     margin_ndim = 2
-
-    def inverse(self, margin: ArrayLike) -> FloatArray:
-        r""":math:`\sigma(z)` elementwise: the probability of each label."""
-        return expit(margin)
-
-    def log_inverse(self, margin: ArrayLike) -> FloatArray:
-        r""":math:`\log \sigma(z)` elementwise."""
-        return log_expit(margin)
 
     def check_shape(self, z: NDArray) -> None:
         if z.ndim != 2:

@@ -36,7 +36,7 @@ from ._core import alpha_from_counts, label_totals
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._policy import HessPolicy
 from ._profiles import LibraryProfile, make_record
-from ._validation import check_sample_weight
+from ._validation import check_sample_weight, check_unit_interval
 
 __all__ = [
     "FOCAL_PARAMS",
@@ -229,12 +229,7 @@ def objective_threads(n_jobs: Any) -> int | None:
 
 def check_balance_beta(value: object) -> float:
     """``balance_beta`` (the effective-number beta): a finite number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"balance_beta must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
-    b = float(value)
-    if not 0.0 <= b < 1.0:
-        raise ValueError(f"balance_beta must be in [0, 1), got {value!r}")
-    return b
+    return check_unit_interval(value, "balance_beta")
 
 
 def check_correct_proba(value: object) -> bool:

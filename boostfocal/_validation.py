@@ -39,6 +39,19 @@ def _is_real_scalar(value: object) -> TypeGuard[numbers.Real]:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _numbers(value: object, name: str, expected: str) -> NDArray[np.float64]:
+    """``value`` as a new float64 array when it is a sequence or array of numbers.
+
+    A string, a dict or a non-sequence is a TypeError saying ``{name} must be {expected}``.
+    """
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be {expected}, got {value!r} of type {type(value).__name__}")
+    try:
+        return np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a sequence of numbers, got {value!r}") from exc
+
+
 def check_gamma(gamma: object) -> float:
     """Return ``gamma`` as a float after checking it is a finite real >= 0."""
     if not _is_real_scalar(gamma):
@@ -57,15 +70,7 @@ def check_class_gamma(gamma: object, n_classes: int | None) -> float | NDArray[n
     """
     if _is_real_scalar(gamma):
         return check_gamma(gamma)
-    if isinstance(gamma, (str, bytes, dict)) or not isinstance(gamma, (Sequence, np.ndarray)):
-        raise TypeError(
-            f"gamma must be a real number >= 0 or a sequence of per-class values, got {gamma!r} "
-            f"of type {type(gamma).__name__}"
-        )
-    try:
-        arr = np.array(gamma, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"gamma must be a sequence of numbers, got {gamma!r}") from exc
+    arr = _numbers(gamma, "gamma", "a real number >= 0 or a sequence of per-class values")
     if arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"gamma as a sequence must be one-dimensional with one value per class, got {gamma!r}")
     if n_classes is not None and arr.shape[0] != n_classes:
@@ -117,7 +122,7 @@ def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[
     return check_hess_floor(hess_floor), False
 
 
-def _check_unit_interval(value: object, name: str) -> float:
+def check_unit_interval(value: object, name: str) -> float:
     """A finite number in [0, 1) for the option ``name`` (message names it and the value)."""
     if not _is_real_scalar(value):
         raise TypeError(f"{name} must be a number in [0, 1), got {value!r} of type {type(value).__name__}")
@@ -129,12 +134,12 @@ def _check_unit_interval(value: object, name: str) -> float:
 
 def check_label_smoothing(value: object) -> float:
     """``label_smoothing``: a finite number in [0, 1)."""
-    return _check_unit_interval(value, "label_smoothing")
+    return check_unit_interval(value, "label_smoothing")
 
 
 def check_negative_shift(value: object) -> float:
     """``negative_shift``: a finite number in [0, 1) (ASL's probability margin m)."""
-    return _check_unit_interval(value, "negative_shift")
+    return check_unit_interval(value, "negative_shift")
 
 
 def check_num_class(num_class: object) -> int | None:
@@ -173,16 +178,12 @@ def check_multilabel_alpha(alpha: object, n_labels: int | None) -> NDArray[np.fl
         if not np.isfinite(a) or not 0.0 <= a <= 1.0:
             raise ValueError(f"alpha must be in [0, 1] for multi-label focal loss, got {alpha!r}")
         return np.array([1.0 - a, a])
-    if isinstance(alpha, (str, bytes, dict)) or not isinstance(alpha, (Sequence, np.ndarray)):
-        raise TypeError(
-            "alpha must be None, a number in [0, 1], a sequence of per-label positive weights or a (n_labels, 2) "
-            f"array of [negative, positive] weights for multi-label focal loss, got {alpha!r} "
-            f"of type {type(alpha).__name__}"
-        )
-    try:
-        arr = np.array(alpha, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"alpha must be a sequence of numbers, got {alpha!r}") from exc
+    arr = _numbers(
+        alpha,
+        "alpha",
+        "None, a number in [0, 1], a sequence of per-label positive weights or a (n_labels, 2) array of "
+        "[negative, positive] weights for multi-label focal loss",
+    )
     if arr.ndim == 1:
         if not np.all(np.isfinite(arr)) or np.any(arr < 0.0) or np.any(arr > 1.0):
             raise ValueError(f"alpha as per-label positive weights must hold values in [0, 1], got {alpha!r}")
@@ -231,15 +232,7 @@ def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray
         if not np.isfinite(a) or a < 0:
             raise ValueError(f"alpha must be a finite number >= 0 for softmax focal loss, got {alpha!r}")
         return a
-    if isinstance(alpha, (str, bytes, dict)) or not isinstance(alpha, (Sequence, np.ndarray)):
-        raise TypeError(
-            "alpha must be None, a number or a sequence of per-class weights for softmax focal loss, "
-            f"got {alpha!r} of type {type(alpha).__name__}"
-        )
-    try:
-        arr = np.asarray(alpha, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"alpha must be a sequence of numbers, got {alpha!r}") from exc
+    arr = _numbers(alpha, "alpha", "None, a number or a sequence of per-class weights for softmax focal loss")
     if arr.ndim != 1:
         raise ValueError(f"alpha must be one-dimensional (one weight per class), got shape {arr.shape}")
     if n_classes is not None and arr.shape[0] != n_classes:
