@@ -195,7 +195,7 @@ class CompareResult:
         t = self.trials[(self.trials["method"] == method) & (self.trials["library"] == library)]
         (_, _, settings), best = next(iter(best_settings(t, self.metric).iterrows()))
         chosen = json.loads(settings)
-        space = METHODS[method].search_space(self.plan.focal_space, self.task)
+        space = METHODS[method].search_space(self.plan.space, self.task)
         return {
             "best_config": int(best["config"]),
             "loss": chosen["loss"],

@@ -49,13 +49,13 @@ class _Search:
             startup = max(1, min(10, plan.budget // 2))  # random draws before TPE models the scores
             sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
             self.study = optuna.create_study(direction="maximize", sampler=sampler)
-            self.study.enqueue_trial(centre_trial(method, plan.focal_space, plan.target.loss_classes))
+            self.study.enqueue_trial(centre_trial(method, plan.space, plan.target.loss_classes))
 
     def ask(self, i: int) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.study is None:
             return dict(self.plan.boosters[i]), dict(self.plan.loss_params[self.method][i])
         self.trial = self.study.ask()
-        return suggest(self.trial, self.method, self.plan.focal_space, self.plan.target.loss_classes)
+        return suggest(self.trial, self.method, self.plan.space, self.plan.target.loss_classes)
 
     def tell(self, value: float) -> None:
         """``value``: the inner-validation score, oriented so that higher is better."""
