@@ -122,8 +122,9 @@ def _category(col: Any, levels: tuple[Any, ...], name: str, notes: list[str]) ->
     if levels and all(isinstance(v, str) for v in levels) and not pd.api.types.is_string_dtype(values.dtype):
         # a level read back as a number (a table whose values of this column all look numeric)
         values = values.map(lambda v: v if isinstance(v, str) or v is None or v != v else str(_builtin(v)))
-    out = pd.Series(pd.Categorical(values, categories=list(levels)), index=col.index)
-    unseen = out.isna() & col.notna()
+    unseen = ~values.isin(list(levels)) & col.notna()
+    known = values.where(~unseen)  # unseen levels missing before the categorical is made (pandas deprecates else)
+    out = pd.Series(pd.Categorical(known, categories=list(levels)), index=col.index)
     if unseen.any():
         first = col[unseen].iloc[0]
         notes.append(

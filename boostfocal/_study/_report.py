@@ -29,7 +29,7 @@ __all__ = [
     "figures",
 ]
 
-FILES = ("report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv")
+FILES = ("report.html", "report.md", "results.json", "recommended.json", "preparation.json", "fold_scores.csv")
 _TITLES = {
     "average_precision": "avg precision",
     "roc_auc": "ROC AUC",
@@ -72,6 +72,8 @@ class StudyOutcome(Protocol):
     def table(self) -> Any: ...
 
     def to_dict(self) -> dict[str, Any]: ...
+
+    def preparation_record(self) -> dict[str, Any]: ...
 
 
 def check_out_dir(path: Path, *, overwrite: bool, cli: bool = False) -> None:
@@ -468,6 +470,7 @@ def write_report(result: StudyOutcome, path: Path, *, overwrite: bool = False) -
         "report.md": markdown_report(result),
         "results.json": json.dumps(result.to_dict(), indent=2, default=_json_default) + "\n",
         "recommended.json": json.dumps(result.recommended, indent=2, default=_json_default) + "\n",
+        "preparation.json": json.dumps(result.preparation_record(), indent=2, default=_json_default) + "\n",
         "fold_scores.csv": numbered.to_csv(index=False),  # files number the folds from 1
     }
     created = not path.exists()

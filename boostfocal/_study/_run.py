@@ -263,7 +263,7 @@ def _summarise(records: _Records, elapsed: float) -> CompareResult:
         summary=summary,
         comparison=comparison,
         verdict_code=verdict,
-        recommended=recommend(plan, trials, verdict, comparison, baselines=baselines),
+        recommended=recommend(plan, trials, verdict, comparison, baselines=baselines, pooled=records.pooled),
         pooled=records.pooled,
         n_train=n_train,
         n_test=n_test,
