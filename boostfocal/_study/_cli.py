@@ -129,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str]]:
-    """``(X, y, weights, notes)`` from the table and the column options."""
+def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str], dict[str, str]]:
+    """``(X, y, weights, notes, dropped)`` from the table and the column options (``dropped``: the
+    columns left out of X, each with why, for the saved preparation)."""
     from ._data import closest
     from ._features import identifier_columns
 
@@ -191,14 +192,18 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
     keep = [n for text in args.keep for n in _names(text)]
     for name in keep:
         need("--keep", name)
+    dropped = {name: "--drop" for name in drop if name != args.weight}
+    if args.weight is not None:
+        dropped[args.weight] = "--weight (the sample weights)"
     candidates = frame.drop(columns=[*targets, *drop, *keep])
     for name, why in identifier_columns(candidates).items():
         drop.append(name)
+        dropped[name] = f"identifier ({why})"
         notes.append(f"identifier column {name!r} left out ({why}); --keep {name} uses it")
     X = frame.drop(columns=[*targets, *drop])
     if X.shape[1] == 0:
         raise UsageError("no feature column left after --target, --weight and --drop")
-    return X, frame[targets] if len(targets) > 1 else frame[targets[0]], weights, notes
+    return X, frame[targets] if len(targets) > 1 else frame[targets[0]], weights, notes, dropped
 
 
 def _print_summary(result: Any, out: Path | None) -> None:
@@ -218,7 +223,10 @@ def _print_summary(result: Any, out: Path | None) -> None:
     if out is None:
         print("(pass --out DIR for report.html, report.md, results.json and recommended.json)")
     else:
-        print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
+        print(
+            f"report written to {out}/ (report.html, report.md, results.json, recommended.json, preparation.json, "
+            f"fold_scores.csv); next: boostfocal fit {out} DATA --out MODEL_DIR"
+        )
 
 
 def _estimate(done: int, total: int, seconds: float) -> str:
@@ -273,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             frame = read_table(args.data, read_notes)
         except TableError as exc:
             raise UsageError(str(exc)) from None
-        X, y, weights, notes = _check_columns(frame, args)
+        X, y, weights, notes, dropped = _check_columns(frame, args)
         notes = [*read_notes, *notes]
         if args.out is not None:
             try:
@@ -301,7 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         target_name = "--target" if "," in args.target else f"--target {args.target!r}"
         try:
-            plan = plan_study(X, y, options, notes=notes, target_name=target_name, cli=True)
+            plan = plan_study(
+                X, y, options, notes=notes, target_name=target_name, cli=True, dropped=dropped,
+                target_columns=_names(args.target) if "," in args.target else [args.target],
+                weight_column=args.weight,
+            )  # fmt: skip
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         del frame, X  # the plan holds the one prepared copy

@@ -37,6 +37,7 @@ __all__ = [
     "save_native",
     "native_probabilities",
     "export_onnx",
+    "onnx_ready",
     "MODEL_FILES",
 ]
 
@@ -226,9 +227,8 @@ def fit_pipeline(
 
 
 # ---------------------------------------------------------------- the native model file
-def save_native(pipe: StudyPipeline, library: str, folder: Path) -> Path:
-    """Write the fitted model's native file into ``folder``; returns its path."""
-    path = folder / MODEL_FILES[library]
+def save_native(pipe: StudyPipeline, library: str, path: Path) -> Path:
+    """Write the fitted model's native file (XGBoost JSON, LightGBM text) at ``path``."""
     model = pipe.steps[-1][1]
     if library == "xgboost":
         model.get_booster().save_model(str(path))
@@ -259,14 +259,21 @@ def native_probabilities(library: str, path: Path, frame: Any, task: str, n_clas
     return np.asarray(FocalLoss(gamma=0.0, link=link, num_class=n_classes).proba(z), dtype=np.float64)
 
 
-def export_onnx(model: Any, posterior: bool, path: Path) -> Path | None:
-    """The ONNX file of ``model`` at ``path`` through ``boostfocal.to_onnx`` (issue 23) when it exists and
-    the ``onnx`` extra is installed; None (nothing written) otherwise. The ONNX file holds the model;
-    the preparation stays ``preparation.json`` (``boostfocal predict`` applies it)."""
+def onnx_ready() -> bool:
+    """Whether :func:`export_onnx` writes a file: ``boostfocal.to_onnx`` exists and ``onnx`` is installed."""
     import boostfocal
 
-    to_onnx = getattr(boostfocal, "to_onnx", None)
-    if to_onnx is None or importlib.util.find_spec("onnx") is None:
+    return getattr(boostfocal, "to_onnx", None) is not None and importlib.util.find_spec("onnx") is not None
+
+
+def export_onnx(model: Any, posterior: bool, path: Path) -> Path | None:
+    """The ONNX file of ``model`` at ``path`` through ``boostfocal.to_onnx`` (issue 23) when
+    :func:`onnx_ready`; None (nothing written) otherwise. The ONNX file holds the model; the
+    preparation stays ``preparation.json`` (``boostfocal predict`` applies it)."""
+    if not onnx_ready():
         return None
+    import boostfocal
+
+    to_onnx: Any = getattr(boostfocal, "to_onnx")  # noqa: B009  (issue 23's name, absent until it lands)
     to_onnx(model, posterior=posterior, path=str(path))
     return path
