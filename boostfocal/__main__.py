@@ -1,7 +1,8 @@
 """Command line: ``boostfocal COMMAND ...`` (also ``python -m boostfocal ...``).
 
-Each command is one module with a ``main(argv) -> int``, imported only when it runs; a new
-command is one row of :data:`COMMANDS`.
+Each command is one function ``main(argv) -> int`` (``"module"``: its ``main``;
+``"module:function"``: that function), imported only when it runs; a new command is one row of
+:data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,21 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# name -> (module, what it does: one line of the usage text)
+# name -> (module or module:function, what it does: one line of the usage text)
 COMMANDS: dict[str, tuple[str, str]] = {
     "compare": (
         "boostfocal._study._cli",
         "DATA --target COLUMN [options]: focal loss against log loss and class-weighted log loss on "
         "your table, tuned alike, with a verdict",
+    ),
+    "fit": (
+        "boostfocal._study._model_cli:fit_main",
+        "STUDY_DIR DATA --out MODEL_DIR: train a study's recommended configuration on all rows; writes the "
+        "model file, its preparation and a model card",
+    ),
+    "predict": (
+        "boostfocal._study._model_cli:predict_main",
+        "MODEL_DIR DATA --out CSV [--threshold T | --precision P]: posterior estimates and labels from a model folder",
     ),
     "demo": ("boostfocal._demo", "[--quick] [--out PNG] [...]: the quick demo on bundled real data"),
 }
@@ -40,10 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = ", ".join(repr(name) for name in COMMANDS)
         print(f"boostfocal: error: unknown command{given}; use one of {names} (boostfocal -h)", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[args[0]][0])
+    module_name, _, function = COMMANDS[args[0]][0].partition(":")
+    command = getattr(importlib.import_module(module_name), function or "main")
     # demo's own parser expects its name first (it is also `python -m boostfocal demo`)
     rest = args if args[0] == "demo" else args[1:]
-    status: int = module.main(rest)
+    status: int = command(rest)
     return status
 
 

@@ -125,12 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a first look: cv 3, repeats 1, budget 4, 200 rounds")
     p.add_argument("--out", type=Path, help="folder for report.html, report.md, results.json, recommended.json")
     p.add_argument("--overwrite", action="store_true", help="replace the files of a non-empty --out folder")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted study in --out from its finished folds (kept in a work file there as they "
+        "finish); refused when the data, the options or the boostfocal version differ",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
-def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str]]:
-    """``(X, y, weights, notes)`` from the table and the column options."""
+def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, list[str], dict[str, str]]:
+    """``(X, y, weights, notes, dropped)`` from the table and the column options (``dropped``: the
+    columns left out of X, each with why, for the saved preparation)."""
     from ._data import closest
     from ._features import identifier_columns
 
@@ -191,14 +198,18 @@ def _check_columns(frame: Any, args: argparse.Namespace) -> tuple[Any, Any, Any,
     keep = [n for text in args.keep for n in _names(text)]
     for name in keep:
         need("--keep", name)
+    dropped = {name: "--drop" for name in drop if name != args.weight}
+    if args.weight is not None:
+        dropped[args.weight] = "--weight (the sample weights)"
     candidates = frame.drop(columns=[*targets, *drop, *keep])
     for name, why in identifier_columns(candidates).items():
         drop.append(name)
+        dropped[name] = f"identifier ({why})"
         notes.append(f"identifier column {name!r} left out ({why}); --keep {name} uses it")
     X = frame.drop(columns=[*targets, *drop])
     if X.shape[1] == 0:
         raise UsageError("no feature column left after --target, --weight and --drop")
-    return X, frame[targets] if len(targets) > 1 else frame[targets[0]], weights, notes
+    return X, frame[targets] if len(targets) > 1 else frame[targets[0]], weights, notes, dropped
 
 
 def _print_summary(result: Any, out: Path | None) -> None:
@@ -218,7 +229,10 @@ def _print_summary(result: Any, out: Path | None) -> None:
     if out is None:
         print("(pass --out DIR for report.html, report.md, results.json and recommended.json)")
     else:
-        print(f"report written to {out}/ (report.html, report.md, results.json, recommended.json, fold_scores.csv)")
+        print(
+            f"report written to {out}/ (report.html, report.md, results.json, recommended.json, preparation.json, "
+            f"fold_scores.csv); next: boostfocal fit {out} DATA --out MODEL_DIR"
+        )
 
 
 def _estimate(done: int, total: int, seconds: float) -> str:
@@ -227,7 +241,7 @@ def _estimate(done: int, total: int, seconds: float) -> str:
     return f"about {when} more for the other {total - done:,} fits (from the first {done})"
 
 
-def _run_until_interrupted(plan: Any) -> Any:
+def _run_until_interrupted(plan: Any, journal: Any = None) -> Any:
     """Run the study, printing a time estimate after the first fits; a first Ctrl-C stops it after
     the fit under way (``KeyboardInterrupt`` then comes from the study's own loop, not from inside a
     booster's callback, where Python would only print it), a second one at once."""
@@ -251,60 +265,122 @@ def _run_until_interrupted(plan: Any) -> Any:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if threading.current_thread() is not threading.main_thread():
-        return run_study(plan, after_fit=after_fit)
+        return run_study(plan, after_fit=after_fit, journal=journal)
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return run_study(plan, after_fit=after_fit)
+        return run_study(plan, after_fit=after_fit, journal=journal)
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
+def _study_options(args: argparse.Namespace, weights: Any) -> Any:
+    from ._options import StudyOptions
+
+    return StudyOptions(
+        library=args.library,
+        cv=args.cv,
+        repeats=args.repeats,
+        budget=args.budget,
+        random_state=args.seed,
+        n_jobs=args.n_jobs,
+        metric=args.metric,
+        methods=args.methods,
+        quick=args.quick,
+        progress=not args.quiet,
+        sample_weight=weights,
+        positive=args.positive,
+        precision=args.precision,
+        n_estimators=args.n_estimators,
+        max_rows=args.max_rows,
+        drop_missing_target=args.drop_missing_target,
+        searcher=args.searcher,
+    )
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """``--out`` usable: new, empty, ``--overwrite``, or (``--resume``) holding only an interrupted study."""
+    from ._journal import WORK_FILE
+    from ._report import check_out_dir
+
+    if args.out is None:
+        if args.resume:
+            raise UsageError("--resume needs --out, the folder of the interrupted study")
+        return
+    work = args.out / WORK_FILE
+    others = [p for p in args.out.iterdir() if p.name != WORK_FILE] if args.out.is_dir() else []
+    if args.resume and work.exists() and not others:
+        return
+    if work.exists() and not args.overwrite:
+        raise UsageError(
+            f"--out {str(args.out)!r} holds an interrupted study ({WORK_FILE})"
+            + (" and other files; pass --overwrite to start afresh" if args.resume else
+               "; pass --resume to continue it, or --overwrite to start afresh")
+        )  # fmt: skip
+    try:
+        check_out_dir(args.out, overwrite=args.overwrite, cli=True)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _plan(args: argparse.Namespace) -> Any:
+    """The validated plan of the study (any bad input: :class:`UsageError`)."""
+    from ._io import TableError, read_table
+    from ._plan import plan_study
+
+    try:
+        read_notes: list[str] = []
+        frame = read_table(args.data, read_notes)
+    except TableError as exc:
+        raise UsageError(str(exc)) from None
+    X, y, weights, notes, dropped = _check_columns(frame, args)
+    _check_out(args)
+    target_name = "--target" if "," in args.target else f"--target {args.target!r}"
+    try:
+        return plan_study(
+            X, y, _study_options(args, weights), notes=[*read_notes, *notes], target_name=target_name, cli=True,
+            dropped=dropped, target_columns=_names(args.target) if "," in args.target else [args.target],
+            weight_column=args.weight,
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _open_journal(args: argparse.Namespace, plan: Any) -> Any:
+    """The work file in ``--out`` (None without ``--out``); with ``--resume`` the folds it kept."""
+    from ._journal import Journal, JournalError
+
+    if args.out is None:
+        return None
+    try:
+        journal = Journal.open(args.out, plan, resume=args.resume)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from None
+    if journal.folds:
+        print(f"{PROG}: resuming: {len(journal.folds)} of {plan.cv * plan.repeats} outer folds kept", flush=True)
+    return journal
+
+
+def _interrupted(journal: Any, created: bool) -> str:
+    """The one line of an interrupted study; a work file without a finished fold goes (and its folder if new)."""
+    if journal is None:
+        return f"{PROG}: interrupted; nothing written"
+    if journal.folds:
+        return (
+            f"{PROG}: interrupted; {len(journal.folds)} finished outer fold(s) kept in {journal.path}; rerun the same "
+            "command with --resume to continue"
+        )
+    journal.remove()
+    if created and not any(journal.path.parent.iterdir()):
+        journal.path.parent.rmdir()
+    return f"{PROG}: interrupted; nothing written"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``boostfocal compare``; returns the exit status (2: bad input, one line on stderr)."""
+    journal, created = None, False
     try:
         args = build_parser().parse_args(argv)
-        from ._io import TableError, read_table
-        from ._options import StudyOptions
-        from ._plan import plan_study
-        from ._report import check_out_dir
-
-        try:
-            read_notes: list[str] = []
-            frame = read_table(args.data, read_notes)
-        except TableError as exc:
-            raise UsageError(str(exc)) from None
-        X, y, weights, notes = _check_columns(frame, args)
-        notes = [*read_notes, *notes]
-        if args.out is not None:
-            try:
-                check_out_dir(args.out, overwrite=args.overwrite, cli=True)
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        options = StudyOptions(
-            library=args.library,
-            cv=args.cv,
-            repeats=args.repeats,
-            budget=args.budget,
-            random_state=args.seed,
-            n_jobs=args.n_jobs,
-            metric=args.metric,
-            methods=args.methods,
-            quick=args.quick,
-            progress=not args.quiet,
-            sample_weight=weights,
-            positive=args.positive,
-            precision=args.precision,
-            n_estimators=args.n_estimators,
-            max_rows=args.max_rows,
-            drop_missing_target=args.drop_missing_target,
-            searcher=args.searcher,
-        )
-        target_name = "--target" if "," in args.target else f"--target {args.target!r}"
-        try:
-            plan = plan_study(X, y, options, notes=notes, target_name=target_name, cli=True)
-        except (ValueError, TypeError) as exc:
-            raise UsageError(str(exc)) from None
-        del frame, X  # the plan holds the one prepared copy
+        plan = _plan(args)
         print(f"{PROG}: {plan.target.describe()}", flush=True)
         warning = plan.target.majority_warning(option="--positive")
         if warning:
@@ -314,21 +390,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{plan.cv} folds x {plan.repeats} repeats)",
             flush=True,
         )
+        created = args.out is not None and not args.out.exists()
+        journal = _open_journal(args, plan)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # while reading or checking the table: nothing written yet
-        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        print(_interrupted(journal, created), file=sys.stderr)
         return 130
     except ImportError as exc:
         print(f'{PROG}: error: {exc}; install the requirements: pip install "boostfocal[compare]"', file=sys.stderr)
         return 2
     try:
-        result = _run_until_interrupted(plan)
+        result = _run_until_interrupted(plan, journal)
         if args.out is not None:
-            result.save(args.out, overwrite=args.overwrite)
+            result.save(args.out, overwrite=True)  # checked before the study: new, empty, --overwrite or --resume
+            journal.remove()
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        print(_interrupted(journal, created), file=sys.stderr)
         return 130
     _print_summary(result, args.out)
     return 0

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 __all__ = [
     "Target",
     "prepare_target",
+    "encode_target",
     "closest",
     "MAX_NUMERIC_CLASSES",
     "min_class_rows",
@@ -74,6 +75,7 @@ class Target:
     positive: Any = None  # binary: the positive label
     notes: list[str] = field(default_factory=list)
     keep: NDArray[np.bool_] | None = None  # rows kept (missing targets dropped)
+    one_vs_rest: bool = False  # positive= named the class (classes ["not <positive>", positive])
 
     @property
     def n_classes(self) -> int:
@@ -129,7 +131,36 @@ class Target:
 
     def subset(self, rows: NDArray[np.intp]) -> Target:
         """The target of those rows (same classes and notes)."""
-        return Target(self.codes[rows], self.classes, self.task, self.positive, self.notes)
+        return Target(self.codes[rows], self.classes, self.task, self.positive, self.notes, None, self.one_vs_rest)
+
+    def record(self, columns: list[str]) -> dict[str, Any]:
+        """The encoding as JSON (saved with the study): what :func:`encode_target` replays."""
+        return {
+            "columns": columns,
+            "task": self.task,
+            "classes": [_builtin(c) for c in self.classes],
+            "positive": _builtin(self.positive),
+            "one_vs_rest": self.one_vs_rest,
+        }
+
+
+def encode_target(y: Any, record: dict[str, Any], *, drop_missing: bool = False, name: str = "y") -> Target:
+    """``y`` encoded as the study encoded its target (``record``: :meth:`Target.record`): the same
+    classes in the same code order, whatever the new rows' counts; a ``ValueError`` for a label the
+    study did not have."""
+    task, classes = record["task"], list(record["classes"])
+    if task == "binary":
+        target = prepare_target(y, positive=record["positive"], drop_missing=drop_missing, name=name)
+        if not record["one_vs_rest"] and any(n.startswith("target binarised") for n in target.notes):
+            raise ValueError(f"{name} has labels other than the study's two classes {classes!r}")
+        return target
+    target = prepare_target(y, drop_missing=drop_missing, name=name)
+    if target.task != task or [str(c) for c in target.classes] != [str(c) for c in classes]:
+        raise ValueError(
+            f"{name} has the {target.task} labels {[_builtin(c) for c in target.classes]!r}, the study had the "
+            f"{task} labels {classes!r}"
+        )
+    return target
 
 
 def _option(name: str, cli: str, python: str) -> str:
@@ -211,7 +242,7 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
     if len(np.unique(codes)) < 2:
         raise ValueError(f"{name} has a single class ({_builtin(values[0])!r}); compare needs at least 2 classes")
     task = "binary" if len(classes) == 2 else "multiclass"
-    target = Target(codes, classes, task, pos, notes, keep)
+    target = Target(codes, classes, task, pos, notes, keep, positive is not None)
     warning = target.majority_warning(option="--positive" if name.startswith("--") else "positive=")
     if warning:
         notes.append(warning)

@@ -22,7 +22,16 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["METRICS", "HIGHER_IS_BETTER", "BOUNDS", "RANKING_METRICS", "score_all", "score_one", "recall_at_precision"]
+__all__ = [
+    "METRICS",
+    "HIGHER_IS_BETTER",
+    "BOUNDS",
+    "RANKING_METRICS",
+    "score_all",
+    "score_one",
+    "recall_at_precision",
+    "threshold_at_precision",
+]
 
 #: Every metric the study reports, the primary one first by default.
 METRICS = ("average_precision", "roc_auc", "recall_at_precision", "brier", "log_loss")
@@ -56,6 +65,21 @@ def recall_at_precision(
     prec, rec, _ = precision_recall_curve(y_true, score, sample_weight=sample_weight)
     ok = prec >= precision
     return float(rec[ok].max()) if np.any(ok) else 0.0
+
+
+def threshold_at_precision(
+    y_true: NDArray, score: NDArray, precision: float, sample_weight: NDArray | None = None
+) -> dict[str, float] | None:
+    """The lowest threshold ``t`` whose rule ``score >= t`` reaches ``precision`` (the largest recall
+    doing so): ``{"threshold", "precision", "recall"}`` (what it gave), or None when no threshold does."""
+    from sklearn.metrics import precision_recall_curve
+
+    prec, rec, thresholds = precision_recall_curve(y_true, score, sample_weight=sample_weight)
+    ok = np.flatnonzero(prec[:-1] >= precision)  # the last point (precision 1, recall 0) has no threshold
+    if ok.size == 0:
+        return None
+    i = int(ok[np.argmax(rec[ok])])
+    return {"threshold": float(thresholds[i]), "precision": float(prec[i]), "recall": float(rec[i])}
 
 
 def _one_vs_rest(func: Callable[..., float], codes: NDArray[np.intp], proba: NDArray, w: NDArray | None) -> float:

@@ -9,8 +9,8 @@ configurations. :func:`._run.run_study` trusts the :class:`Plan` it gets.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -23,40 +23,27 @@ from ._data import (
     min_class_rows,
     prepare_target,
 )
-from ._features import prepare_features
+from ._features import Preparation, prepare_features
 from ._methods import loss_configs
 from ._options import Settings, StudyOptions
-from ._space import FocalSpace, booster_configs
+from ._space import booster_configs
 
 __all__ = ["Plan", "plan_study"]
 
 
-@dataclass
-class Plan:
-    """Everything :func:`._run.run_study` needs, validated (no training has happened yet)."""
+@dataclass(frozen=True)
+class Plan(Settings):
+    """Everything :func:`._run.run_study` needs, validated (no training has happened yet): the
+    :class:`._options.Settings` (the one list of the study's options) and the prepared data."""
 
     X: Any  # pandas DataFrame
     target: Target
     sample_weight: NDArray[np.float64] | None
     runs: list[tuple[str, str]]  # (method, library), in report order
-    cv: int
-    repeats: int
-    budget: int
-    n_estimators: int
-    patience: int
-    random_state: int
-    n_jobs: int
-    metric: str
-    precision: float
-    confidence: float
-    focal_space: FocalSpace
     boosters: list[dict[str, float | int]]
     loss_params: dict[str, list[dict[str, Any]]]
     notes: list[str]
-    progress: bool
-    quick: bool
-    library: str
-    searcher: str = "random"
+    preparation: Preparation
 
     @property
     def n_fits(self) -> int:
@@ -137,15 +124,22 @@ def plan_study(
     notes: Sequence[str] = (),
     target_name: str = "y",
     cli: bool = False,
+    dropped: Mapping[str, str] | None = None,
+    target_columns: Sequence[str] = (),
+    weight_column: str | None = None,
 ) -> Plan:
     """Validate the options and the data (see :func:`boostfocal.compare`); trains nothing.
 
     ``notes`` come first in the study's notes (the command line's own); ``target_name`` names the
     target in messages; ``cli`` words the messages for the command line (``--cv 3``, not ``cv=3``)
-    and leaves the majority-class warning to the console instead of :mod:`warnings`.
+    and leaves the majority-class warning to the console instead of :mod:`warnings`; ``dropped``
+    (``{column: why}``), ``target_columns`` and ``weight_column`` are the columns the caller took
+    out of ``X`` (kept in the saved preparation).
     """
     s = options.checked()
-    frame, feature_notes = prepare_features(X)
+    frame, feature_notes, preparation = prepare_features(
+        X, dropped=dropped, target=tuple(target_columns), weight=weight_column
+    )
     n_y = len(y) if hasattr(y, "__len__") else np.asarray(y).shape[0]
     if n_y != frame.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {frame.shape[0]} and {n_y}")
@@ -178,26 +172,13 @@ def plan_study(
     runs = [(m, lib) for lib in s.libraries for m in s.methods]
     loss_params = {m: loss_configs(m, s.budget, s.random_state, target.loss_classes, s.space) for m in s.methods}
     return Plan(
+        **{f.name: getattr(s, f.name) for f in fields(Settings)},
         X=frame,
         target=target,
         sample_weight=w,
         runs=runs,
-        cv=s.cv,
-        repeats=s.repeats,
-        budget=s.budget,
-        n_estimators=s.n_estimators,
-        patience=s.patience,
-        random_state=s.random_state,
-        n_jobs=s.n_jobs,
-        metric=s.metric,
-        precision=s.precision,
-        confidence=s.confidence,
-        focal_space=s.space,
         boosters=booster_configs(s.budget, s.random_state),
         loss_params=loss_params,
         notes=all_notes,
-        progress=s.progress,
-        quick=s.quick,
-        library=s.library,
-        searcher=s.searcher,
+        preparation=preparation,
     )

@@ -29,7 +29,7 @@ __all__ = [
     "figures",
 ]
 
-FILES = ("report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv")
+FILES = ("report.html", "report.md", "results.json", "recommended.json", "preparation.json", "fold_scores.csv")
 _TITLES = {
     "average_precision": "avg precision",
     "roc_auc": "ROC AUC",
@@ -72,6 +72,8 @@ class StudyOutcome(Protocol):
     def table(self) -> Any: ...
 
     def to_dict(self) -> dict[str, Any]: ...
+
+    def preparation_record(self) -> dict[str, Any]: ...
 
 
 def check_out_dir(path: Path, *, overwrite: bool, cli: bool = False) -> None:
@@ -243,6 +245,17 @@ def recommendation_rows(result: StudyOutcome) -> tuple[list[str], list[list[str]
     return ["setting", "value"], rows
 
 
+#: The two commands that train and serve the recommendation (the first screen shows them).
+SERVE_COMMANDS = (
+    "boostfocal fit STUDY_DIR DATA --out MODEL_DIR",
+    "boostfocal predict MODEL_DIR NEW_DATA --out predictions.csv",
+)
+_SERVE_TEXT = (
+    "Fit it on all rows (the study's round count; writes the model file, its preparation and a model card), "
+    "then serve it (posterior estimates and labels), STUDY_DIR being this report's folder:"
+)
+
+
 def markdown_report(result: StudyOutcome) -> str:
     """``report.md``: the first screen (verdict, target, recommendation), the study, the method table,
     the per-fold differences, the loss record."""
@@ -250,6 +263,7 @@ def markdown_report(result: StudyOutcome) -> str:
     out += [f"**Target.** {line}" for line in _target_lines(result)]
     h, rows = recommendation_rows(result)
     out += ["", f"**Recommended.** {result.recommended['why']}", "", _markdown_table(h, rows)]
+    out += ["", _SERVE_TEXT, "", "```bash", *SERVE_COMMANDS, "```"]
     out += ["", "## The study", ""] + [f"- {line}" for line in _summary_lines(result)]
     if result.notes:
         out += ["", "## Data notes", ""] + [f"- {n}" for n in result.notes]
@@ -328,7 +342,7 @@ def _pr_figure(result: StudyOutcome, k: int, which: str) -> bytes:
     if not macro and orders_differ(fold_ap, pooled_ap):
         title += "\npooling the folds orders the methods differently from their mean fold AP (the tables decide)"
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="best")  # the least covered corner: where the curves are depends on the data
     fig.tight_layout()
     return _png(fig)
 
@@ -417,7 +431,8 @@ def figures(result: StudyOutcome) -> dict[str, bytes]:
 def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
     """``report.html``: one page, no network needed (CSS inline, images as data URIs)."""
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>boostfocal compare</title>",
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>boostfocal compare</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}"
         "th{background:#eee}img{max-width:100%}pre,.scroll{overflow-x:auto}.verdict{font-size:1.15em}"
@@ -430,6 +445,7 @@ def html_report(result: StudyOutcome, images: dict[str, bytes]) -> str:
     parts += [
         f"<p><strong>Recommended.</strong> {html.escape(result.recommended['why'])}</p>",
         _html_table(h, rows),
+        f"<p>{html.escape(_SERVE_TEXT)}</p><pre>{html.escape(chr(10).join(SERVE_COMMANDS))}</pre>",
         "<h2>The study</h2><ul>",
     ]
     parts += [f"<li>{html.escape(line).replace('**', '')}</li>" for line in _summary_lines(result)]
@@ -468,6 +484,7 @@ def write_report(result: StudyOutcome, path: Path, *, overwrite: bool = False) -
         "report.md": markdown_report(result),
         "results.json": json.dumps(result.to_dict(), indent=2, default=_json_default) + "\n",
         "recommended.json": json.dumps(result.recommended, indent=2, default=_json_default) + "\n",
+        "preparation.json": json.dumps(result.preparation_record(), indent=2, default=_json_default) + "\n",
         "fold_scores.csv": numbered.to_csv(index=False),  # files number the folds from 1
     }
     created = not path.exists()

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._methods import METHODS
-from ._metrics import HIGHER_IS_BETTER
+from ._metrics import HIGHER_IS_BETTER, threshold_at_precision
 from ._plan import Plan
 from ._report import write_report
 from ._space import library_params
@@ -58,14 +58,37 @@ def _baselines_sentence(method: str, library: str, baselines: dict[str, Interval
     return f" The two baselines differ significantly ({numbers})."
 
 
+def _threshold(plan: Plan, pooled: dict[tuple[str, str], dict[str, NDArray]] | None, run: tuple[str, str]) -> Any:
+    """Binary: the posterior threshold reaching the study's precision on the method's pooled out-of-fold
+    posterior estimates (first repeat: every row once), with the recall it gave; else None."""
+    if pooled is None or plan.target.task != "binary" or run not in pooled:
+        return None
+    y, w = plan.target.codes == 1, plan.sample_weight
+    found = threshold_at_precision(y, pooled[run]["posterior"][:, 1], plan.precision, w)
+    base = {
+        "target_precision": plan.precision,
+        "scale": "posterior",
+        "from": "pooled out-of-fold posterior estimates of this method (first repeat: every row once)",
+    }
+    return {**base, **(found or {"threshold": None, "note": "no threshold reached this precision"})}
+
+
 def recommend(
-    plan: Plan, trials: Any, verdict: str, comparison: Interval, *, baselines: dict[str, Interval] | None = None
+    plan: Plan,
+    trials: Any,
+    verdict: str,
+    comparison: Interval,
+    *,
+    baselines: dict[str, Interval] | None = None,
+    pooled: dict[tuple[str, str], dict[str, NDArray]] | None = None,
 ) -> dict[str, Any]:
     """The configuration to use: from the focal methods if focal is better, else from the baselines;
     within them the (method, library, settings) with the best mean inner-validation score.
 
     ``baselines``: per library, the interval of weighted_log_loss minus log_loss over the outer folds
     (when both ran); a recommended baseline's card then says whether the other would do as well.
+    ``pooled``: the out-of-fold predictions, for the posterior threshold at the study's precision
+    (``threshold_at_precision``, binary only).
     """
     from .. import __version__
 
@@ -116,6 +139,7 @@ def recommend(
         "metric": plan.metric,
         "task": plan.target.task,
         "imbalance": imbalance,
+        "threshold_at_precision": _threshold(plan, pooled, (method, library)),
         "verdict": verdict,
         "focal_minus_best_baseline": comparison.to_dict(),
         "why": (
@@ -195,7 +219,7 @@ class CompareResult:
         t = self.trials[(self.trials["method"] == method) & (self.trials["library"] == library)]
         (_, _, settings), best = next(iter(best_settings(t, self.metric).iterrows()))
         chosen = json.loads(settings)
-        space = METHODS[method].search_space(self.plan.focal_space, self.task)
+        space = METHODS[method].search_space(self.plan.space, self.task)
         return {
             "best_config": int(best["config"]),
             "loss": chosen["loss"],
@@ -268,8 +292,35 @@ class CompareResult:
             "seconds": self.seconds,
         }
 
+    def preparation_record(self) -> dict[str, Any]:
+        """The content of ``preparation.json``: the feature preparation, the target encoding and the
+        weight column, which ``boostfocal fit`` / ``predict`` replay (see :meth:`fit_recommended`)."""
+        prep = self.plan.preparation
+        return {
+            **prep.to_dict(),
+            "encoding": self.plan.target.record(list(prep.target)),
+            "drop_missing_target": self.plan.drop_missing_target,
+        }
+
+    def fit_recommended(self, X: Any, y: Any, *, sample_weight: Any = None) -> Any:
+        """The recommended configuration trained on all rows of ``X``, ``y``: a fitted scikit-learn
+        ``Pipeline`` (the study's preparation, then the estimator).
+
+        ``X`` holds the study's feature columns (others are ignored; a missing one is a ``ValueError``
+        naming it); ``y`` the labels, encoded as the study encoded its target (binary: the positive
+        class is the second column of ``predict_proba``). ``predict_posterior(X)`` gives posterior
+        estimates (focal probabilities mapped back; class weights undone), ``predict(X)`` the label of
+        the largest one. The rounds are the study's (the median early-stopped round count).
+        """
+        from ._model import fit_pipeline  # scikit-learn's Pipeline: imported when used
+
+        return fit_pipeline(
+            self.recommended, self.plan.preparation, self.plan.target.record(list(self.plan.preparation.target)),
+            X, y, sample_weight,
+        )  # fmt: skip
+
     def save(self, path: str | Path, *, overwrite: bool = False) -> list[Path]:
-        """Write ``report.html``, ``report.md``, ``results.json``, ``recommended.json`` and
-        ``fold_scores.csv`` into the folder ``path`` (created; an existing non-empty folder
+        """Write ``report.html``, ``report.md``, ``results.json``, ``recommended.json``,
+        ``preparation.json`` and ``fold_scores.csv`` into the folder ``path`` (created; an existing non-empty folder
         needs ``overwrite=True``). Returns the paths written."""
         return write_report(self, Path(path), overwrite=overwrite)

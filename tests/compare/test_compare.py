@@ -316,7 +316,7 @@ def test_save_writes_the_report_files(binary_result, tmp_path: Path):
     out = tmp_path / "report"
     written = binary_result.save(out)
     assert sorted(p.name for p in written) == sorted(
-        ["report.html", "report.md", "results.json", "recommended.json", "fold_scores.csv"]
+        ["report.html", "report.md", "results.json", "recommended.json", "preparation.json", "fold_scores.csv"]
     )
     text = (out / "results.json").read_text()
     assert "NaN" not in text and "Infinity" not in text

@@ -66,6 +66,7 @@ def test_happy_path_subprocess(csv: Path, tmp_path: Path):
     assert "date-time column 'signup' converted" in proc.stdout and "'blank'" in proc.stdout
     assert sorted(p.name for p in out.iterdir()) == [
         "fold_scores.csv",
+        "preparation.json",
         "recommended.json",
         "report.html",
         "report.md",

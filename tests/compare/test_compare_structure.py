@@ -35,16 +35,18 @@ from boostfocal._study._space import FocalSpace, library_params
 STUDY = Path(boostfocal.__file__).parent / "_study"
 #: The layers, lowest first: a module imports only modules of lower layers.
 LAYERS = [
-    {"_io", "_data", "_features", "_metrics", "_stats", "_progress"},
-    {"_space"},
+    {"_io", "_data", "_features", "_metrics", "_stats", "_progress", "_card"},
+    {"_space", "_model"},
     {"_methods"},
     {"_options"},
     {"_plan"},
+    {"_journal"},
     {"_report"},
     {"_result"},
     {"_run"},
     {"_compare"},
     {"_cli", "__init__"},
+    {"_model_cli"},
 ]
 
 
