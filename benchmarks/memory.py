@@ -4,7 +4,8 @@ Each figure is the peak resident memory (``VmHWM`` of ``/proc/self/status``, whi
 starts anew at exec) of one fresh process that builds a float32 data set, fits 30 trees and exits.
 Three objectives per library: the native one, a plain float32 numpy log-loss objective (the
 reference any Python objective pays), and boostfocal's focal objective (gamma 2, the default
-backend; both sizes are above the `auto` backend's numpy threshold, 65,536 margins, so numba runs at both). Two sizes: the difference between them, divided by the rows added, is the memory a
+backend; both sizes are above the `auto` backend's numpy threshold, 65,536 margins, so numba
+runs at both). Two sizes: the difference between them, divided by the rows added, is the memory a
 row costs; the focal objective's bytes a row *above the numpy objective* is the figure the
 structure issue asks about (goal: at most 8 bytes a row).
 
