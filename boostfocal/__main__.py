@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "DATA --target COLUMN [options]: focal loss against log loss and class-weighted log loss on "
         "your table, tuned alike, with a verdict",
     ),
+    "export": (
+        "boostfocal._serving._cli",
+        "MODEL_FILE --to onnx [--posterior] --out model.onnx: serve a saved focal model (or --to posterior-map)",
+    ),
     "demo": ("boostfocal._demo", "[--quick] [--out PNG] [...]: the quick demo on bundled real data"),
 }
 

@@ -254,7 +254,7 @@ def finalize(
     """
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
-    params = dict(
+    params: dict[str, Any] = dict(
         gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift,
         poly_epsilon=poly_epsilon,
     )  # fmt: skip

@@ -221,7 +221,7 @@ def declare_lightgbm_objective(text: str, link: str, n_outputs: int) -> str:
         pattern = re.compile(rf"^\[{name}: [^\]]*\]$", re.MULTILINE)
         entry = _LIGHTGBM_PARAM.format(name=name, value=value)
         if pattern.search(parameters):
-            parameters = pattern.sub(lambda _, e=entry: e, parameters, count=1)
+            parameters = pattern.sub(entry, parameters, count=1)  # no backslash in entry
         else:
             parameters = entry + "\n" + parameters
     return head + sep + parameters

@@ -448,9 +448,8 @@ def _shift_first_trees(booster_model: dict[str, Any], margin: NDArray[np.float64
     for k, value in enumerate(margin):
         tree = trees[tree_info.index(k)]
         for i, left in enumerate(tree["left_children"]):
-            if left == -1:  # a leaf: its value is in both arrays
-                leaf = float(np.float32(np.float64(tree["base_weights"][i]) + value))
-                tree["base_weights"][i] = tree["split_conditions"][i] = leaf
+            if left == -1:  # a leaf: its value is split_conditions[i] (base_weights: before the learning rate)
+                tree["split_conditions"][i] = float(np.float32(np.float64(tree["split_conditions"][i]) + value))
     return True
 
 
@@ -521,7 +520,7 @@ def finalize(
     """
     if not isinstance(booster, xgb.Booster):
         raise TypeError(f"booster must be an xgboost.Booster, got {type(booster).__name__}")
-    params = dict(
+    params: dict[str, Any] = dict(
         gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift,
         poly_epsilon=poly_epsilon,
     )  # fmt: skip

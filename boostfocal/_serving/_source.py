@@ -65,7 +65,10 @@ def load_model_file(path: str | os.PathLike[str]) -> Any:
     if head.lstrip().startswith(b"tree"):
         import lightgbm as lgb
 
-        return lgb.Booster(model_file=os.fspath(path))
+        try:
+            return lgb.Booster(model_file=os.fspath(path))
+        except lgb.basic.LightGBMError as exc:
+            raise ValueError(f"{os.fspath(path)!r} is not a readable LightGBM model: {exc}") from None
     import xgboost as xgb
 
     try:
