@@ -24,6 +24,10 @@ from ._source import Served
 
 __all__ = ["tree_attributes"]
 
+class _Refused(ValueError):
+    """A model this module refuses itself (its message is already one line)."""
+
+
 _NODE_KEYS = (
     "nodes_treeids",
     "nodes_nodeids",
@@ -88,14 +92,13 @@ def _xgboost(source: Served) -> dict[str, Any]:
         int(t["tree_param"].get("size_leaf_vector", "1")) > 1
         for t in model["learner"]["gradient_booster"]["model"]["trees"]
     ):
-        raise ValueError("onnxmltools cannot convert vector-leaf trees (multi_strategy='multi_output_tree')")
-    booster.feature_names = None  # onnxmltools reads split features as 'f%d' only
-    booster.feature_types = None
+        raise _Refused("onnxmltools cannot convert vector-leaf trees (multi_strategy='multi_output_tree')")
+    booster.feature_names = [f"f{i}" for i in range(booster.num_features())]  # onnxmltools reads 'f%d' only
     n_features = booster.num_features()
     onx = onnxmltools.convert_xgboost(booster, initial_types=[("input", FloatTensorType([None, n_features]))])
     nodes = [n for n in onx.graph.node if n.op_type.startswith("TreeEnsemble")]
     if len(nodes) != 1:
-        raise ValueError(f"onnxmltools returned {len(nodes)} tree-ensemble nodes, expected one")
+        raise _Refused(f"onnxmltools returned {len(nodes)} tree-ensemble nodes, expected one")
     attrs = {a.name: helper.get_attribute_value(a) for a in nodes[0].attribute}
     tree_info = model["learner"]["gradient_booster"]["model"]["tree_info"]
     attrs = {k: [v.decode() for v in value] if k == "nodes_modes" else value for k, value in attrs.items()}
@@ -112,7 +115,7 @@ def tree_attributes(source: Served) -> dict[str, Any]:
     """
     try:
         return _lightgbm(source) if source.library == "lightgbm" else _xgboost(source)
-    except ValueError:
+    except _Refused:
         raise
     except Exception as exc:  # the converter's own reason, one line
         reason = " ".join(str(exc).split())[:300]
