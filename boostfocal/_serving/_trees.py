@@ -24,6 +24,7 @@ from ._source import Served
 
 __all__ = ["tree_attributes"]
 
+
 class _Refused(ValueError):
     """A model this module refuses itself (its message is already one line)."""
 

@@ -95,10 +95,12 @@ def child(saved_models, tmp_path_factory):
     return json.loads(result.stdout.strip().splitlines()[-1]), cases
 
 
+@pytest.mark.slow  # the child process (about 10 s with the fits): one run for every test using it
 def test_boostfocal_is_blocked_in_the_child(child):
     assert child[0].get("blocked") is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("library", LIBRARIES)
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("route", ["estimator", "train"])
@@ -110,6 +112,7 @@ def test_plain_library_returns_predict_proba(child, saved_models, library, task,
     np.testing.assert_allclose(native, expected, rtol=0, atol=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("library", LIBRARIES)
 @pytest.mark.parametrize("task", TASKS)
 def test_treelite_equals_native_predict(child, library, task):
@@ -121,12 +124,14 @@ def test_treelite_equals_native_predict(child, library, task):
         np.testing.assert_allclose(np.asarray(row["treelite"]), native, rtol=0, atol=2e-7)
 
 
+@pytest.mark.slow  # the child process (about 10 s with the fits): one run for every test using it
 def test_onnxmltools_accepts_lightgbm_files(child):
     for task in TASKS:
         for route in ("estimator", "train"):
             assert child[0][f"lightgbm_{route}_{task}"].get("onnxmltools", "ok") == "ok"
 
 
+@pytest.mark.slow  # the child process (about 10 s with the fits): one run for every test using it
 def test_reference_posterior_in_the_child_equals_predict_posterior(child):
     out, _ = child
     for task, got in zip(TASKS, out["reference"], strict=True):
