@@ -31,6 +31,7 @@ _LAZY = {
     "FocalXGBClassifier": "boostfocal.sklearn_xgboost",
     "FocalLGBMClassifier": "boostfocal.sklearn_lightgbm",
     "focal_to_posterior": "boostfocal.calibration",
+    "to_onnx": "boostfocal.serving",
     "compare": "boostfocal._study",
     "CompareResult": "boostfocal._study",
 }
@@ -67,6 +68,7 @@ __all__ = [
     "set_backend",
     "use_backend",
     "focal_to_posterior",
+    "to_onnx",
     "FocalXGBClassifier",
     "FocalLGBMClassifier",
     "compare",

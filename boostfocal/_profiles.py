@@ -43,10 +43,20 @@ __all__ = [
     "read_lightgbm_record",
     "write_lightgbm_record",
     "shift_linear_leaf_constants",
+    "NATIVE_OUTPUT_KEY",
+    "FOCAL_PROBABILITY",
+    "lightgbm_objective",
+    "declare_lightgbm_objective",
 ]
 
 #: Key (XGBoost booster attribute) / tag (LightGBM model text) of the focal record.
 RECORD_KEY = "boostfocal"
+
+#: Record key saying what the native model's own ``predict`` returns: :data:`FOCAL_PROBABILITY` when
+#: the model file declares the link of its loss (a model without the key returns raw margins).
+NATIVE_OUTPUT_KEY = "native_output"
+#: The value of :data:`NATIVE_OUTPUT_KEY`: the focal probability (``predict_proba``), never a posterior.
+FOCAL_PROBABILITY = "focal_probability"
 
 # LightGBM: the record is the value of the ``data`` parameter line of the model text, tagged.
 _LIGHTGBM_TAG = RECORD_KEY + ":"
@@ -168,3 +178,50 @@ def shift_linear_leaf_constants(text: str, margin: NDArray[np.float64]) -> str:
                 lines[i] = "tree_sizes=" + " ".join(str(v) for v in sizes)
                 break
     return "\n".join(lines)
+
+
+_LIGHTGBM_HEADER_OBJECTIVE = re.compile(r"^objective=.*$", re.MULTILINE)
+_LIGHTGBM_PARAM = "[{name}: {value}]"
+
+
+def lightgbm_objective(link: str, n_outputs: int) -> tuple[str, dict[str, str]]:
+    """The native LightGBM objective whose ``predict`` applies ``link`` to ``n_outputs`` scores per row.
+
+    Returns the header line's value (``binary sigmoid:1``, ``multiclass num_class:K``,
+    ``multiclassova num_class:K sigmoid:1``) and the parameters-section values it implies. Multi-label
+    is ``multiclassova``: LightGBM applies one ``sigmoid(z)`` per class there (its ``sigmoid`` scale 1).
+    """
+    if link == "sigmoid":
+        return "binary sigmoid:1", {"objective": "binary", "num_class": "1", "sigmoid": "1"}
+    kind = {"softmax": "multiclass", "multilabel": "multiclassova"}[link]
+    header = f"{kind} num_class:{n_outputs}" + (" sigmoid:1" if link == "multilabel" else "")
+    return header, {"objective": kind, "num_class": str(n_outputs), "sigmoid": "1"}
+
+
+def declare_lightgbm_objective(text: str, link: str, n_outputs: int) -> str:
+    """The LightGBM model text with the native objective of ``link`` in its header and parameters section.
+
+    Plain LightGBM's ``predict`` then returns the focal probability (``raw_score=True`` still the
+    margins); what ``onnxmltools`` and Treelite read. A model of a callable objective has no header
+    ``objective=`` line (it goes after ``max_feature_idx=``) and says ``[objective: custom]``.
+    """
+    header, params = lightgbm_objective(link, n_outputs)
+    line = f"objective={header}"
+    if _LIGHTGBM_HEADER_OBJECTIVE.search(text.split("\nTree=", 1)[0]):
+        text = _LIGHTGBM_HEADER_OBJECTIVE.sub(lambda _: line, text, count=1)
+    else:
+        anchor = re.search(r"^max_feature_idx=.*$", text, re.MULTILINE)
+        if anchor is None:
+            raise ValueError("the model string has no 'max_feature_idx=' header line: not a LightGBM model")
+        text = text[: anchor.end()] + "\n" + line + text[anchor.end() :]
+    head, sep, parameters = text.partition("\nparameters:\n")
+    if not sep:
+        raise ValueError("the model string has no parameters section to declare the objective in")
+    for name, value in params.items():
+        pattern = re.compile(rf"^\[{name}: [^\]]*\]$", re.MULTILINE)
+        entry = _LIGHTGBM_PARAM.format(name=name, value=value)
+        if pattern.search(parameters):
+            parameters = pattern.sub(entry, parameters, count=1)  # no backslash in entry
+        else:
+            parameters = entry + "\n" + parameters
+    return head + sep + parameters

@@ -30,11 +30,14 @@ A callable objective boosts from 0 and ``predict`` returns raw margins. The docu
 1. ``z0 = boostfocal.initial_margin(y, gamma=..., alpha=..., sample_weight=w)``;
 2. give every Dataset (training and validation) ``init_score=init_score(z0, n)``:
    training and the validation metric then start from ``z0``;
-3. after training, ``booster = embed_initial_margin(booster, z0, gamma=..., ...)``
-   folds ``z0`` into the leaves of the first iteration's trees and records the
-   focal settings in the model: raw predictions now include ``z0`` and this
-   survives ``save_model`` / ``Booster(model_file=...)``, ``model_to_string`` and
-   pickling;
+3. after training, ``booster = finalize(booster, gamma=..., initial_margin=z0)`` (or
+   ``embed_initial_margin(booster, z0, gamma=...)``, the same) folds ``z0`` into the leaves of
+   the first iteration's trees, records the focal settings in the model and declares the native
+   objective of the link (``binary sigmoid:1``, ``multiclass num_class:K``, multi-label
+   ``multiclassova num_class:K sigmoid:1``): plain ``Booster.predict`` now returns the focal
+   probabilities, ``predict(raw_score=True)`` the margins including ``z0``; this survives
+   ``save_model`` / ``Booster(model_file=...)``, ``model_to_string`` and pickling, and the file
+   serves anywhere (plain LightGBM, ``boostfocal.to_onnx``, Treelite);
 4. :func:`predict_proba` returns probabilities ((n,) binary, (n, K) softmax).
 
 Multi-label
@@ -65,8 +68,6 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from typing import Any
 
 import lightgbm as lgb
@@ -80,14 +81,12 @@ from ._adapter import (
     PreparedLabels,
     check_margin_vector,
     fill_doc,
-    fixed_link,
     init_score,
-    resolve_loss,
 )
+from ._lightgbm_model import embed_initial_margin, embedded_model_text, finalize, focal_metadata
 from ._link import LINKS
 from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
-from ._policy import HessPolicy
-from ._profiles import LIGHTGBM, make_record, read_lightgbm_record, shift_linear_leaf_constants, write_lightgbm_record
+from ._profiles import LIGHTGBM
 from ._validation import check_multilabel_labels
 
 __all__ = [
@@ -101,6 +100,8 @@ __all__ = [
     "softmax_hess_factor",
     "init_score",
     "embed_initial_margin",
+    "embedded_model_text",
+    "finalize",
     "focal_metadata",
     "predict_proba",
     "multilabel_dataset",
@@ -368,165 +369,6 @@ def multilabel_dataset(
     )
     setattr(ds, MULTILABEL_ATTRIBUTE, y.astype(np.float64))
     return ds
-
-
-def _model_string(model: lgb.Booster | str | Any) -> str:
-    if isinstance(model, lgb.Booster):
-        return model.model_to_string(num_iteration=-1)
-    if isinstance(model, str) and (model.lstrip().startswith("tree\n") or "\nTree=" in model):
-        return model
-    if isinstance(model, (str, os.PathLike)):
-        with open(model, encoding="utf-8") as fh:
-            return fh.read()
-    raise TypeError(f"model must be a lightgbm.Booster, a model string or a path, got {type(model).__name__}")
-
-
-def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
-    r"""Focal-loss settings recorded by :func:`embed_initial_margin`, or None.
-
-    Parameters
-    ----------
-    model : lightgbm.Booster, str or path-like
-        A booster, a model string (``model_to_string``) or the path of a model
-        file written by ``save_model``.
-
-    Returns
-    -------
-    dict or None
-        The record: :meth:`boostfocal.FocalLoss.to_dict` (``{"loss": "focal",
-        "link": ..., "gamma": ..., "alpha": ..., ...}``; ``FocalLoss.from_dict``
-        rebuilds the loss) plus ``hess_floor``, ``initial_margin`` and any
-        ``extra`` entries; None for a model without the record.
-
-    Notes
-    -----
-    The record is a JSON object stored as the value of LightGBM's ``data`` parameter
-    (``[data: boostfocal:{...}]``, see :func:`boostfocal._profiles.write_lightgbm_record`);
-    LightGBM's own ``Booster.params`` shows it truncated at the ``:``.
-    """
-    return read_lightgbm_record(_model_string(model))
-
-
-@fill_doc()
-def embed_initial_margin(
-    booster: lgb.Booster,
-    margin: float | ArrayLike,
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-    hess_floor: HessFloor = CURVATURE_FLOOR,
-    extra: Mapping[str, Any] | None = None,
-    multilabel: bool | None = None,
-) -> lgb.Booster:
-    r"""Return a booster whose raw predictions include the starting margin, with focal settings recorded.
-
-    The margin (the ``init_score`` the booster was trained from) is added to
-    every leaf of the first iteration's trees (tree ``k`` of iteration 0 for
-    class ``k``), so ``predict(raw_score=True)`` returns the full margin
-    ``z0 + sum of trees``. The focal settings are written into the model string
-    (see :func:`focal_metadata`). Both survive ``save_model`` /
-    ``Booster(model_file=...)``, ``model_to_string`` / ``Booster(model_str=...)``
-    and pickling.
-
-    Parameters
-    ----------
-    booster : lightgbm.Booster
-        Trained from a Dataset whose ``init_score`` was ``init_score(margin, n)``.
-        Not modified: a new booster is returned (``best_iteration`` kept). A
-        multi-label booster is recorded as such when ``loss`` has
-        ``link="multilabel"`` (then :func:`predict_proba` returns per-label sigmoids).
-    margin : float or array-like of shape (n_classes,)
-        The starting margin (:func:`boostfocal.initial_margin`).
-    %(loss_params)s
-        The focal settings the booster was trained with (recorded, validated).
-    %(hess_floor)s
-        Recorded.
-    extra : mapping, optional
-        JSON-serialisable entries added to the record (e.g. class balance).
-    multilabel : bool, optional
-        True: a multi-label booster (one sigmoid per tree of a round), recorded with
-        ``link="multilabel"`` so that :func:`predict_proba` reads it back. None: multi-label
-        when ``loss`` has that link; with the ``gamma`` / ``alpha`` spelling a booster with
-        several trees per round is otherwise recorded as softmax, so pass True.
-
-    Returns
-    -------
-    lightgbm.Booster
-        Loaded from the modified model string: it predicts and can seed further
-        training (``init_model``), but it has no training Dataset attached.
-
-    Raises
-    ------
-    ValueError
-        If the booster has no trees, already holds an embedded margin, uses
-        ``boosting="rf"`` (averaged trees), or the margin's length is not the
-        number of trees per iteration.
-    """
-    if not isinstance(booster, lgb.Booster):
-        raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
-    m = check_margin_vector(margin)
-    k = booster.num_model_per_iteration()
-    if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
-        raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
-    focal = resolve_loss(
-        loss,
-        gamma=gamma,
-        alpha=alpha,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    )
-    if multilabel is False and focal.is_multilabel:
-        raise ValueError("multilabel=False contradicts the loss's link 'multilabel'")
-    if multilabel and not focal.is_multilabel and focal.link is not None:
-        raise ValueError(f"multilabel=True needs a loss with link 'multilabel' or no link, got {focal.link.name!r}")
-    if (multilabel or focal.is_multilabel) and k < 2:
-        raise ValueError(f"a multi-label loss needs a booster with num_class >= 2 labels, got {k} tree per round")
-    focal = fixed_link(focal, k, multilabel=bool(multilabel), scores="trees per iteration")
-    focal.class_weights(None if k == 1 else k)  # an alpha of the wrong length fails here
-    text = embedded_model_text(booster, m, focal, HessPolicy.parse(hess_floor, allow_none=False), extra or {})
-    result = lgb.Booster(model_str=text)
-    result.best_iteration = booster.best_iteration
-    return result
-
-
-def embedded_model_text(
-    booster: lgb.Booster,
-    margin: float | NDArray[np.float64],
-    focal: FocalLoss,
-    policy: HessPolicy,
-    extra: Mapping[str, Any],
-) -> str:
-    """The model text of ``booster`` with ``margin`` in its first trees and the focal record (validated input)."""
-    k = booster.num_model_per_iteration()
-    m_arr = np.atleast_1d(np.asarray(margin, dtype=np.float64))
-    if m_arr.shape[0] != k:
-        raise ValueError(f"margin has {m_arr.shape[0]} values but the booster has {k} trees per iteration")
-    if booster.num_trees() < k:
-        raise ValueError("booster has no trees: train at least one round before embedding the margin")
-    text = booster.model_to_string(num_iteration=-1)
-    if focal_metadata(text) is not None:
-        raise ValueError("booster already holds an embedded boostfocal margin; embedding twice would add it twice")
-    if "\naverage_output\n" in text:
-        raise ValueError("boosting='rf' averages its trees: a margin added to the first trees would be divided")
-    out = lgb.Booster(model_str=text)
-    for tree in range(k):
-        n_leaves = out.dump_model(start_iteration=0, num_iteration=1)["tree_info"][tree]["num_leaves"]
-        for leaf in range(n_leaves):
-            out.set_leaf_output(tree, leaf, out.get_leaf_output(tree, leaf) + float(m_arr[tree]))
-    text = shift_linear_leaf_constants(out.model_to_string(num_iteration=-1), m_arr)
-    record = make_record(
-        focal,
-        hess_floor=policy.spelling,
-        initial_margin=float(m_arr[0]) if np.ndim(margin) == 0 else m_arr.tolist(),
-        initial_margin_embedded=True,
-        **dict(extra),
-    )
-    return write_lightgbm_record(text, record)
 
 
 def predict_proba(

@@ -39,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from xgboost import XGBClassifier
 
 from ._adapter import fill_doc, fitted_doc, focal_params_doc
+from ._profiles import FOCAL_PROBABILITY, NATIVE_OUTPUT_KEY
 from ._sklearn_common import (
     FOCAL_PARAMS,
     FocalClassifierMixin,
@@ -202,7 +203,9 @@ class FocalXGBClassifier(FocalClassifierMixin, XGBClassifier):
 
         self._focal_classes = setup.classes
         self._set_focal_attributes(setup)
-        self.get_booster().set_attr(**{BOOSTER_ATTRIBUTE: json.dumps(self._focal_record())})
+        # the booster declares binary:logistic / multi:softprob: its native output is the focal probability
+        record = {**self._focal_record(), NATIVE_OUTPUT_KEY: FOCAL_PROBABILITY}
+        self.get_booster().set_attr(**{BOOSTER_ATTRIBUTE: json.dumps(record)})
         return self
 
     # ------------------------------------------------------------ predict
