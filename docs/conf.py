@@ -121,8 +121,9 @@ html_copy_source = False
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": True,
-    "header_links_before_dropdown": 7,
-    "secondary_sidebar_items": ["page-toc"],
+    "header_links_before_dropdown": 5,  # the rest under "More": one header row at 1280 px
+    # an API page has one object: its width goes to the formulas, not to an "On this page" column
+    "secondary_sidebar_items": {"api/generated/*": []},
     "navbar_end": ["theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": [],
