@@ -75,7 +75,7 @@ nitpicky = True
 _THIRD_PARTY = r"(np|numpy|pd|pandas|sklearn|xgb|xgboost|lgb|lightgbm|scipy|matplotlib|dask|distributed|optuna|numba)"
 _BUILTINS = (
     r"~?(int|float|str|bool|dict|list|tuple|None|object|type|bytes|Path|os\.PathLike|ValueError|TypeError"
-    r"|ImportError|KeyError|RuntimeError|UserWarning|warnings|pathlib\..*|collections\..*|typing\..*)"
+    r"|ImportError|KeyError|RuntimeError|UserWarning|warnings|__name__|pathlib\..*|collections\..*|typing\..*)"
 )
 #: private names that public docstrings mention by their short name
 _PRIVATE_SHORT = (
@@ -158,6 +158,17 @@ def _skip_metadata_routing(app, what, name, obj, skip, options):  # noqa: ANN001
     return True if _ROUTING.match(name) else None
 
 
+def _call_conventions_as_rubric(app, what, name, obj, options, lines):  # noqa: ANN001, ANN202
+    """Keep the objectives' "Call conventions" section: numpydoc knows no such section and drops it,
+    so it becomes a rubric of the extended summary (this runs before numpydoc)."""
+    for i in range(len(lines) - 1):
+        if lines[i].strip() == "Call conventions" and set(lines[i + 1].strip()) == {"-"}:
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i : i + 2] = [f"{indent}.. rubric:: Call conventions", ""]
+            break
+
+
 def setup(app):  # noqa: ANN001, ANN201
+    app.connect("autodoc-process-docstring", _call_conventions_as_rubric, priority=400)
     app.connect("autodoc-skip-member", _skip_metadata_routing)
     app.connect("build-finished", _copy_mathjax)
