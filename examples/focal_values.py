@@ -1,4 +1,11 @@
-"""Print focal-loss values and derivatives for a few margins (core API tour, numpy only)."""
+"""
+Focal-loss values and derivatives
+=================================
+
+A tour of the numpy core: the loss, its exact gradient and hessian for a few margins, where
+the hessian turns negative and how :func:`boostfocal.clip_hessian` floors it, the starting
+margin for 1 % positives, and the softmax loss.
+"""
 
 import numpy as np
 
