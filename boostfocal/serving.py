@@ -151,7 +151,13 @@ def _metadata(source: Served, returns: str, labels: str) -> dict[str, str]:
     }
 
 
-def to_onnx(model: Any, *, posterior: bool = False, path: str | os.PathLike[str] | None = None) -> Any:
+def to_onnx(
+    model: Any,
+    *,
+    posterior: bool = False,
+    path: str | os.PathLike[str] | None = None,
+    loss: FocalLoss | None = None,
+) -> Any:
     r"""A fitted focal model as an ONNX graph returning ``predict``'s labels and ``predict_proba``'s probabilities.
 
     Input ``"input"``: float64 features, shape (n_samples, n_features), in the model's feature
@@ -177,6 +183,12 @@ def to_onnx(model: Any, *, posterior: bool = False, path: str | os.PathLike[str]
         Append the closed-form posterior map (:func:`boostfocal.focal_to_posterior`) as ONNX nodes.
     path : path-like, optional
         Where to save the model too.
+    loss : FocalLoss, optional
+        Only for a model trained with a native objective (it carries no record): the focal loss
+        that objective equals, so that the posterior map applies. Log loss is
+        ``FocalLoss(gamma=0)`` (its posterior is its probability); class-weighted log loss is
+        ``FocalLoss(gamma=0, alpha=class_weights)`` (the map undoes the weights:
+        :math:`\eta_c \propto p_c / w_c`). What ``boostfocal fit`` uses for a baseline recommendation.
 
     Returns
     -------
@@ -197,7 +209,7 @@ def to_onnx(model: Any, *, posterior: bool = False, path: str | os.PathLike[str]
     _check_onnx()
     from ._serving._export import build_model
 
-    source = served(model)
+    source = served(model, loss)
     spec = _spec(source.loss, source.n_outputs) if (posterior or source.correct_proba) else None
     onx, returns, labels = build_model(source, spec, bool(posterior))
     from onnx import helper

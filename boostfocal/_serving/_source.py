@@ -118,8 +118,12 @@ def _lightgbm(model: Any) -> tuple[Any, str | None, int, list[str]]:
     )
 
 
-def served(model: Any) -> Served:
+def served(model: Any, loss: FocalLoss | None = None) -> Served:
     """The :class:`Served` view of a fitted focal model (estimator, booster or model file path).
+
+    ``loss``: for a model trained with a native objective (no record), the focal loss that
+    objective equals (log loss: ``FocalLoss(gamma=0)``; class-weighted log loss: ``alpha`` the
+    class weights); refused for a model that carries a record.
 
     Raises
     ------
@@ -135,6 +139,12 @@ def served(model: Any) -> Served:
     if type(model).__module__.split(".")[0] == "boostfocal" and not hasattr(model, "loss_"):
         raise ValueError(f"this {type(model).__name__} is not fitted: call fit first")
     booster, text, n_outputs, names = (_xgboost if library == "xgboost" else _lightgbm)(model)
+    if loss is not None:
+        if not isinstance(loss, FocalLoss):
+            raise TypeError(f"loss must be a boostfocal.FocalLoss, got {type(loss).__name__}")
+        if text is not None:
+            raise ValueError("loss= is for a model trained without a boostfocal objective; this one carries its record")
+        text = json.dumps(loss.to_dict())
     if text is None:
         raise ValueError(
             f"this {library} model was trained without a boostfocal objective (it carries no focal-loss record), "

@@ -9,7 +9,7 @@
   JSON records, nothing pickled. :func:`save_native` writes the model file;
   :func:`native_probabilities` reads it back with the library alone (margins, the link, then the
   posterior rule of :func:`posterior_rule`), which is what ``boostfocal predict`` runs.
-* :func:`export_onnx`: the ONNX file when ``boostfocal.to_onnx`` and the ``onnx`` extra exist
+* :func:`export_onnx`: the ONNX file (:func:`boostfocal.to_onnx`) when the ``onnx`` extra is installed
   (inert otherwise).
 """
 
@@ -37,6 +37,7 @@ __all__ = [
     "save_native",
     "native_probabilities",
     "export_onnx",
+    "native_loss",
     "onnx_ready",
     "MODEL_FILES",
 ]
@@ -260,20 +261,31 @@ def native_probabilities(library: str, path: Path, frame: Any, task: str, n_clas
 
 
 def onnx_ready() -> bool:
-    """Whether :func:`export_onnx` writes a file: ``boostfocal.to_onnx`` exists and ``onnx`` is installed."""
-    import boostfocal
-
-    return getattr(boostfocal, "to_onnx", None) is not None and importlib.util.find_spec("onnx") is not None
+    """Whether :func:`export_onnx` writes a file: the ``onnx`` extra (onnx, onnxmltools, onnxruntime) is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxmltools", "onnxruntime"))
 
 
-def export_onnx(model: Any, posterior: bool, path: Path) -> Path | None:
-    """The ONNX file of ``model`` at ``path`` through ``boostfocal.to_onnx`` (issue 23) when
-    :func:`onnx_ready`; None (nothing written) otherwise. The ONNX file holds the model; the
-    preparation stays ``preparation.json`` (``boostfocal predict`` applies it)."""
+def native_loss(card: dict[str, Any], task: str) -> Any:
+    """The focal loss a baseline's native objective equals, for a model that carries no record
+    (None for a focal model: its record says): log loss is focal loss at gamma 0, and the
+    class-weighted baseline adds its class weights as ``alpha`` (the posterior map then undoes them)."""
+    rule = posterior_rule(card)
+    if rule["kind"] in ("focal", "focal_estimator") or task == "multilabel":
+        return None
+    from .. import FocalLoss
+
+    alpha = rule["weights"] if rule["kind"] == "class_weights" else None
+    return FocalLoss(gamma=0.0, alpha=alpha, link="sigmoid" if task == "binary" else "softmax")
+
+
+def export_onnx(model: Any, posterior: bool, path: Path, loss: Any = None) -> Path | None:
+    """The ONNX file of ``model`` at ``path`` (:func:`boostfocal.to_onnx`; ``loss``: what a baseline's
+    native objective equals, :func:`native_loss`) when :func:`onnx_ready`; None (nothing written)
+    otherwise. The ONNX file holds the model; the preparation stays ``preparation.json``
+    (``boostfocal predict`` applies it)."""
     if not onnx_ready():
         return None
-    import boostfocal
+    from ..serving import to_onnx
 
-    to_onnx: Any = getattr(boostfocal, "to_onnx")  # noqa: B009  (issue 23's name, absent until it lands)
-    to_onnx(model, posterior=posterior, path=str(path))
+    to_onnx(model, posterior=posterior, path=str(path), loss=loss)
     return path

@@ -178,7 +178,7 @@ def _train(
     from ._card import card_markdown, model_card
     from ._data import encode_target
     from ._model import MODEL_FILES as NATIVE
-    from ._model import export_onnx, fit_pipeline, onnx_ready, save_native
+    from ._model import export_onnx, fit_pipeline, native_loss, onnx_ready, save_native
 
     try:
         pipe = fit_pipeline(card, prep, encoding, X, y, w)
@@ -193,7 +193,7 @@ def _train(
     counts = {lab: int(n) for lab, n in zip(labels, per_class, strict=True)}
     writers: dict[str, Callable[[Path], Any]] = {NATIVE[library]: lambda path: save_native(pipe, library, path)}
     if onnx_ready():
-        writers["model.onnx"] = lambda path: export_onnx(model, True, path)
+        writers["model.onnx"] = lambda path: export_onnx(model, True, path, native_loss(card, encoding["task"]))
     files = {"model": NATIVE[library], "onnx": "model.onnx" if "model.onnx" in writers else None}
     mc = model_card(
         card=card,

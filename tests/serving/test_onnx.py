@@ -164,3 +164,32 @@ def test_categorical_splits_convert():
             assert "\n" not in str(exc) and "cannot convert" in str(exc)
             continue
         np.testing.assert_allclose(proba, clf.predict_proba(frame), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_native_baseline_with_its_equivalent_loss(library):
+    """A class-weighted log-loss baseline (native objective, no record) exported with ``loss=`` its
+    equivalent focal loss (gamma 0, alpha the class weights): the posterior nodes undo the weights."""
+    X, y = data("binary")
+    weights = np.array([1.0, 7.0])
+    if library == "xgboost":
+        import xgboost as xgb
+
+        model = xgb.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(X, y, sample_weight=weights[y])
+    else:
+        import lightgbm as lgb
+
+        model = lgb.LGBMClassifier(n_estimators=20, num_leaves=7, n_jobs=1, verbose=-1).fit(
+            X, y, sample_weight=weights[y]
+        )
+    p = model.predict_proba(X)[:, 1]
+    expected = (p / weights[1]) / (p / weights[1] + (1 - p) / weights[0])  # eta_c proportional to p_c / w_c
+    _, post = run(to_onnx(model, posterior=True, loss=FocalLoss(gamma=0.0, alpha=weights.tolist())), X)
+    post = post if post.ndim == 1 else post[:, 1]
+    mask = inside(expected)
+    np.testing.assert_allclose(post[mask], expected[mask], rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="trained without a boostfocal objective"):
+        to_onnx(model)  # no record and no loss: what it predicts is unknown
+    focal = estimator(library, "binary", LOSSES[0])
+    with pytest.raises(ValueError, match="carries its record"):
+        to_onnx(focal, loss=FocalLoss(gamma=0.0))

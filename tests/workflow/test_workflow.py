@@ -4,6 +4,7 @@ preparation, model folders as data (nothing unpickled), ``--resume``, and every 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pickle
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+ONNX = all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxmltools", "onnxruntime"))
 
 for _mod in ("pandas", "sklearn", "scipy", "matplotlib", "xgboost", "lightgbm"):
     pytest.importorskip(_mod)
@@ -92,8 +95,9 @@ def test_compare_fit_predict_equals_the_python_pipeline(flow):
     assert "'platinum'" in flow["outputs"]["predict"] and "treated as missing" in flow["outputs"]["predict"]
     # the model folder: JSON and the native model file; the card says what the output is
     model = flow["model"]
+    onnx_file = ["model.onnx"] if ONNX else []
     assert sorted(p.name for p in model.iterdir()) == sorted(
-        ["model.json", "preparation.json", "loss.json", "model_card.json", "model_card.md"]
+        ["model.json", "preparation.json", "loss.json", "model_card.json", "model_card.md", *onnx_file]
     )
     card = json.loads((model / "model_card.json").read_text())
     assert card["target"]["positive"] == "Yes" and card["data"]["n_rows"] == 300
@@ -229,3 +233,31 @@ def test_resume_after_ctrl_c_gives_the_uninterrupted_results(
         return results
 
     assert timeless(tmp_path / "part" / "results.json") == timeless(tmp_path / "whole" / "results.json")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ONNX, reason="the onnx extra (onnx, onnxmltools, onnxruntime) is not installed")
+def test_the_onnx_file_fed_the_prepared_features_gives_the_predictions(flow):
+    """The model folder's ONNX file (the model with the posterior map; ``predict`` applies the preparation)
+    run by ONNX Runtime on the prepared features equals ``boostfocal predict``'s posterior."""
+    import onnxruntime as ort
+
+    from boostfocal._study._features import Preparation
+
+    prep = Preparation.from_dict(json.loads((flow["model"] / "preparation.json").read_text()))
+    features, notes = prep.apply(pd.read_csv(flow["root"] / "new.csv"))
+    assert any("platinum" in note for note in notes)
+    matrix = np.column_stack(
+        [
+            features[c].cat.codes.to_numpy(np.float64) if isinstance(features[c].dtype, pd.CategoricalDtype)
+            else features[c].to_numpy(np.float64)
+            for c in features.columns
+        ]
+    )  # fmt: skip
+    matrix[matrix == -1.0] = np.nan  # an unseen level: missing, as the native model sees it
+    session = ort.InferenceSession(str(flow["model"] / "model.onnx"), providers=["CPUExecutionProvider"])
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"input": matrix}), strict=True))
+    proba = outputs["probabilities"]  # a baseline's file: the booster's (n,) positive column; focal: (n, 2)
+    proba = proba if proba.ndim == 1 else proba[:, 1]
+    written = pd.read_csv(flow["root"] / "predictions.csv")
+    np.testing.assert_allclose(proba, written["posterior_Yes"].to_numpy(), atol=1e-5)
