@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "MODEL_DIR DATA --out CSV [--threshold T | --precision P]: posterior estimates and labels from a model folder",
     ),
     "export": (
-        "boostfocal._serving._cli",
+        "boostfocal._export_cli",
         "MODEL_FILE --to onnx [--posterior] --out model.onnx: serve a saved focal model (or --to posterior-map)",
     ),
     "demo": ("boostfocal._demo", "[--quick] [--out PNG] [...]: the quick demo on bundled real data"),

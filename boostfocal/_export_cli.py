@@ -67,10 +67,10 @@ def _export(args: argparse.Namespace) -> bytes:
     if args.to == "posterior-map":
         if args.posterior:
             raise _UsageError("--posterior is for --to onnx (the posterior map is the posterior)")
-        from ..serving import posterior_map
+        from .serving import posterior_map
 
         return (json.dumps(posterior_map(args.model), indent=2) + "\n").encode()
-    from ..serving import to_onnx
+    from .serving import to_onnx
 
     return bytes(to_onnx(args.model, posterior=args.posterior).SerializeToString())
 
