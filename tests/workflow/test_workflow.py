@@ -72,6 +72,29 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"root": root, **{k: root / k for k in ("study", "model")}, "outputs": outputs}
 
 
+def _onnx_probabilities(model_dir: Path, csv: Path) -> np.ndarray:
+    """ONNX Runtime's ``probabilities`` from the folder's ``model.onnx`` fed the prepared features
+    (the folder's ``preparation.json`` applied; categories as their codes, unseen levels missing)."""
+    import onnxruntime as ort
+
+    from boostfocal._study._features import Preparation
+
+    prep = Preparation.from_dict(json.loads((model_dir / "preparation.json").read_text()))
+    features, _ = prep.apply(pd.read_csv(csv))
+    matrix = np.column_stack(
+        [
+            features[c].cat.codes.to_numpy(np.float64) if isinstance(features[c].dtype, pd.CategoricalDtype)
+            else features[c].to_numpy(np.float64)
+            for c in features.columns
+        ]
+    )  # fmt: skip
+    for j, c in enumerate(features.columns):
+        if isinstance(features[c].dtype, pd.CategoricalDtype):
+            matrix[features[c].cat.codes.to_numpy() == -1, j] = np.nan  # unseen level: missing
+    session = ort.InferenceSession(str(model_dir / "model.onnx"), providers=["CPUExecutionProvider"])
+    return session.run(["probabilities"], {"input": matrix})[0]
+
+
 @pytest.mark.slow
 def test_compare_fit_predict_equals_the_python_pipeline(flow):
     root = flow["root"]
@@ -240,24 +263,42 @@ def test_resume_after_ctrl_c_gives_the_uninterrupted_results(
 def test_the_onnx_file_fed_the_prepared_features_gives_the_predictions(flow):
     """The model folder's ONNX file (the model with the posterior map; ``predict`` applies the preparation)
     run by ONNX Runtime on the prepared features equals ``boostfocal predict``'s posterior."""
-    import onnxruntime as ort
-
-    from boostfocal._study._features import Preparation
-
-    prep = Preparation.from_dict(json.loads((flow["model"] / "preparation.json").read_text()))
-    features, notes = prep.apply(pd.read_csv(flow["root"] / "new.csv"))
-    assert any("platinum" in note for note in notes)
-    matrix = np.column_stack(
-        [
-            features[c].cat.codes.to_numpy(np.float64) if isinstance(features[c].dtype, pd.CategoricalDtype)
-            else features[c].to_numpy(np.float64)
-            for c in features.columns
-        ]
-    )  # fmt: skip
-    matrix[matrix == -1.0] = np.nan  # an unseen level: missing, as the native model sees it
-    session = ort.InferenceSession(str(flow["model"] / "model.onnx"), providers=["CPUExecutionProvider"])
-    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"input": matrix}), strict=True))
-    proba = outputs["probabilities"]  # a baseline's file: the booster's (n,) positive column; focal: (n, 2)
+    proba = _onnx_probabilities(flow["model"], flow["root"] / "new.csv")
     proba = proba if proba.ndim == 1 else proba[:, 1]
     written = pd.read_csv(flow["root"] / "predictions.csv")
     np.testing.assert_allclose(proba, written["posterior_Yes"].to_numpy(), atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_multiclass_compare_fit_predict_in_process(library, tmp_path: Path):
+    """A three-class target through the three commands (in process: the subprocess route is the
+    binary test's): posteriors per class that sum to 1, labels their argmax, a multiclass card, and
+    the ONNX file (when the extra is installed) fed the prepared features gives the same posteriors."""
+    table = _table(360, seed=2).drop(columns="Churn")
+    rng = np.random.default_rng(5)
+    score = table["tenure"].to_numpy() + 0.5 * rng.normal(size=len(table))
+    table["tier"] = np.where(score > 0.6, "high", np.where(score > -0.4, "mid", "low"))
+    table.to_csv(tmp_path / "tiers.csv", index=False)
+    new = _table(30, seed=7).drop(columns="Churn")
+    new.to_csv(tmp_path / "new.csv", index=False)
+    study, model, out = (str(tmp_path / name) for name in ("study", "model", "pred.csv"))
+    cheap = [*CHEAP, "--methods", "log_loss,focal", "--library", library]
+    assert main(["compare", str(tmp_path / "tiers.csv"), "--target", "tier", *cheap, "--out", study]) == 0
+    assert main(["fit", study, str(tmp_path / "tiers.csv"), "--out", model]) == 0
+    assert main(["predict", model, str(tmp_path / "new.csv"), "--out", out]) == 0
+    written = pd.read_csv(out)
+    columns = [c for c in written.columns if c.startswith("posterior_")]
+    assert sorted(columns) == ["posterior_high", "posterior_low", "posterior_mid"]
+    probs = written[columns].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    names = np.array([c[len("posterior_") :] for c in columns])
+    np.testing.assert_array_equal(written["label"], names[probs.argmax(1)])
+    card = json.loads((Path(model) / "model_card.json").read_text())
+    assert card["target"]["task"] == "multiclass" and card["library"] == library
+    if ONNX:
+        onnx_proba = _onnx_probabilities(Path(model), tmp_path / "new.csv")
+        classes = [c[len("posterior_") :] for c in columns]
+        order = [classes.index(str(c)) for c in card["target"]["classes"]] if "classes" in card["target"] else None
+        assert onnx_proba.shape == probs.shape
+        np.testing.assert_allclose(onnx_proba, probs if order is None else probs[:, order], atol=1e-5)
