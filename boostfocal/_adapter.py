@@ -19,6 +19,7 @@ What differs between the libraries (call conventions aside) is in their
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -231,13 +232,14 @@ class PreparedLabels:
     checks that the library hands the same labels and weights (:meth:`matches`) and calls
     the kernels (:meth:`grad_hess`, :meth:`mean`). The raw arrays a library hands over
     every round (XGBoost: fresh copies; LightGBM: the same arrays) are first checked for
-    identity with those of the validated call (O(1)), then compared with a private copy
-    (``np.array_equal``: one pass); only when they differ are labels and weights validated
-    again. An array changed in place, behind the library's back, is not noticed on the
+    identity with those of the validated call (O(1)), then compared with the validated labels
+    (0 / 1 or the class codes, ``np.array_equal``: one pass, no copy of the library's labels
+    kept) and a private copy of the weights; only when they differ are labels and weights
+    validated again. An array changed in place, behind the library's back, is not noticed on the
     identity path.
     """
 
-    __slots__ = ("y_src", "w_src", "y_raw", "w_raw", "key", "loss", "y", "w", "cw", "policy")
+    __slots__ = ("y_src", "y_shape", "w_src", "w_raw", "key", "loss", "y", "w", "cw", "policy")
 
     def __init__(
         self,
@@ -252,22 +254,27 @@ class PreparedLabels:
         """Validate ``labels`` (the library's ``y_src``, reshaped if needed) and ``w_src`` for the scores ``z``."""
         concrete = loss.for_margin(z, scores, label_ndim=labels.ndim)  # the link decided from the scores, if open
         self.loss, self.y, _, self.w, self.cw = concrete.prepare(labels, z, w_src)
-        self.y_src = y_src  # the caller's own arrays, for the identity check
-        self.w_src = w_src
-        self.y_raw = np.array(y_src, copy=True)
+        # the caller's label array, for the identity check: a weak reference, so that a library
+        # that hands a fresh copy every round (XGBoost) does not keep the first one alive
+        self.y_src = weakref.ref(y_src)
+        self.y_shape = y_src.shape
+        self.w_src = None if w_src is None else weakref.ref(w_src)
         self.w_raw = None if w_src is None else np.array(w_src, copy=True)
         self.key = key
         self.policy: HessPolicy | None = None
 
     def matches(self, y_raw: NDArray, w_raw: NDArray | None, key: object) -> bool:
         """True when ``(y_raw, w_raw)`` hold the labels and weights validated here."""
-        if key != self.key or y_raw.shape != self.y_raw.shape:
+        if key != self.key or y_raw.shape != self.y_shape:
             return False
-        if y_raw is self.y_src and w_raw is self.w_src:  # the same arrays as last time: O(1)
+        same_w = w_raw is None if self.w_src is None else w_raw is self.w_src()
+        if same_w and y_raw is self.y_src():  # the same arrays as last time: O(1)
             return True
         if (w_raw is None) != (self.w_raw is None):
             return False
-        if not np.array_equal(y_raw, self.y_raw):
+        # against the validated labels themselves (0 / 1 or class codes: equal as numbers exactly when
+        # the new labels are valid and the same), so no copy of the library's label array is kept
+        if not np.array_equal(y_raw.reshape(self.y.shape), self.y):
             return False
         return w_raw is None or (self.w_raw is not None and np.array_equal(w_raw, self.w_raw))
 
