@@ -21,7 +21,7 @@ from ._stats import Interval
 
 __all__ = ["CompareResult", "SCHEMA_VERSION", "best_settings", "recommend"]
 
-#: Version of the ``results.json`` / ``recommended.json`` layout (see the README).
+#: Version of the ``results.json`` / ``recommended.json`` layout (see docs/guide/compare.md).
 SCHEMA_VERSION = 1
 _VERDICT_WORDS = {
     "better": "focal is better",
@@ -229,7 +229,7 @@ class CompareResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The content of ``results.json`` (schema in the README)."""
+        """The content of ``results.json`` (schema in docs/guide/compare.md)."""
         methods = []
         for (method, library), scores in self.summary.items():
             t = self.trials[(self.trials["method"] == method) & (self.trials["library"] == library)]
