@@ -53,7 +53,7 @@ import numpy as np
 import xgboost as xgb
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import FocalBase, MetricMixin, ObjectiveMixin, fill_doc, fixed_link, resolve_loss
+from ._adapter import FocalBase, MetricMixin, ObjectiveMixin, Reducer, fill_doc, fixed_link, resolve_loss
 from ._link import expit
 from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
 from ._profiles import xgboost_profile
@@ -111,6 +111,16 @@ def base_score_from_margin(z0: float | NDArray[np.floating], *, multilabel: bool
         return [float(v) for v in z0]
     zc = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
     return float(expit(zc))
+
+
+class _Collective:
+    """XGBoost's collective as a reducer: elementwise sums over the workers of the running job."""
+
+    def allreduce(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(xgb.collective.allreduce(np.asarray(values, dtype=np.float64), xgb.collective.Op.SUM))
+
+
+_COLLECTIVE = _Collective()
 
 
 def _dmatrix_labels(dtrain: xgb.DMatrix) -> tuple[NDArray, NDArray | None]:
@@ -187,6 +197,12 @@ class FocalMetric(MetricMixin, _FocalBase):
     the objective is a custom one (as with :func:`focal_objective`). Do not use
     it with a built-in objective, where the metric receives probabilities.
 
+    Distributed (``xgboost.dask``, Ray Train, any job with XGBoost's collective up): the
+    value is the global weighted mean over every worker's rows, the two sums added up
+    through ``xgboost.collective.allreduce``, so it equals the single-machine metric on the
+    same rows (XGBoost's own average of a custom metric over workers is unweighted; it then
+    averages equal values). A ``reducer`` (:mod:`boostfocal.collective`) replaces that.
+
     Call conventions
     ----------------
     ``metric(predt, dmatrix) -> (name, value)``
@@ -198,6 +214,11 @@ class FocalMetric(MetricMixin, _FocalBase):
     @property
     def __name__(self) -> str:  # what XGBoost's sklearn API shows
         return self.name
+
+    def _reducer(self) -> Reducer | None:
+        if self.reducer is None and xgb.collective.is_distributed():
+            return _COLLECTIVE
+        return self.reducer
 
     def __call__(self, first: Any, second: Any, *, sample_weight: ArrayLike | None = None) -> Any:
         value = self._mean_loss(*self._split_call(first, second, sample_weight))
@@ -270,6 +291,7 @@ def focal_metric(
     negative_shift: float | None = None,
     poly_epsilon: float | None = None,
     name: str = "focal_loss",
+    reducer: Reducer | None = None,
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
@@ -278,6 +300,9 @@ def focal_metric(
     %(loss_params)s
     name : str, default="focal_loss"
         Name under which XGBoost records the metric (``evals_result``).
+    reducer : object with ``allreduce(values)``, optional
+        Sums over the workers (:mod:`boostfocal.collective`). None: XGBoost's collective
+        inside a distributed job (the global weighted mean), the local mean otherwise.
 
     Returns
     -------
@@ -299,6 +324,7 @@ def focal_metric(
         negative_shift=negative_shift,
         poly_epsilon=poly_epsilon,
         name=name,
+        reducer=reducer,
     )
 
 
@@ -393,7 +419,18 @@ def focal_params(
     ------
     TypeError, ValueError
         For bad hyperparameters, labels, weights or ``num_class``.
+    RuntimeError
+        Inside a distributed XGBoost job (a Dask or Ray worker with XGBoost's collective up):
+        the starting margin of one shard's labels is not the model's. Compute it from all rows
+        (on the client with the full labels, or :func:`boostfocal.ray.prepare` over a Ray Dataset).
     """
+    if xgb.collective.is_distributed():
+        raise RuntimeError(
+            f"focal_params was called on worker {xgb.collective.get_rank()} of a distributed XGBoost job "
+            f"({xgb.collective.get_world_size()} workers): the starting margin of this worker's shard is not "
+            "the starting margin of all rows; compute the parameters once from all rows (on the client, or "
+            "boostfocal.ray.prepare(dataset, ...).xgboost_params(...) for a Ray Dataset) and pass them in"
+        )
     focal = resolve_loss(
         loss,
         gamma=gamma,
