@@ -227,14 +227,16 @@ def train_lightgbm(
         callbacks=hooks,
     )
     extra = {"classes": setup.record("lightgbm")["classes"], "class_balance": setup.class_balance.tolist()}
-    booster = embed_initial_margin(
+    embedded = embed_initial_margin(
         booster, setup.initial_margin, loss=setup.loss, hess_floor=setup.hess_floor, extra=extra
     )
+    embedded.best_score = booster.best_score  # the (global) validation metric at the best round
     if report:
         best = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
-        metrics = {"best_iteration": int(best), "rounds": booster.current_iteration()}
-        _report_model(booster.save_model, RAY_CHECKPOINT_FILES["lightgbm"], metrics)
-    return booster
+        score = booster.best_score.get(VALID_NAME, {}).get(METRIC_NAME)
+        metrics = {"best_iteration": int(best), "rounds": booster.current_iteration(), "best_score": score}
+        _report_model(embedded.save_model, RAY_CHECKPOINT_FILES["lightgbm"], metrics)
+    return embedded
 
 
 def _loop_arguments(config: Mapping[str, Any]) -> tuple[FocalSetup, dict[str, Any], Any, Any]:
@@ -254,21 +256,21 @@ def _loop_arguments(config: Mapping[str, Any]) -> tuple[FocalSetup, dict[str, An
     return config["focal"], kwargs, train, valid
 
 
-def xgboost_train_loop(config: Mapping[str, Any]) -> None:
+def xgboost_train_loop(config: Mapping[str, Any]) -> xgb.Booster:
     """``train_loop_per_worker`` for ``XGBoostTrainer``: :func:`train_xgboost` on the worker's shards.
 
     ``train_loop_config``: ``{"focal": FocalSetup, "params": {...}, "num_boost_round": int,
     "early_stopping_rounds": int or None, "train": "train", "valid": "valid" (None: no validation)}``
-    -- the dataset names as given to the trainer's ``datasets``.
+    -- the dataset names as given to the trainer's ``datasets``. Returns this worker's booster.
     """
     setup, kwargs, train, valid = _loop_arguments(config)
-    train_xgboost(setup, config.get("params"), train, valid, **kwargs)
+    return train_xgboost(setup, config.get("params"), train, valid, **kwargs)
 
 
-def lightgbm_train_loop(config: Mapping[str, Any]) -> None:
+def lightgbm_train_loop(config: Mapping[str, Any]) -> lgb.Booster:
     """``train_loop_per_worker`` for ``LightGBMTrainer``: :func:`train_lightgbm` (config as for XGBoost)."""
     setup, kwargs, train, valid = _loop_arguments(config)
-    train_lightgbm(setup, config.get("params"), train, valid, **kwargs)
+    return train_lightgbm(setup, config.get("params"), train, valid, **kwargs)
 
 
 def load_xgboost(checkpoint: ray.train.Checkpoint) -> FocalXGBClassifier:
