@@ -54,18 +54,42 @@ def _check_setup(setup: object) -> FocalSetup:
     return setup
 
 
-def _positive(name: str, value: object, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
+def _positive(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
 def _check_rounds(num_boost_round: object, early_stopping_rounds: object) -> tuple[int, int | None]:
     rounds = _positive("num_boost_round", num_boost_round)
-    assert rounds is not None
-    return rounds, _positive("early_stopping_rounds", early_stopping_rounds, allow_none=True)
+    if early_stopping_rounds is None:
+        return rounds, None
+    return rounds, _positive("early_stopping_rounds (or None)", early_stopping_rounds)
+
+
+def _xgboost_report_callback(every: int) -> Any:
+    """Ray's XGBoost report callback, reporting every ``every`` rounds (metrics only)."""
+    from ray.train.xgboost import RayTrainReportCallback
+
+    class EveryRounds(RayTrainReportCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            if (epoch + 1) % every == 0:
+                super().after_iteration(model, epoch, evals_log)
+            return False
+
+    return EveryRounds(checkpoint_at_end=False)
+
+
+def _lightgbm_report_callback(every: int) -> Any:
+    """Ray's LightGBM report callback, reporting every ``every`` rounds (metrics only)."""
+    from ray.train.lightgbm import RayTrainReportCallback
+
+    class EveryRounds(RayTrainReportCallback):
+        def __call__(self, env: Any) -> None:
+            if (env.iteration + 1) % every == 0:
+                super().__call__(env)
+
+    return EveryRounds(checkpoint_at_end=False)
 
 
 def _report_model(save: Any, filename: str, metrics: Mapping[str, Any]) -> None:
@@ -87,6 +111,7 @@ def train_xgboost(
     num_boost_round: int = 100,
     early_stopping_rounds: int | None = None,
     report: bool = True,
+    report_every: int = 1,
     callbacks: Sequence[Any] = (),
 ) -> xgb.Booster:
     r"""Train on this worker's shards, inside an ``XGBoostTrainer`` training function (XGBoost's collective up).
@@ -108,6 +133,9 @@ def train_xgboost(
     report : bool, default=True
         Report ``valid-focal_loss`` every round (Ray's ``RayTrainReportCallback``) and, at the end,
         the model with the setup's record as the checkpoint (``model.ubj``; :func:`load_xgboost`).
+    report_every : int, default=1
+        Report the metric every this many rounds (each ``ray.train.report`` synchronises the
+        workers through Ray Train's controller: about a second per report on a busy 2-core machine).
     callbacks : sequence
         More XGBoost callbacks.
 
@@ -132,10 +160,9 @@ def train_xgboost(
     elif patience is not None:
         raise ValueError("early_stopping_rounds needs a validation shard (valid=...)")
     hooks = list(callbacks)
+    every = _positive("report_every", report_every)
     if report and evals:
-        from ray.train.xgboost import RayTrainReportCallback
-
-        hooks.insert(0, RayTrainReportCallback(checkpoint_at_end=False))  # first: it reports the last round too
+        hooks.insert(0, _xgboost_report_callback(every))  # first: it reports the last round too
     if patience is not None:
         hooks.append(xgb.callback.EarlyStopping(rounds=patience, metric_name=METRIC_NAME, data_name=VALID_NAME))
     booster = xgb.train(
@@ -155,6 +182,41 @@ def train_xgboost(
         metrics = {"best_iteration": best, "rounds": booster.num_boosted_rounds(), "best_score": score}
         _report_model(booster.save_model, RAY_CHECKPOINT_FILES["xgboost"], metrics)
     return booster
+
+
+def _network_params(ray_params: Mapping[str, Any], reducer: Any) -> dict[str, Any]:
+    """LightGBM's network on fresh ports, so that a worker can call ``lgb.train`` more than once.
+
+    Ray Train gives every worker one port (``get_network_params``), which a finished
+    ``lgb.train`` leaves unusable; each worker here takes a free port and the workers swap
+    them through the reducer (each adds its port at its rank: a sum is an all-gather).
+    """
+    import socket
+
+    context = ray.train.get_context()
+    rank, world = context.get_world_rank(), context.get_world_size()
+    hosts = [address.rsplit(":", 1)[0] for address in str(ray_params["machines"]).split(",")]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("", 0))
+        port = probe.getsockname()[1]
+    mine = np.zeros(world)
+    mine[rank] = port
+    ports = [int(p) for p in reducer.allreduce(mine)]
+    machines = ",".join(f"{host}:{p}" for host, p in zip(hosts, ports, strict=True))
+    return {"machines": machines, "local_listen_port": port, "num_machines": world}
+
+
+def lightgbm_network_params() -> dict[str, Any]:
+    """LightGBM network parameters on fresh ports, for an ``lgb.train`` of your own inside a ``LightGBMTrainer``.
+
+    Call it on every worker (it synchronises them). Ray Train's ``get_network_params()`` ports
+    serve one ``lgb.train`` per worker; these serve one more. :func:`train_lightgbm` does this itself.
+    """
+    from ray.train.lightgbm import get_network_params
+
+    from .collective import ray_train_reducer
+
+    return {"tree_learner": "data", **_network_params(get_network_params(), ray_train_reducer())}
 
 
 def _lightgbm_dataset(setup: FocalSetup, frame: Any, reference: Any = None) -> lgb.Dataset:
@@ -178,41 +240,44 @@ def train_lightgbm(
     num_boost_round: int = 100,
     early_stopping_rounds: int | None = None,
     report: bool = True,
+    report_every: int = 1,
     callbacks: Sequence[Any] = (),
 ) -> lgb.Booster:
     r"""Train on this worker's shards, inside a ``LightGBMTrainer`` training function.
 
     Parameters and reports as :func:`train_xgboost`. The network parameters come from
     ``ray.train.lightgbm.get_network_params()`` (``tree_learner="data"``, ``pre_partition=True``
-    unless given); every Dataset starts from the global margin (``init_score``); the focal metric
+    unless given), on fresh ports for every call; every Dataset starts from the global margin
+    (``init_score``); the focal metric
     sums over the workers through a :func:`boostfocal.collective.ray_train_reducer` (LightGBM
     itself reduces no Python metric). The returned booster has the margin folded into its
     first trees and the record inside (:func:`boostfocal.lightgbm.embed_initial_margin`); the
     checkpoint holds it as ``model.txt`` (saved up to the best iteration).
     """
     import lightgbm as lgb
-    from ray.train.lightgbm import RayTrainReportCallback, get_network_params
+    from ray.train.lightgbm import get_network_params
 
     from .collective import ray_train_reducer
     from .lightgbm import FocalMetric, FocalObjective, embed_initial_margin
 
     setup = _check_setup(setup)
     rounds, patience = _check_rounds(num_boost_round, early_stopping_rounds)
+    every = _positive("report_every", report_every)
     dtrain = _lightgbm_dataset(setup, _frame(train))
     world = ray.train.get_context().get_world_size()
     booster_params = {"tree_learner": "data", "pre_partition": True, "verbose": -1, **dict(params or {})}
-    if world > 1:
-        booster_params.update(get_network_params())
+    reducer = ray_train_reducer() if world > 1 else None
+    if reducer is not None:
+        booster_params.update(_network_params(get_network_params(), reducer))
     booster_params.update(objective=FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor), metric="None")
     if setup.num_class is not None:
         booster_params["num_class"] = setup.num_class
     valid_sets, hooks, feval = [], list(callbacks), None
     if valid is not None:
         valid_sets.append(_lightgbm_dataset(setup, _frame(valid), reference=dtrain))
-        reducer = ray_train_reducer() if world > 1 else None
         feval = FocalMetric(loss=setup.loss, name=METRIC_NAME, reducer=reducer)
         if report:
-            hooks.append(RayTrainReportCallback(checkpoint_at_end=False))
+            hooks.append(_lightgbm_report_callback(every))
     elif patience is not None:
         raise ValueError("early_stopping_rounds needs a validation shard (valid=...)")
     if patience is not None:
@@ -226,6 +291,8 @@ def train_lightgbm(
         feval=feval,
         callbacks=hooks,
     )
+    if world > 1:
+        booster.free_network()
     extra = {"classes": setup.record("lightgbm")["classes"], "class_balance": setup.class_balance.tolist()}
     embedded = embed_initial_margin(
         booster, setup.initial_margin, loss=setup.loss, hess_floor=setup.hess_floor, extra=extra
@@ -245,14 +312,14 @@ def _loop_arguments(config: Mapping[str, Any]) -> tuple[FocalSetup, dict[str, An
             "train_loop_config needs 'focal': the FocalSetup of boostfocal.ray.prepare(dataset, ...) built on the "
             f"driver (a worker sees one shard only), got {config!r}"
         )
-    known = {"focal", "params", "num_boost_round", "early_stopping_rounds", "train", "valid"}
+    known = {"focal", "params", "num_boost_round", "early_stopping_rounds", "report_every", "train", "valid"}
     unknown = sorted(set(config) - known)
     if unknown:
         raise KeyError(f"unknown train_loop_config keys {unknown}; known: {sorted(known)}")
     train = ray.train.get_dataset_shard(config.get("train", "train"))
     valid_name = config.get("valid", "valid")
     valid = None if valid_name is None else ray.train.get_dataset_shard(valid_name)
-    kwargs = {k: config[k] for k in ("num_boost_round", "early_stopping_rounds") if k in config}
+    kwargs = {k: config[k] for k in ("num_boost_round", "early_stopping_rounds", "report_every") if k in config}
     return config["focal"], kwargs, train, valid
 
 
@@ -260,7 +327,8 @@ def xgboost_train_loop(config: Mapping[str, Any]) -> xgb.Booster:
     """``train_loop_per_worker`` for ``XGBoostTrainer``: :func:`train_xgboost` on the worker's shards.
 
     ``train_loop_config``: ``{"focal": FocalSetup, "params": {...}, "num_boost_round": int,
-    "early_stopping_rounds": int or None, "train": "train", "valid": "valid" (None: no validation)}``
+    "early_stopping_rounds": int or None, "report_every": int, "train": "train", "valid": "valid"
+    (None: no validation)}``
     -- the dataset names as given to the trainer's ``datasets``. Returns this worker's booster.
     """
     setup, kwargs, train, valid = _loop_arguments(config)

@@ -55,6 +55,7 @@ from ._policy import HessPolicy
 from ._profiles import make_record
 from ._ray_train import (
     RAY_CHECKPOINT_FILES,
+    lightgbm_network_params,
     lightgbm_train_loop,
     load_lightgbm,
     load_xgboost,
@@ -73,6 +74,7 @@ __all__ = [
     "train_lightgbm",
     "xgboost_train_loop",
     "lightgbm_train_loop",
+    "lightgbm_network_params",
     "load_xgboost",
     "load_lightgbm",
 ]

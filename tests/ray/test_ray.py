@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow  # starts a Ray cluster and two Ray Train worker g
 
 FEATURES = [f"f{i}" for i in range(6)]
 LABELS = ["l0", "l1", "l2"]
-LOOP_KEYS = ("focal", "params", "num_boost_round", "early_stopping_rounds", "train", "valid")
+LOOP_KEYS = ("focal", "params", "num_boost_round", "early_stopping_rounds", "report_every", "train", "valid")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ray_train.py"
 
 
@@ -200,7 +200,7 @@ def _fit_spread(setup, frames, library, seeds=range(5)):
             booster = xgb.train(
                 params, xgb.DMatrix(X, label=y, weight=w), 300, evals=[(xgb.DMatrix(Xv, label=yv, weight=wv), "v")],
                 obj=FocalObjective(loss=setup.loss), custom_metric=FocalMetric(loss=setup.loss),
-                early_stopping_rounds=15, verbose_eval=False,
+                early_stopping_rounds=10, verbose_eval=False,
             )  # fmt: skip
             p = booster.predict(xgb.DMatrix(Xt), iteration_range=(0, booster.best_iteration + 1))
         else:
@@ -211,14 +211,14 @@ def _fit_spread(setup, frames, library, seeds=range(5)):
             train = lgb.Dataset(X, y, weight=w, init_score=setup.init_score(len(y)))
             valid = lgb.Dataset(Xv, yv, weight=wv, init_score=setup.init_score(len(yv)), reference=train)
             booster = lgb.train(params, train, 300, valid_sets=[valid], feval=LMetric(loss=setup.loss),
-                                callbacks=[lgb.early_stopping(15, verbose=False)])  # fmt: skip
+                                callbacks=[lgb.early_stopping(10, verbose=False)])  # fmt: skip
             p = predict_proba(booster, Xt, initial_margin=setup.initial_margin)
         scores.append((average_precision_score(yt, p), log_loss(yt, p)))
     return np.array(scores)
 
 
-XGB_PARAMS = {"tree_method": "hist", "max_depth": 3, "eta": 0.1, "subsample": 0.7, "colsample_bynode": 0.8}
-LGB_PARAMS = {"num_leaves": 7, "learning_rate": 0.1, "bagging_fraction": 0.7, "bagging_freq": 1,
+XGB_PARAMS = {"tree_method": "hist", "max_depth": 3, "eta": 0.3, "subsample": 0.7, "colsample_bynode": 0.8}
+LGB_PARAMS = {"num_leaves": 7, "learning_rate": 0.3, "bagging_fraction": 0.7, "bagging_freq": 1,
               "feature_fraction_bynode": 0.8, "min_sum_hessian_in_leaf": 1e-6}  # fmt: skip
 
 
@@ -228,7 +228,8 @@ def _trainer_config(datasets, frames, tmp_path, params):
         "focal": focal_ray.prepare(datasets["train"], label="y", gamma=2.0, **prep),
         "params": dict(params, seed=7),
         "num_boost_round": 300,
-        "early_stopping_rounds": 15,
+        "early_stopping_rounds": 10,
+        "report_every": 5,  # each report synchronises the workers through Ray Train's controller (slow)
         "setup0": focal_ray.prepare(datasets["train"], label="y", gamma=0.0, **prep),
         "softmax": focal_ray.prepare(datasets["train"], label="y3", gamma=2.0, alpha="balanced", **prep),
         "multilabel": focal_ray.prepare(datasets["train"], label=LABELS, gamma=[4.0, 1.0], alpha=0.5, **prep),
@@ -292,8 +293,6 @@ def test_xgboost_trainer_two_workers(cluster, datasets, frames, tmp_path):
 
 # ---------------------------------------------------------------------------------------------- LightGBM on 2 workers
 def _lightgbm_worker(config):
-    from ray.train.lightgbm import get_network_params
-
     loop = {k: config[k] for k in LOOP_KEYS if k in config}
     booster = focal_ray.lightgbm_train_loop(loop)
     Xt = config["X_test"]
@@ -310,9 +309,10 @@ def _lightgbm_worker(config):
               "force_row_wise": True, "seed": 0}  # fmt: skip
     focal0 = focal_ray.train_lightgbm(setup0, params, train, num_boost_round=10, report=False)
     X, y, w = setup0.arrays(train)
-    native_params = dict(params, objective="binary", tree_learner="data", pre_partition=True, verbose=-1,
-                         **get_network_params())  # fmt: skip
+    native_params = dict(params, objective="binary", pre_partition=True, verbose=-1)
+    native_params.update(focal_ray.lightgbm_network_params())  # a second lgb.train on this worker: new ports
     native = lgb.train(native_params, lgb.Dataset(X, y, weight=w, init_score=setup0.init_score(len(y))), 10)
+    native.free_network()
     facts["gamma0"] = [focal0.predict(Xt, raw_score=True), native.predict(Xt, raw_score=True) + setup0.initial_margin]
     for name in ("softmax", "multilabel"):
         b = focal_ray.train_lightgbm(config[name], {"num_leaves": 7}, train, valid, num_boost_round=8, report=False)
