@@ -76,7 +76,8 @@ def main() -> None:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     try:
-        ds = ray.data.from_pandas(np.array_split(frame, 8))
+        bounds = np.linspace(0, len(frame), 9).astype(int)
+        ds = ray.data.from_pandas([frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
         start = time.perf_counter()
         setup = focal_ray.prepare(ds, label="y", gamma=2.0)
         rows = [("global pass (prepare)", time.perf_counter() - start)]
