@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -298,6 +298,11 @@ class PreparedLabels:
         """Weighted mean focal loss of the scores ``z``."""
         return self.loss.mean_prepared(self.y, z, self.w, self.cw)
 
+    def totals(self, z: NDArray[np.floating]) -> NDArray[np.float64]:
+        """``[sum_i w_i FL_i, sum_i w_i]`` of the scores ``z``: what a distributed metric adds up over workers."""
+        weight = float(self.y.shape[0]) if self.w is None else float(self.w.sum())
+        return np.array([float(self.loss.loss_prepared(self.y, z, self.w, self.cw).sum()), weight])
+
 
 def posterior_columns_loss(loss: FocalLoss, n_columns: int) -> FocalLoss | None:
     """The loss whose ``posterior`` maps (n, K) focal probabilities to posterior columns; None: the identity.
@@ -442,13 +447,45 @@ class FocalBase:
         return self._prepared(y_raw, w_raw, z).mean(z)
 
 
-class MetricMixin(FocalBase):
-    """The metric part the adapters share: its name (checked by :meth:`_check_name`) and repr."""
+class Reducer(Protocol):
+    """Elementwise sums over the workers of a distributed fit (:mod:`boostfocal.collective`)."""
 
-    def __init__(self, *, loss: FocalLoss | None = None, name: str = "focal_loss", **loss_params: Any) -> None:
+    def allreduce(self, values: NDArray[np.float64]) -> NDArray[np.float64]: ...
+
+
+class MetricMixin(FocalBase):
+    """The metric part the adapters share: its name (checked by :meth:`_check_name`), repr and reduction.
+
+    With a ``reducer`` (or, for XGBoost, inside a distributed job: :meth:`_reducer`) the value is
+    the global weighted mean ``sum_r sum_i w_i FL_i / sum_r sum_i w_i`` over every worker ``r``.
+    """
+
+    def __init__(
+        self,
+        *,
+        loss: FocalLoss | None = None,
+        name: str = "focal_loss",
+        reducer: Reducer | None = None,
+        **loss_params: Any,
+    ) -> None:
         super().__init__(loss=loss, **loss_params)
         self._check_name(name)
+        if reducer is not None and not callable(getattr(reducer, "allreduce", None)):
+            raise TypeError(f"reducer must have an allreduce(values) method (boostfocal.collective), got {reducer!r}")
         self.name = name
+        self.reducer = reducer
+
+    def _reducer(self) -> Reducer | None:
+        """The reducer of this call (None: the local mean)."""
+        return self.reducer
+
+    def _mean_loss(self, z: NDArray[np.floating], y_raw: NDArray, w_raw: NDArray | None) -> float:
+        entry = self._prepared(y_raw, w_raw, z)
+        reducer = self._reducer()
+        if reducer is None:
+            return entry.mean(z)
+        total, weight = np.asarray(reducer.allreduce(entry.totals(z)), dtype=np.float64)
+        return float(total / weight) if weight > 0 else 0.0
 
     @staticmethod
     def _check_name(name: object) -> None:
@@ -458,10 +495,11 @@ class MetricMixin(FocalBase):
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "name" not in state:  # pickled by boostfocal <= 0.2 (XGBoost's metric kept only ``__name__``)
             state = {**state, "name": state.get("__name__", "focal_loss")}
-        super().__setstate__(state)
+        super().__setstate__({"reducer": None, **state})
 
     def __repr__(self) -> str:
-        return f"FocalMetric(loss={self.loss!r}, name={self.name!r})"
+        reducer = "" if self.reducer is None else f", reducer={self.reducer!r}"
+        return f"FocalMetric(loss={self.loss!r}, name={self.name!r}{reducer})"
 
 
 class ObjectiveMixin(FocalBase):

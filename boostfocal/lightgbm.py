@@ -2,26 +2,24 @@ r"""Focal loss for LightGBM: objective, metric, starting margin and probabilitie
 
 One objective object serves every LightGBM entry point:
 
-* ``lgb.train({"objective": focal_objective(...), ...}, train_set)``: LightGBM
-  calls it as ``obj(preds, dataset)``; labels and weights are read from the
-  :class:`lightgbm.Dataset`;
-* ``lgb.LGBMClassifier(objective=focal_objective(...))`` and
-  ``lightgbm.dask.DaskLGBMClassifier``: LightGBM's ``_ObjectiveFunctionWrapper``
-  counts the parameters of the callable and passes the sample weights only to a
-  callable with three (``(y_true, y_pred, weight)``). :class:`FocalObjective`
-  has exactly three, so weights always arrive and are always used (a
-  two-parameter callable would be trained unweighted without a word).
+* ``lgb.train({"objective": focal_objective(...), ...}, train_set)``: LightGBM calls it as
+  ``obj(preds, dataset)``; labels and weights are read from the :class:`lightgbm.Dataset`;
+* ``lgb.LGBMClassifier(objective=focal_objective(...))`` and ``lightgbm.dask.DaskLGBMClassifier``:
+  LightGBM's ``_ObjectiveFunctionWrapper`` counts the parameters of the callable and passes the
+  sample weights only to a callable with three (``(y_true, y_pred, weight)``). :class:`FocalObjective`
+  has exactly three, so weights always arrive and are always used (a two-parameter callable
+  would be trained unweighted without a word).
 
 1-D margins: binary focal loss; (n_samples, n_classes): softmax (``num_class``).
 
 Hessian policy
 --------------
-The exact focal hessian is negative for badly misclassified samples when
-``gamma > 0``: ``hess_floor`` is the policy (:mod:`boostfocal._policy`); ``"curvature"``
-reproduces the native model at ``gamma = 0``. Softmax: the diagonal (and floor) times :func:`softmax_hess_factor`
-``= K / (K - 1)``, the factor of LightGBM's own ``multiclass`` objective
-(``K / (K - 1) * p (1 - p) * w``). No split below ``min_sum_hessian_in_leaf`` (default 1e-3): lower it (e.g. to 1e-6) if
-training stalls at gamma >= 2 (confident rows have little curvature).
+The exact focal hessian is negative for badly misclassified samples when ``gamma > 0``: ``hess_floor``
+is the policy (:mod:`boostfocal._policy`); ``"curvature"`` reproduces the native model at ``gamma = 0``.
+Softmax: the diagonal (and floor) times :func:`softmax_hess_factor` ``= K / (K - 1)``, the factor of
+LightGBM's own ``multiclass`` objective (``K / (K - 1) * p (1 - p) * w``). No split below
+``min_sum_hessian_in_leaf`` (default 1e-3): lower it (e.g. to 1e-6) if training stalls at gamma >= 2
+(confident rows have little curvature).
 
 Starting margin and probabilities
 ---------------------------------
@@ -42,10 +40,9 @@ A callable objective boosts from 0 and ``predict`` returns raw margins. The docu
 
 Multi-label
 -----------
-LightGBM has no multi-label mode, but a callable objective with ``num_class = K``
-grows one tree per label per round. LightGBM's label is one number per row, so
-:func:`multilabel_dataset` builds a Dataset whose label is a placeholder (zeros)
-and keeps the (n, K) indicator ``Y`` beside it (attribute
+LightGBM has no multi-label mode, but a callable objective with ``num_class = K`` grows one tree per
+label per round. LightGBM's label is one number per row, so :func:`multilabel_dataset` builds a Dataset
+whose label is a placeholder (zeros) and keeps the (n, K) indicator ``Y`` beside it (attribute
 :data:`MULTILABEL_ATTRIBUTE`); the objective and the metric read ``Y`` from there::
 
     loss = FocalLoss(gamma=[4.0, 1.0], alpha=0.5, link="multilabel")
@@ -57,13 +54,11 @@ and keeps the (n, K) indicator ``Y`` beside it (attribute
     booster = embed_initial_margin(booster, z0, loss=loss)       # (gamma= / alpha= spelling: multilabel=True)
     proba = predict_proba(booster, X)                            # (n, K), one sigmoid per label
 
-An objective with a multi-label loss refuses a Dataset without ``Y`` (and a ``Y``
-whose shape does not match the scores) on its first call; an objective without
-a link trains multi-label when the Dataset has ``Y``, softmax otherwise. K >= 2
-(one label is a binary problem).
+An objective with a multi-label loss refuses a Dataset without ``Y`` (and a ``Y`` whose shape does not
+match the scores) on its first call; an objective without a link trains multi-label when the Dataset
+has ``Y``, softmax otherwise. K >= 2 (one label is a binary problem).
 
-Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for
-Dense Object Detection", ICCV 2017.
+Reference: T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollar, "Focal Loss for Dense Object Detection", ICCV 2017.
 """
 
 from __future__ import annotations
@@ -79,6 +74,7 @@ from ._adapter import (
     MetricMixin,
     ObjectiveMixin,
     PreparedLabels,
+    Reducer,
     check_margin_vector,
     fill_doc,
     init_score,
@@ -204,7 +200,7 @@ class FocalMetric(MetricMixin, _FocalBase):
 
     It expects raw scores, which is what LightGBM passes to custom metrics when
     the objective is callable; with a built-in objective LightGBM passes
-    probabilities, so do not mix the two.
+    probabilities, so do not mix the two. Distributed: give a ``reducer`` (:mod:`boostfocal.collective`).
     """
 
     @staticmethod
@@ -281,6 +277,7 @@ def focal_metric(
     negative_shift: float | None = None,
     poly_epsilon: float | None = None,
     name: str = "focal_loss",
+    reducer: Reducer | None = None,
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
@@ -289,6 +286,9 @@ def focal_metric(
     %(loss_params)s
     name : str, default="focal_loss"
         Name under which LightGBM records the metric (no spaces).
+    reducer : object with ``allreduce(values)``, optional
+        Distributed: sums over the workers, so the value is the global weighted mean and every worker stops
+        at the same round (:mod:`boostfocal.collective`). None: this process's rows only.
 
     Returns
     -------
@@ -310,6 +310,7 @@ def focal_metric(
         negative_shift=negative_shift,
         poly_epsilon=poly_epsilon,
         name=name,
+        reducer=reducer,
     )
 
 

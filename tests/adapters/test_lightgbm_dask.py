@@ -127,3 +127,29 @@ def test_dask_gamma2_weighted_trains_and_differs(client, data):
     raw_u = unweighted.to_local().booster_.predict(X, raw_score=True)
     assert np.all(np.isfinite(raw))
     assert np.max(np.abs(raw - raw_u)) > 1e-3  # the weights reached the objective on the workers
+
+
+def test_dask_focal_metric_with_reducer_is_the_global_mean(client, data):
+    """Issue 26: LightGBM reduces no Python metric; with a dask_reducer every worker reports the global mean."""
+    from boostfocal import FocalLoss
+    from boostfocal.collective import dask_reducer
+    from boostfocal.lightgbm import focal_metric
+
+    X, y, _ = data
+    w = np.concatenate([np.full(200, 4.0), np.where(y[200:] == 1, 3.0, 0.05)])  # the halves weigh differently
+    loss = FocalLoss(gamma=2.0)
+    z0 = initial_margin(y, gamma=2.0, sample_weight=w)
+    parts = _persist(client, X, y, w, init_score(z0, len(y)))
+    dX, dy, dw, dinit, _futures = parts
+    metric = focal_metric(loss=loss, reducer=dask_reducer(client))
+    clf = DaskLGBMClassifier(client=client, objective=focal_objective(loss=loss), **dict(KW, n_estimators=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clf.fit(dX, dy, sample_weight=dw, init_score=dinit, eval_set=[(dX, dy)], eval_sample_weight=[dw],
+                eval_init_score=[dinit], eval_metric=metric)  # fmt: skip
+    reported = clf.evals_result_["valid_0"]["focal_loss"][-1]
+    margin = clf.booster_.predict(X, raw_score=True) + z0
+    single = loss.mean(y, margin, w)
+    assert reported == pytest.approx(single, rel=1e-6)
+    halves = [loss.loss(y[s], margin[s], w[s]).sum() / w[s].sum() for s in (slice(0, 200), slice(200, 400))]
+    assert min(abs(h - single) for h in halves) > 1e-3  # one worker's own mean would be far off

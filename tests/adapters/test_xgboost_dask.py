@@ -120,3 +120,34 @@ def test_dask_train_multilabel_gamma0_matches_native_same_cluster(client):
     )
     p_asl = dxgb.predict(client, booster, dX).compute()
     assert np.all(np.isfinite(p_asl)) and np.abs(p_asl - focal).max() > 1e-3
+
+
+def test_dask_focal_metric_is_the_global_weighted_mean(client):
+    """Issue 26: on unequal, unequally weighted shards the reported metric is the single-machine one.
+
+    XGBoost averages a custom metric over workers without weights; the focal metric sums
+    through XGBoost's collective instead, so every worker reports the weighted mean of all rows.
+    """
+    from boostfocal import FocalLoss
+    from boostfocal.xgboost import focal_metric
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4))
+    y = (X[:, 0] + rng.normal(size=400) > 0.5).astype(np.float64)
+    w = np.where(np.arange(400) < 100, 5.0, 0.2)  # the first chunk weighs 25 times more per row
+    dX, dy, dw = (da.from_array(a, chunks=(100, 4) if a.ndim == 2 else 100) for a in (X, y, w))
+    dX, dy, dw = (a.rechunk({0: (100, 300)}) for a in (dX, dy, dw))
+    dtrain = dxgb.DaskDMatrix(client, dX, dy, weight=dw)
+    loss = FocalLoss(gamma=2.0)
+    output = dxgb.train(
+        client, focal_params(PARAMS, y_true=y, sample_weight=w, loss=loss), dtrain, num_boost_round=5,
+        obj=focal_objective(loss=loss), custom_metric=focal_metric(loss=loss), evals=[(dtrain, "train")],
+    )  # fmt: skip
+    reported = output["history"]["train"]["focal_loss"][-1]
+    margin = dxgb.predict(client, output["booster"], dX, output_margin=True).compute()
+    single = loss.mean(y, margin, w)
+    assert reported == pytest.approx(single, rel=1e-6)
+    # the unweighted mean of the shards' means, as XGBoost alone would report (either layout), is far off
+    per_row = loss.loss(y, margin, w)
+    shard_means = [per_row[s].sum() / w[s].sum() for s in (slice(0, 100), slice(100, 400))]
+    assert abs(np.mean(shard_means) - single) > 1e-3 and abs(single / 2 - single) > 1e-3

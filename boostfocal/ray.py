@@ -1,0 +1,502 @@
+r"""Focal loss on Ray Train: the statistics that need every row, computed once over a Ray ``Dataset``.
+
+Each Ray Train worker holds a shard of the data. The focal gradient of a row needs that row
+only, so the objectives of :mod:`boostfocal.xgboost` / :mod:`boostfocal.lightgbm` run on the
+workers as they are. What needs every row is computed here, on the driver, in one pass
+(:func:`class_totals`: per-class -- multi-label: per-label -- row counts and sample-weight
+sums), and handed to the workers as one small picklable :class:`FocalSetup`:
+
+* the resolved loss: ``alpha="balanced"`` (``n / (K n_k)``) and ``"effective_number"``
+  (:func:`boostfocal.class_balanced_alpha`) from the global weighted class counts;
+* the starting margin :math:`z^* = \arg\min_z \sum_c W_c\,a_c\,FL(z, c)` from the global
+  class weights ``W_c`` (multi-label: one per label), as XGBoost parameters
+  (:meth:`FocalSetup.xgboost_params`: ``base_score``) or LightGBM ``init_score`` rows
+  (:meth:`FocalSetup.init_score`);
+* the record saved with the model (:meth:`FocalSetup.record`).
+
+They equal what a single-machine fit (``FocalXGBClassifier`` / ``FocalLGBMClassifier``) computes
+on the same rows, up to the order of the floating-point sums. A shard may miss a class (the
+global counts decide); a class missing from every shard is an error naming it.
+
+The training functions (:func:`xgboost_train_loop`, :func:`lightgbm_train_loop`, and
+:func:`train_xgboost` / :func:`train_lightgbm` to call inside a training function of your own)
+train with early stopping on a validation dataset, report the focal metric every round
+through Ray's report callback -- the global weighted mean over all workers' validation rows
+(:mod:`boostfocal.collective`), so every worker stops at the same round -- and report the model
+with its record as the final checkpoint: :func:`load_xgboost` gives a ``FocalXGBClassifier``,
+:func:`load_lightgbm` a LightGBM booster with the starting margin inside (predict with
+:func:`boostfocal.lightgbm.predict_proba`).
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+try:
+    import ray
+    import ray.data
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides ray
+    raise ImportError(
+        "boostfocal.ray needs Ray Train: install the extra with pip install 'boostfocal[ray]' (ray[train])"
+    ) from exc
+
+from ._adapter import init_score as _init_score_rows
+from ._core import class_balanced_alpha
+from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor, MultilabelFocalLoss
+from ._policy import HessPolicy
+from ._profiles import make_record
+from ._ray_train import (
+    RAY_CHECKPOINT_FILES,
+    lightgbm_network_params,
+    lightgbm_train_loop,
+    load_lightgbm,
+    load_xgboost,
+    train_lightgbm,
+    train_xgboost,
+    xgboost_train_loop,
+)
+
+__all__ = [
+    "ClassTotals",
+    "FocalSetup",
+    "RAY_CHECKPOINT_FILES",
+    "class_totals",
+    "prepare",
+    "train_xgboost",
+    "train_lightgbm",
+    "xgboost_train_loop",
+    "lightgbm_train_loop",
+    "lightgbm_network_params",
+    "load_xgboost",
+    "load_lightgbm",
+]
+
+_ALPHA_RULES = ("balanced", "effective_number")
+
+
+# ---------------------------------------------------------------------------------------------- the pass
+def _batch_partials(batch: dict[str, NDArray], labels: list[str], weight: str | None, multilabel: bool) -> dict:
+    """One batch's sums (a pickled dict in a one-row column): what :func:`class_totals` adds up.
+
+    Nothing is raised on a worker: bad values are reported in the partial and refused on the
+    driver, as one clear error rather than a wrapped remote traceback.
+    """
+    n = len(batch[labels[0]])
+    w = np.ones(n) if weight is None else np.asarray(batch[weight], dtype=np.float64)
+    bad_w = ~np.isfinite(w) | (w < 0)
+    part: dict[str, Any] = {"n": n, "w_total": float(w.sum()), "bad_weight": w[bad_w][:1].tolist() or None}
+    if multilabel:
+        Y = np.column_stack([np.asarray(batch[c]) for c in labels]) if n else np.zeros((0, len(labels)))
+        with np.errstate(invalid="ignore"):
+            bad = ~((Y == 0) | (Y == 1))
+        part["bad_label"] = None
+        if bad.any():
+            i, k = np.argwhere(bad)[0]
+            part["bad_label"] = (labels[int(k)], Y[i, k].item())
+        pos = Y == 1
+        part["pos_counts"] = pos.sum(axis=0).astype(np.float64)
+        part["pos_weights"] = w @ pos if n else np.zeros(len(labels))
+    else:
+        values, inverse = np.unique(np.asarray(batch[labels[0]]), return_inverse=True)
+        part["values"] = values.tolist()
+        part["counts"] = np.bincount(inverse.ravel(), minlength=len(values)).astype(np.float64)
+        part["weights"] = np.bincount(inverse.ravel(), weights=w, minlength=len(values))
+    return {"partial": np.array([pickle.dumps(part)], dtype=object)}
+
+
+@dataclass(frozen=True)
+class ClassTotals:
+    """Global label statistics of a dataset (one pass of :func:`class_totals`).
+
+    ``classes``: the class labels in code order (multi-label: the label column names);
+    ``counts`` / ``weights``: rows and sample-weight sums per class, shape (K,), or per
+    label ``[negatives, positives]``, shape (K, 2) (without a weight column: the counts).
+    """
+
+    classes: list[Any]
+    counts: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    n_rows: int
+    multilabel: bool
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of all sample weights (rows when unweighted)."""
+        return float(self.weights[0].sum() if self.multilabel else self.weights.sum())
+
+
+def _check_labels_arg(label: object) -> tuple[list[str], bool]:
+    if isinstance(label, str):
+        return [label], False
+    if isinstance(label, Sequence) and len(label) >= 2 and all(isinstance(c, str) for c in label):
+        return list(label), True
+    raise TypeError(
+        f"label must be a column name (one label per row) or a list of at least 2 column names (multi-label), "
+        f"got {label!r}"
+    )
+
+
+def _check_dataset(dataset: object, caller: str) -> ray.data.Dataset:
+    if isinstance(dataset, ray.data.Dataset):
+        return dataset
+    if type(dataset).__name__ in ("DataIterator", "StreamSplitDataIterator") or hasattr(dataset, "iter_batches"):
+        raise TypeError(
+            f"{caller} needs the whole ray.data.Dataset, on the driver; got {type(dataset).__name__} (a worker's "
+            "shard?): statistics of one shard would give each worker its own starting margin and class weights. "
+            "Call boostfocal.ray.prepare(dataset, ...) before trainer.fit() and pass the setup in train_loop_config"
+        )
+    raise TypeError(f"{caller} needs a ray.data.Dataset, got {type(dataset).__name__}")
+
+
+def _merge_single(parts: list[dict], classes: Sequence[Any] | None, label: str) -> tuple[list, NDArray, NDArray]:
+    counts: dict[Any, float] = {}
+    weights: dict[Any, float] = {}
+    for part in parts:
+        for value, c, w in zip(part["values"], part["counts"], part["weights"], strict=True):
+            counts[value] = counts.get(value, 0.0) + float(c)
+            weights[value] = weights.get(value, 0.0) + float(w)
+    missing = [v for v in counts if v is None or (isinstance(v, float) and np.isnan(v))]
+    if missing:
+        raise ValueError(f"label column {label!r} holds missing values ({missing[0]!r}); drop or fill them first")
+    if classes is None:
+        found = sorted(counts)
+        if len(found) < 2:
+            raise ValueError(f"label column {label!r} holds {len(found)} class ({found!r}); a classifier needs 2")
+        declared = found
+    else:
+        declared = list(classes)
+        outside = [v for v in counts if v not in set(declared)]
+        if outside:
+            raise ValueError(
+                f"label column {label!r} holds values outside the declared classes {declared!r}: {outside[:5]!r}"
+            )
+    return declared, np.array([counts.get(c, 0.0) for c in declared]), np.array([weights.get(c, 0.0) for c in declared])
+
+
+def class_totals(
+    dataset: ray.data.Dataset,
+    *,
+    label: str | Sequence[str],
+    weight: str | None = None,
+    classes: Sequence[Any] | None = None,
+) -> ClassTotals:
+    r"""Per-class (or per-label) row counts and sample-weight sums of a Ray Dataset, in one pass.
+
+    Each block is reduced where it lives (``map_batches``); the driver adds the partial sums:
+    :math:`W_c = \sum_{i: y_i = c} w_i` (multi-label: :math:`W_{k,1} = \sum_{i: Y_{ik} = 1} w_i`,
+    :math:`W_{k,0}` the rest).
+
+    Parameters
+    ----------
+    dataset : ray.data.Dataset
+        The training rows (the whole dataset, not a worker's shard).
+    label : str or list of str
+        The label column, or the K >= 2 0/1 columns of a multi-label target.
+    weight : str, optional
+        The sample-weight column (finite, >= 0).
+    classes : sequence, optional
+        The declared classes, in code order (binary: ``classes[1]`` is the positive class); a
+        label outside them is an error, and so is a declared class without rows. Default: the
+        sorted distinct labels found.
+
+    Returns
+    -------
+    ClassTotals
+
+    Raises
+    ------
+    TypeError
+        For a worker's shard (``DataIterator``) instead of the Dataset, or a bad ``label``.
+    ValueError
+        Missing label values, labels outside ``classes``, non-0/1 multi-label values, negative or
+        non-finite weights, or fewer than 2 classes.
+    """
+    ds = _check_dataset(dataset, "class_totals")
+    labels, multilabel = _check_labels_arg(label)
+    if multilabel and classes is not None:
+        raise ValueError("classes is for one label per row; a multi-label target's labels are its columns")
+    names = set(ds.schema().names)
+    for column in [*labels, *([] if weight is None else [weight])]:
+        if column not in names:
+            raise ValueError(f"column {column!r} is not in the dataset (columns: {sorted(names)})")
+    reduce_batch = functools.partial(_batch_partials, labels=labels, weight=weight, multilabel=multilabel)
+    columns = ds.select_columns([*labels, *([] if weight is None else [weight])])
+    partials = columns.map_batches(reduce_batch, batch_format="numpy", batch_size=None)
+    parts = [pickle.loads(row["partial"]) for row in partials.take_all()]
+    bad_w = next((p["bad_weight"][0] for p in parts if p["bad_weight"]), None)
+    if bad_w is not None:
+        raise ValueError(f"weight column {weight!r} must hold finite values >= 0, got {bad_w!r}")
+    n_rows = int(sum(p["n"] for p in parts))
+    if n_rows == 0:
+        raise ValueError("the dataset has no rows")
+    if not multilabel:
+        declared, counts, weights = _merge_single(parts, classes, labels[0])
+        return ClassTotals(declared, counts, weights, n_rows, False)
+    bad = next((p["bad_label"] for p in parts if p["bad_label"] is not None), None)
+    if bad is not None:
+        raise ValueError(f"multi-label column {bad[0]!r} must hold 0 / 1 values, got {bad[1]!r}")
+    pos_c = np.sum([p["pos_counts"] for p in parts], axis=0)
+    pos_w = np.sum([p["pos_weights"] for p in parts], axis=0)
+    w_total = float(sum(p["w_total"] for p in parts))
+    counts = np.column_stack([n_rows - pos_c, pos_c])
+    return ClassTotals(labels, counts, np.column_stack([w_total - pos_w, pos_w]), n_rows, True)
+
+
+# ---------------------------------------------------------------------------------------------- the setup
+@dataclass(frozen=True)
+class FocalSetup:
+    """What every worker needs from all rows: the resolved loss, the starting margin, the record.
+
+    Built by :func:`prepare` on the driver; picklable (put it in ``train_loop_config``).
+    ``alpha`` is the fitted class weighting (``alpha_`` of the estimators), ``initial_margin``
+    the starting margin (float, (K,) softmax or (K,) per label), ``class_balance`` each
+    class's (label's positive) share of the total weight.
+    """
+
+    loss: FocalLoss
+    alpha: float | NDArray[np.float64] | None
+    initial_margin: float | NDArray[np.float64]
+    hess_floor: HessFloor
+    totals: ClassTotals
+    class_balance: NDArray[np.float64]
+    label: list[str]
+    weight: str | None
+    features: list[str]
+
+    @property
+    def multilabel(self) -> bool:
+        """True for a multi-label target (one sigmoid per label column)."""
+        return self.loss.is_multilabel
+
+    @property
+    def classes(self) -> list[Any]:
+        """The classes in code order (multi-label: the label columns)."""
+        return self.totals.classes
+
+    @property
+    def num_class(self) -> int | None:
+        """None for binary, else the number of classes (softmax) or labels (multi-label)."""
+        return self.loss.num_class
+
+    # ------------------------------------------------------------------ rows of a shard
+    def arrays(self, frame: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+        """``(X, y, w)`` of a shard (a pandas DataFrame): features, label codes (multi-label: (n, K)), weights.
+
+        Raises
+        ------
+        ValueError
+            For a label outside the classes of the global pass.
+        """
+        X = frame[self.features].to_numpy(dtype=np.float64)
+        w = None if self.weight is None else frame[self.weight].to_numpy(dtype=np.float64)
+        if self.multilabel:
+            return X, frame[self.label].to_numpy(dtype=np.float64), w
+        values, inverse = np.unique(frame[self.label[0]].to_numpy(), return_inverse=True)
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        unknown = [v for v in values.tolist() if v not in lookup]
+        if unknown:
+            raise ValueError(f"label {unknown[0]!r} is not one of the classes {self.classes!r} of the global pass")
+        codes = np.array([lookup[v] for v in values.tolist()], dtype=np.float64)
+        return X, codes[inverse.ravel()], w
+
+    # ------------------------------------------------------------------ per library
+    def xgboost_params(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """XGBoost parameters starting from the global margin (``objective``, ``base_score``, ``num_class``).
+
+        As :func:`boostfocal.xgboost.focal_params` on all rows: ``binary:logistic`` with
+        ``base_score = expit(z*)``, ``multi:softprob`` with the per-class margins, or multi-label
+        ``binary:logistic`` with one probability per label. ``disable_default_eval_metric`` is
+        set unless ``eval_metric`` is given (the focal metric is the one reported).
+        """
+        from .xgboost import base_score_from_margin
+
+        out = dict(params or {})
+        out.pop("num_class", None)
+        softmax = self.num_class is not None and not self.multilabel
+        out["objective"] = "multi:softprob" if softmax else "binary:logistic"
+        if softmax:
+            out["num_class"] = self.num_class
+        out["base_score"] = base_score_from_margin(self.initial_margin, multilabel=self.multilabel)
+        if "eval_metric" not in out:
+            out.setdefault("disable_default_eval_metric", True)
+        return out
+
+    def init_score(self, n_rows: int) -> NDArray[np.float64]:
+        """LightGBM ``init_score`` for ``n_rows`` rows of any shard: the global margin on every row."""
+        if n_rows == 0:  # an empty shard
+            return np.zeros((0, *np.shape(self.initial_margin)))
+        return _init_score_rows(self.initial_margin, n_rows)
+
+    def record(self, library: str) -> dict[str, Any]:
+        """The record saved with the model (``"xgboost"`` / ``"lightgbm"``): the estimators' format.
+
+        ``FocalXGBClassifier().load_model`` restores the fitted attributes from it;
+        :func:`boostfocal.lightgbm.focal_metadata` reads it from a LightGBM model.
+        """
+        from ._profiles import LIGHTGBM
+
+        k = len(self.classes)
+        if library == "xgboost":
+            from .xgboost import PROFILE
+
+            profile, estimator = PROFILE, "FocalXGBClassifier"
+        elif library == "lightgbm":
+            profile, estimator = LIGHTGBM, "FocalLGBMClassifier"
+        else:
+            raise ValueError(f"library must be 'xgboost' or 'lightgbm', got {library!r}")
+        margin = self.initial_margin
+        return make_record(
+            self.loss,
+            hess_floor=self.hess_floor,
+            initial_margin=margin if isinstance(margin, float) else np.asarray(margin).tolist(),
+            class_balance=self.class_balance.tolist(),
+            classes=list(range(k)) if self.multilabel else _builtin(self.classes),
+            label_columns=self.label,
+            softmax_hess_factor=profile.softmax_hess_scale(k) if self.num_class and not self.multilabel else None,
+            correct_proba=False,
+            estimator=estimator,
+            trained_with="boostfocal.ray",
+        )
+
+
+def _fitted_alpha(alpha: Any) -> float | NDArray[np.float64] | None:
+    """``alpha_`` as the estimators store it: None, a float or a float64 array."""
+    if alpha is None:
+        return None
+    return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
+
+
+def _builtin(values: Sequence[Any]) -> list[Any]:
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _per_class(value: Any, classes: list[Any], name: str) -> Any:
+    if not isinstance(value, Mapping):
+        return value
+    unknown = [k for k in value if k not in classes]
+    missing = [c for c in classes if c not in value]
+    if unknown or missing:
+        raise ValueError(
+            f"{name} as a dict must give one value per class {classes!r}; unknown {unknown!r}, missing {missing!r}"
+        )
+    return [value[c] for c in classes]
+
+
+def _resolve_alpha(alpha: Any, weights: NDArray[np.float64], beta: float) -> Any:
+    """``"balanced"`` ``n / (K n_k)`` and ``"effective_number"`` from the global weighted counts ``weights``."""
+    if not isinstance(alpha, str):
+        return alpha
+    if alpha not in _ALPHA_RULES:
+        raise ValueError(f"alpha as a string must be one of {_ALPHA_RULES}, got {alpha!r}")
+    k = weights.shape[0]
+    if alpha == "effective_number":
+        return class_balanced_alpha(np.arange(k), beta=beta, num_class=k, sample_weight=weights)
+    return weights.sum() / (k * weights)
+
+
+def _check_beta(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"balance_beta must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _empty_classes(totals: ClassTotals) -> None:
+    """A class (a label's positives or negatives) with no weight in any shard: the margin would be infinite."""
+    if totals.multilabel:
+        for name, row in zip(totals.classes, totals.weights, strict=True):
+            if not np.all(row > 0):
+                side = "positive" if row[1] <= 0 else "negative"
+                raise ValueError(
+                    f"label column {name!r} has no {side} rows with weight > 0 in the whole dataset; every label "
+                    "needs both values (a constant label cannot be learned)"
+                )
+        return
+    for c, w in zip(totals.classes, totals.weights, strict=True):
+        if not w > 0:
+            raise ValueError(
+                f"class {c!r} has no rows with weight > 0 in any shard of the dataset; drop it from classes "
+                "or add its rows (its starting margin would be infinite)"
+            )
+
+
+def prepare(
+    dataset: ray.data.Dataset,
+    *,
+    label: str | Sequence[str],
+    weight: str | None = None,
+    features: Sequence[str] | None = None,
+    classes: Sequence[Any] | None = None,
+    gamma: float | Sequence[float] | Mapping[Any, float] = 2.0,
+    alpha: float | str | Sequence[float] | Mapping[Any, float] | None = None,
+    balance_beta: float = 0.999,
+    label_smoothing: float = 0.0,
+    negative_shift: float = 0.0,
+    poly_epsilon: float = 0.0,
+    hess_floor: HessFloor = CURVATURE_FLOOR,
+) -> FocalSetup:
+    r"""The global pass: one :func:`class_totals` over the Dataset, then the loss and margin resolved from it.
+
+    Parameters
+    ----------
+    dataset : ray.data.Dataset
+        The training rows (the whole dataset, on the driver).
+    label, weight, classes
+        As in :func:`class_totals`.
+    features : sequence of str, optional
+        The feature columns, in order; default: every column but the label(s) and weight.
+    gamma, alpha, balance_beta, label_smoothing, negative_shift, poly_epsilon, hess_floor
+        As in :class:`boostfocal.FocalXGBClassifier` (dicts keyed by class, ``alpha="balanced"`` /
+        ``"effective_number"`` from the global sample-weighted class counts).
+
+    Returns
+    -------
+    FocalSetup
+
+    Raises
+    ------
+    TypeError, ValueError
+        Those of :func:`class_totals`; a class (multi-label: a label value) with no weight in the
+        whole dataset, naming it; bad loss parameters (as :class:`boostfocal.FocalLoss`).
+    """
+    policy = HessPolicy.parse(hess_floor, allow_none=False)
+    beta = _check_beta(balance_beta)
+    totals = class_totals(dataset, label=label, weight=weight, classes=classes)
+    _empty_classes(totals)
+    labels = list(totals.classes) if totals.multilabel else [str(label)]
+    excluded = {*labels, *([] if weight is None else [weight])}
+    feats = [c for c in dataset.schema().names if c not in excluded] if features is None else list(features)
+    clash = excluded.intersection(feats)
+    if clash or not feats:
+        raise ValueError(f"features must be non-empty and hold no label / weight column, got {feats!r}")
+    k = len(totals.classes)
+    options = {"label_smoothing": label_smoothing, "negative_shift": negative_shift, "poly_epsilon": poly_epsilon}
+    if totals.multilabel:
+        rows: Any = alpha
+        if isinstance(alpha, str):
+            rows = np.array([_resolve_alpha(alpha, totals.weights[j], beta) for j in range(k)])
+        shared: Any = gamma  # a number or a [g_0, g_1] pair shared by every label
+        loss = FocalLoss(gamma=shared, alpha=rows, link="multilabel", num_class=k, **options)
+        assert isinstance(loss, MultilabelFocalLoss)
+        # each label's binary starting margin from its global [negative, positive] weights
+        margin: float | NDArray[np.float64] = np.array(
+            [loss.label_loss(j).initial_margin([0, 1], totals.weights[j]) for j in range(k)]
+        )
+        balance = totals.weights[:, 1] / totals.total_weight
+        fitted = loss.alpha
+    else:
+        resolved = _resolve_alpha(_per_class(alpha, totals.classes, "alpha"), totals.weights, beta)
+        link, num = ("sigmoid", None) if k == 2 else ("softmax", k)
+        g = _per_class(gamma, totals.classes, "gamma")
+        loss = FocalLoss(gamma=g, alpha=resolved, link=link, num_class=num, **options)
+        margin = loss.initial_margin(np.arange(k), totals.weights)
+        balance = totals.weights / totals.total_weight
+        fitted = resolved
+    return FocalSetup(loss, _fitted_alpha(fitted), margin, policy.spelling, totals, balance, labels, weight, feats)
