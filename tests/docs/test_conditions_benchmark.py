@@ -1,0 +1,162 @@
+"""benchmarks/conditions.py (issue 27): its statistics on hand-made inputs, the grid, the command line,
+and --smoke end to end (with a resume)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("scipy")
+pytest.importorskip("sklearn")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cond():
+    name = "conditions_under_test"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "conditions.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics with known answers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ece_by_hand(cond) -> None:
+    ece = cond.report.ece
+    # bin [0, 0.1): p 0.05, 0.05, y 0, 1 -> |0.5 - 0.05| * 2/4; bin [0.9, 1]: p 1.0, 0.9, y 1, 1 -> |1 - 0.95| * 2/4
+    assert ece(np.array([0, 1, 1, 1]), np.array([0.05, 0.05, 1.0, 0.9])) == pytest.approx(0.225 + 0.025)
+    assert ece(np.array([0, 1]), np.array([0.0, 1.0])) == 0.0  # perfectly calibrated and sure
+    y = np.random.default_rng(0).integers(0, 2, 1000)
+    assert ece(y, np.full(1000, y.mean())) == pytest.approx(0.0, abs=1e-12)  # the base rate is calibrated
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\]"):
+        ece(np.array([0, 1]), np.array([0.5, 1.5]))
+
+
+def test_multiple_testing_corrections_by_hand(cond) -> None:
+    adjust = cond.report.adjust
+    p = [0.01, 0.04, 0.03, 0.005]
+    # BH: sorted 0.005, 0.01, 0.03, 0.04 -> x 4/1, 4/2, 4/3, 4/4 = 0.02, 0.02, 0.04, 0.04 (monotone from the top)
+    assert adjust(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    # Holm: sorted x 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> running maximum 0.02, 0.03, 0.06, 0.06
+    assert adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert adjust([0.9, 0.8], "bh").max() <= 1.0
+    with pytest.raises(ValueError, match="how must be 'bh' or 'holm', got 'bonferroni'"):
+        adjust(p, "bonferroni")
+
+
+def test_the_grid_is_the_one_the_issue_asks_for(cond) -> None:
+    grid = cond.grid_table(cond.build_grid())
+    assert len(grid) == 56 and grid["cell"].is_unique and grid["seed"].is_unique
+    assert set(grid["imbalance"]) == {1, 10, 100, 1000}
+    assert (grid["n_pos"] >= 50).all()  # at least 50 positives per cell
+    assert grid.loc[(grid["imbalance"] == 1000) & (grid["size"] == "small"), "n_rows"].eq(50_050).all()
+    small = grid[grid["size"] == "small"]  # every noise level and the flood, each x separation x imbalance
+    assert len(small.groupby(["imbalance", "separation", "noise_kind", "noise", "easy_share"])) == 40
+    assert set(zip(small["noise_kind"], small["noise"], strict=True)) == {
+        ("none", 0.0),
+        ("both", 0.05),
+        ("both", 0.2),
+        ("positives", 0.2),
+    }
+    assert (grid.loc[grid["easy_share"] > 0, "noise_kind"] == "none").all()
+    both = grid[grid["noise_kind"] == "both"]  # the symmetric noise keeps the training imbalance
+    assert np.allclose(both["train_imbalance"], both["imbalance"])
+    large = grid[grid["size"] == "large"]
+    assert (large["noise_kind"] == "none").all() and len(large) == 16
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+# ---------------------------------------------------------------------------------------------
+
+BAD_ARGS = {
+    "part-shape": (["--part", "2"], "--part must look like 1/2, got '2'"),
+    "part-range": (["--part", "3/2"], "--part I/N needs 1 <= I <= N, got '3/2'"),
+    "no-cell": (["--cells", "ir7-*"], "--cells ir7-* matches no cell"),
+    "unknown-option": (["--budget", "3"], "unrecognized arguments: --budget 3"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGS), ids=list(BAD_ARGS))
+def test_bad_command_lines_are_one_line_and_write_nothing(cond, capsys, tmp_path, case: str) -> None:
+    argv, message = BAD_ARGS[case]
+    code = cond.main([*argv, "--out-dir", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1 and err.startswith("conditions.py: error:")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_foreign_fold_file_is_refused_before_training(cond, capsys, tmp_path) -> None:
+    bad = tmp_path / "folds.csv"
+    bad.write_text("a,b\n1,2\n")
+    code = cond.main(["--smoke", "--folds-csv", str(bad), "--out-dir", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "lacks the columns" in err and err.count("\n") == 1
+    assert bad.read_text() == "a,b\n1,2\n" and not (tmp_path / "o").exists()
+
+
+def test_parts_split_the_studies_without_overlap(cond) -> None:
+    cells = cond.build_grid()
+    every = cond.select(cells, None, None)
+    parts = [cond.select(cells, None, (i, 3)) for i in (1, 2, 3)]
+    keys = [(c.cell, lib) for part in parts for c, lib in part]
+    assert sorted(keys) == sorted((c.cell, lib) for c, lib in every) and len(keys) == 112
+    some = cond.select(cells, ["ir1000-pos50-*"], None)
+    assert len(some) == 20 and all(c.cell.startswith("ir1000-pos50-") for c, _ in some)
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end
+# ---------------------------------------------------------------------------------------------
+
+
+def test_smoke_runs_end_to_end_and_resumes(cond, capsys, tmp_path) -> None:
+    """--smoke as a user runs it (a subprocess), then in-process again: nothing left to run."""
+    pytest.importorskip("xgboost")
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "conditions.py"), "--smoke", "--out-dir", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and f"wrote {out / 'conditions.md'}" in proc.stderr
+    folds = pd.read_csv(out / "conditions_folds.csv")
+    assert set(folds["cell"]) == {c.cell for c in cond.smoke_grid()}
+    assert len(folds) == 2 * 2 * 3 * 2  # cells x libraries x methods x folds (2 x 1)
+    assert not folds.isna().any().any()
+    for col in ("average_precision", "brier", "brier_raw", "ece", "ece_raw"):
+        assert folds[col].between(0, 1).all(), col
+    focal = folds[folds["method"] == "focal"]
+    assert (focal["brier"] != focal["brier_raw"]).any()  # the correction moved the focal probabilities
+    ll = folds[folds["method"] == "log_loss"]
+    assert np.allclose(ll["brier"], ll["brier_raw"]) and np.allclose(ll["ece"], ll["ece_raw"])
+    md = (out / "conditions.md").read_text()
+    assert "SMOKE run" in md and "## Plan (written before the run)" in md and "4 of 4 studies finished" in md
+    assert "the outer test folds are scored on the clean labels" in md
+    for library in ("xgboost", "lightgbm"):
+        assert (out / f"conditions_heat_{library}.png").read_bytes()[:4] == b"\x89PNG"
+    cells = pd.read_csv(out / "conditions_cells.csv")
+    assert len(cells) == 4 and cells["ap_p_bh"].between(0, 1).all()
+    before = (out / "conditions_folds.csv").read_text()
+    assert cond.main(["--smoke", "--out-dir", str(out)]) == 0
+    assert "4 studies already done, 0 to run" in capsys.readouterr().err
+    assert (out / "conditions_folds.csv").read_text() == before
