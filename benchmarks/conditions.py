@@ -80,6 +80,9 @@ def _load(name: str) -> Any:
 
 gen = _load("_conditions_data")
 report = _load("_conditions_report")
+VARIANTS_CSV = "conditions_variants_folds.csv"
+FRAUD_CSV = "conditions_fraud_asym41_folds.csv"
+EXTRA_MD = "conditions_extra.md"
 
 LIBRARIES = ("xgboost", "lightgbm")
 METHODS = ("log_loss", "weighted_log_loss", "focal")
@@ -328,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cells", nargs="+", metavar="PATTERN", help="only the cells whose id matches (fnmatch)")
     p.add_argument("--part", default=None, metavar="I/N", help="every N-th study from the I-th (1 <= I <= N)")
     p.add_argument("--report-only", action="store_true", help="no fit: the report from the fold file")
+    p.add_argument("--extra", action="store_true", help="also the KEEL regression and the variants' tables (no fit)")
+    p.add_argument(
+        "--variants", action="store_true", help="fit the variants on the 4 large sets and fraud [4, 1] (hours)"
+    )
     p.add_argument("--out-dir", default=None, help="default benchmarks/results (a temporary folder with --smoke)")
     p.add_argument("--folds-csv", default=None, help=f"default OUT_DIR/{FOLDS_CSV}")
     p.add_argument("--fresh", action="store_true", help="delete the fold file first instead of resuming")
@@ -344,6 +351,26 @@ def parse_part(text: str | None) -> tuple[int, int] | None:
     if not 1 <= i <= n:
         raise UsageError(f"--part I/N needs 1 <= I <= N, got {text!r}")
     return i, n
+
+
+def write_extra(out_dir: Path, log: Any) -> None:
+    """conditions_extra.md: the KEEL regression, the variants (KEEL, large sets, fraud [4, 1])."""
+    keel_mod, kreg, variants = _load("keel"), _load("_conditions_keel"), _load("_conditions_variants")
+    sets_csv = HERE / "results" / keel_mod.SETS_CSV
+    props = kreg.set_properties(keel_mod.DEFAULT_DATASETS)
+    lines, coefs = kreg.keel_lines(sets_csv, props)
+    lines += kreg.keel_property_lines(props)
+    lines += ["## The variants", ""]
+    lines += variants.keel_variant_lines(sets_csv)
+    lines += variants.variant_lines(
+        out_dir / VARIANTS_CSV, "The four large sets (quality.py protocol: 3 x 2 folds, budget 4)"
+    )
+    lines += variants.variant_lines(
+        out_dir / FRAUD_CSV, "Fraud: the notebook's asymmetric [4, 1], 5 x 2 folds, budget 4"
+    )
+    (out_dir / EXTRA_MD).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    coefs.to_csv(out_dir / "conditions_keel_regression.csv", index=False)
+    log(f"wrote {out_dir / EXTRA_MD}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,7 +404,13 @@ def main(argv: list[str] | None = None) -> int:
     grid = grid_table(cells)
     out_dir.mkdir(parents=True, exist_ok=True)
     md = out_dir / REPORT_MD
-    if not args.report_only:
+    if args.variants:
+        variants = _load("_conditions_variants")
+        variants.run_fraud_asymmetric(out_dir / FRAUD_CSV, log)
+        variants.run_large(out_dir / VARIANTS_CSV, log)
+    if args.extra or args.variants:
+        write_extra(out_dir, log)
+    if not args.report_only and not args.variants:
         grid.to_csv(out_dir / GRID_CSV, index=False)
         if not md.exists() or args.smoke or args.fresh:  # the plan, before any fit
             report.write_plan(md, grid, settings, LIBRARIES, smoke=args.smoke)

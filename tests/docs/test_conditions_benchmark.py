@@ -160,3 +160,64 @@ def test_smoke_runs_end_to_end_and_resumes(cond, capsys, tmp_path) -> None:
     assert cond.main(["--smoke", "--out-dir", str(out)]) == 0
     assert "4 studies already done, 0 to run" in capsys.readouterr().err
     assert (out / "conditions_folds.csv").read_text() == before
+
+
+# ---------------------------------------------------------------------------------------------
+# the KEEL regression and the variants
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kreg(cond):
+    return cond._load("_conditions_keel")
+
+
+def test_meta_regression_with_equal_variances_is_least_squares(kreg) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2))
+    d = 0.1 + X @ np.array([0.02, -0.05]) + 0.01 * rng.standard_normal(40)
+    fit = kreg.meta_regression(d, np.full(40, 1.0), X, ["a", "b"])  # v far above the spread: tau^2 = 0
+    A = np.column_stack([np.ones(40), X])
+    assert fit.tau2 == 0.0 and fit.names == ("intercept", "a", "b")
+    assert fit.beta == pytest.approx(np.linalg.lstsq(A, d, rcond=None)[0], abs=1e-12)
+    assert fit.se == pytest.approx(np.sqrt(np.diag(np.linalg.inv(A.T @ A))), rel=1e-12)  # Cov = (X'WX)^-1, W = I
+    assert fit.detectable == pytest.approx(2.8016 * fit.se, rel=1e-4)  # (z_0.975 + z_0.8) SE
+
+
+def test_meta_regression_recovers_slope_and_heterogeneity(kreg) -> None:
+    rng = np.random.default_rng(1)
+    k, tau2 = 2000, 0.01
+    X = rng.standard_normal((k, 1))
+    v = rng.uniform(0.001, 0.02, k)
+    d = 0.03 * X[:, 0] + rng.normal(0, np.sqrt(tau2), k) + rng.normal(0, np.sqrt(v))
+    fit = kreg.meta_regression(d, v, X, ["x"])
+    assert abs(fit.beta[1] - 0.03) < 4 * fit.se[1] and abs(fit.beta[0]) < 4 * fit.se[0]
+    assert fit.tau2 == pytest.approx(tau2, rel=0.25)
+    with pytest.raises(ValueError, match="v must hold one positive variance per difference"):
+        kreg.meta_regression(d, np.zeros(k), X, ["x"])
+
+
+def test_n3_of_the_positives_by_hand(kreg) -> None:
+    # positives at 0, 0.1 and 5.05; negatives at 5 and 5.1: only the third positive's nearest row is a negative
+    X = pd.DataFrame({"a": [0.0, 0.1, 5.05, 5.0, 5.1]})
+    assert kreg.n3_positive(X, np.array([1, 1, 1, 0, 0])) == pytest.approx(1 / 3)
+    X["c"] = pd.Categorical(["u", "u", "v", "v", "v"])  # one-hot: the third positive moves nearer the negatives
+    assert kreg.n3_positive(X, np.array([1, 1, 1, 0, 0])) == pytest.approx(1 / 3)
+
+
+def test_the_fixed_asymmetric_method_goes_through_compare(cond) -> None:
+    pytest.importorskip("xgboost")
+    from sklearn.datasets import make_classification
+
+    import boostfocal
+    from boostfocal._study._methods import METHODS
+
+    variants = cond._load("_conditions_variants")
+    X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+    method = variants.FixedAsymmetric()
+    with variants.registered(method):
+        assert METHODS[method.name] is method
+        res = boostfocal.compare(X, y, methods=["log_loss", method.name], cv=2, repeats=1, budget=2, n_estimators=5)
+    assert method.name not in METHODS
+    params = res.trials[res.trials["method"] == method.name]["params"]
+    assert len(params) == 4 and all('"gamma": [4.0, 1.0]' in p and '"alpha": null' in p for p in params)
