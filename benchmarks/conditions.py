@@ -419,8 +419,18 @@ def main(argv: list[str] | None = None) -> int:
     folds = folds[folds["cell"].isin(grid["cell"])]
     for k, v in settings.key().items():
         folds = folds[folds[k] == v]
+    evidence = None if args.smoke or args.out_dir else HERE.parent / "docs" / "evidence" / "conditions.md"
     report.write_report(
-        out_dir, md, grid, folds, settings, LIBRARIES, command=command.strip(), smoke=args.smoke, log=log
+        out_dir,
+        md,
+        grid,
+        folds,
+        settings,
+        LIBRARIES,
+        command=command.strip(),
+        smoke=args.smoke,
+        log=log,
+        evidence=evidence,
     )
     log(f"wrote {md} and {folds_csv} ({time.perf_counter() - t0:.1f} s)")
     return 0
