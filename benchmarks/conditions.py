@@ -299,12 +299,13 @@ def select(
 
 
 def run_studies(studies: Sequence[tuple[Cell, str]], settings: Settings, folds_csv: Path, log: Any) -> None:
-    """Run the unfinished studies, largest first, appending each study's rows as it finishes."""
+    """Run the unfinished studies, smallest first (an unfinished run misses the costliest), appending each
+    study's rows as it finishes."""
     existing = read_folds(folds_csv)
     todo = [(c, lib) for c, lib in studies if not study_done(existing, c.cell, lib, settings)]
     if len(todo) < len(studies):
         log(f"resuming {folds_csv}: {len(studies) - len(todo)} studies already done, {len(todo)} to run")
-    todo.sort(key=lambda s: -s[0].condition.n_rows)
+    todo.sort(key=lambda s: s[0].condition.n_rows)
     t0 = time.perf_counter()
     for j, (cell, lib) in enumerate(todo, 1):
         rows = run_cell(cell, lib, settings)
