@@ -221,3 +221,34 @@ def test_the_fixed_asymmetric_method_goes_through_compare(cond) -> None:
     assert method.name not in METHODS
     params = res.trials[res.trials["method"] == method.name]["params"]
     assert len(params) == 4 and all('"gamma": [4.0, 1.0]' in p and '"alpha": null' in p for p in params)
+
+
+def test_claim_verdicts_follow_the_rule_fixed_before_the_run(cond) -> None:
+    claims_mod = cond._load("_conditions_claims")
+    cells = [  # imbalance, size, noise_kind, easy_share, AP mean, BH p, raw Brier diff, its BH p
+        (1000, "small", "none", 0.0, +0.02, 0.01, +0.01, 0.01),  # severe: focal better, marked
+        (100, "large", "none", 0.0, +0.01, 0.50, +0.01, 0.50),
+        (1, "small", "none", 0.0, +0.03, 0.02, +0.00, 0.90),  # balanced clean: focal better, marked
+        (10, "small", "both", 0.0, -0.04, 0.03, +0.00, 0.90),  # symmetric noise: focal worse, marked
+        (10, "small", "positives", 0.0, +0.05, 0.04, +0.00, 0.90),  # class-conditional: focal better, marked
+        (10, "small", "none", 0.9, -0.01, 0.20, +0.00, 0.90),  # flood: nothing marked
+    ]
+    rows = []
+    for ir, size, kind, easy, ap, p, brier, p_brier in cells:
+        row = {"imbalance": ir, "size": size, "noise_kind": kind, "easy_share": easy}
+        row.update({"ap_mean": ap, "ap_low": ap - 0.01, "ap_high": ap + 0.01, "ap_p_bh": p})
+        for arm, diff, pb in (("focal raw", brier, p_brier), ("focal corrected", -0.001, 0.9)):
+            pre = f"brier|{arm}-LL|"
+            row.update({f"{pre}mean": diff, f"{pre}low": diff - 0.005, f"{pre}high": diff + 0.005, f"{pre}p_bh": pb})
+        rows.append(row)
+    verdicts = dict(zip(*claims_mod.claim_table(pd.DataFrame(rows))[["claim", "verdict"]].to_numpy().T, strict=True))
+    assert verdicts["severe imbalance"] == "supported"  # one marked better, none worse
+    assert verdicts["a flood of easy examples drowns the rare hard ones"] == "no effect found"
+    assert verdicts["when oversampling is risky (few positives)"] == "supported"
+    assert verdicts["balanced, clean data"] == "contradicted"  # "avoid", yet focal marked better
+    assert verdicts["noisy labels (symmetric: as many negatives flipped as positives)"] == "supported"
+    assert verdicts["noisy labels (class-conditional: missed positives)"] == "contradicted"
+    assert verdicts["focal loss's probabilities are miscalibrated (raw)"] == "supported"
+    assert verdicts["`focal_to_posterior` gives back calibrated probabilities"] == "supported (no study worse)"
+    lines = claims_mod.claim_lines(claims_mod.claim_table(pd.DataFrame(rows)))
+    assert lines[0] == "## The guides' claims, measured" and sum(line.startswith("| ") for line in lines) == 1 + 8
