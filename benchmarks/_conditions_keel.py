@@ -153,7 +153,9 @@ def keel_lines(sets_csv: Path, props: pd.DataFrame) -> tuple[list[str], pd.DataF
         "log10 one-hot dimension and **N3+** (the overlap measure: the share of positives whose nearest neighbour, "
         "columns scaled, is a negative; N3 of Ho & Basu restricted to the minority class), each set weighted by "
         f"1 / (its squared standard error, floored at {SE_FLOOR}, + tau^2); `benchmarks/_conditions_keel.py`. "
-        "'detectable': the slope found with 80 % power (two-sided 5 %). Range over the 50 sets: "
+        "'detectable': the slope found with 80 % power (two-sided 5 %). Each baseline on its own: `keel_folds.csv` "
+        "has no inner-validation scores, so the per-fold best baseline of the grid cannot be rebuilt there. "
+        "Range over the 50 sets: "
         + ", ".join(
             f"{c} {lo:.2f} to {hi:.2f}" for c, lo, hi in zip(COVARIATES, X.min(axis=0), X.max(axis=0), strict=True)
         )
