@@ -88,6 +88,14 @@ CLAIMS: tuple[Claim, ...] = (
         sign=1,
     ),
     Claim(
+        "imbalance corrections worsen calibration (Stat Med 2025): class weights, even undone",
+        "avoid",
+        "every study: Brier score of class-weighted log loss (weights undone) minus log loss's",
+        lambda t: t["imbalance"] > 0,
+        column="brier|class-weighted (undone)-LL|",
+        sign=1,
+    ),
+    Claim(
         "`focal_to_posterior` gives back calibrated probabilities",
         "use",
         "every study: Brier score of focal after `focal_to_posterior` minus log loss's (the claim: not worse)",

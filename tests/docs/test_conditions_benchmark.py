@@ -237,7 +237,8 @@ def test_claim_verdicts_follow_the_rule_fixed_before_the_run(cond) -> None:
     for ir, size, kind, easy, ap, p, brier, p_brier in cells:
         row = {"imbalance": ir, "size": size, "noise_kind": kind, "easy_share": easy}
         row.update({"ap_mean": ap, "ap_low": ap - 0.01, "ap_high": ap + 0.01, "ap_p_bh": p})
-        for arm, diff, pb in (("focal raw", brier, p_brier), ("focal corrected", -0.001, 0.9)):
+        arms = (("focal raw", brier, p_brier), ("focal corrected", -0.001, 0.9), ("class-weighted (undone)", 0.0, 0.9))
+        for arm, diff, pb in arms:
             pre = f"brier|{arm}-LL|"
             row.update({f"{pre}mean": diff, f"{pre}low": diff - 0.005, f"{pre}high": diff + 0.005, f"{pre}p_bh": pb})
         rows.append(row)
@@ -250,5 +251,8 @@ def test_claim_verdicts_follow_the_rule_fixed_before_the_run(cond) -> None:
     assert verdicts["noisy labels (class-conditional: missed positives)"] == "contradicted"
     assert verdicts["focal loss's probabilities are miscalibrated (raw)"] == "supported"
     assert verdicts["`focal_to_posterior` gives back calibrated probabilities"] == "supported (no study worse)"
+    assert verdicts["imbalance corrections worsen calibration (Stat Med 2025): class weights, even undone"] == (
+        "no effect found"
+    )
     lines = claims_mod.claim_lines(claims_mod.claim_table(pd.DataFrame(rows)))
-    assert lines[0] == "## The guides' claims, measured" and sum(line.startswith("| ") for line in lines) == 1 + 8
+    assert lines[0] == "## The guides' claims, measured" and sum(line.startswith("| ") for line in lines) == 1 + 9
