@@ -28,6 +28,10 @@ from ._stats import Interval, corrected_t_interval, verdict_from_interval
 __all__ = ["run_study"]
 
 
+#: ``extra_scores(test_labels, proba, posterior) -> {column: value}``: more fold-score columns.
+ExtraScores = Callable[[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]], dict[str, float]]
+
+
 def _oriented(score: float, metric: str) -> float:
     return score if HIGHER_IS_BETTER[metric] else -score
 
@@ -70,6 +74,8 @@ class _Records:
 
     plan: Plan
     after_fit: Callable[[int], bool] | None = None  # told the fits done after each; True stops the study
+    test_codes: NDArray[np.intp] | None = None  # the labels the outer test folds are scored on (None: the plan's)
+    extra_scores: ExtraScores | None = None  # more columns of the fold scores, from the test labels and predictions
     done: int = 0
     folds: list[dict[str, Any]] = field(default_factory=list)
     trials: list[dict[str, Any]] = field(default_factory=list)
@@ -182,7 +188,8 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
     records.train_sizes.append(tr.shape[0])
     records.test_sizes.append(te.shape[0])
     X_te = plan.X.iloc[te]
-    y_te, w_te = codes[te], None if w_all is None else w_all[te]
+    y_te = (codes if records.test_codes is None else records.test_codes)[te]
+    w_te = None if w_all is None else w_all[te]
     data = FitData(
         plan.X.iloc[itr],
         codes[itr],
@@ -207,6 +214,8 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
                 f"{method} ({library}) scored {bad} as NaN on outer fold {k + 1} of repeat {r + 1}: "
                 "a class has zero total sample weight there"
             )
+        if records.extra_scores is not None:
+            scores = {**scores, **records.extra_scores(y_te, proba, post)}
         if r == 0:
             records.pooled[(method, library)]["proba"][te] = proba
             records.pooled[(method, library)]["posterior"][te] = post
@@ -238,7 +247,12 @@ def _outer_fold(plan: Plan, r: int, k: int, rows: tuple[NDArray[np.intp], ...], 
 
 
 def run_study(
-    plan: Plan, *, after_fit: Callable[[int], bool] | None = None, journal: Journal | None = None
+    plan: Plan,
+    *,
+    after_fit: Callable[[int], bool] | None = None,
+    test_codes: NDArray[np.intp] | None = None,
+    extra_scores: ExtraScores | None = None,
+    journal: Journal | None = None,
 ) -> CompareResult:
     """Run a validated :class:`._plan.Plan` and summarise it.
 
@@ -247,8 +261,22 @@ def run_study(
     interruption never lands inside a booster's callback, and prints its time estimate from it).
     ``journal``: the work file (:mod:`._journal`): folds it holds are replayed, not fitted, and every
     fold fitted here is kept in it as it ends.
+
+    ``test_codes`` (class codes, one per row of the plan, binary or multiclass): the labels the outer
+    test folds are scored on, when they differ from the labels that train, stop early and choose the
+    configurations (a label-noise study trains on noisy labels and scores on clean ones:
+    ``benchmarks/conditions.py``); the folds stay stratified on the plan's labels. None: the plan's.
+    ``extra_scores(test_labels, proba, posterior)``: more columns of ``fold_scores`` per method and
+    outer fold (for example a calibration error of the raw probabilities).
     """
-    records = _Records(plan, after_fit)
+    if test_codes is not None:
+        test_codes = np.asarray(test_codes)
+        codes, K = plan.target.codes, plan.target.n_classes
+        if plan.target.multilabel or test_codes.shape != codes.shape:
+            raise ValueError(f"test_codes must have the shape of the class codes {codes.shape}, got {test_codes.shape}")
+        if not np.issubdtype(test_codes.dtype, np.integer) or test_codes.min() < 0 or test_codes.max() >= K:
+            raise ValueError(f"test_codes must be integer class codes in [0, {K - 1}], got {test_codes.dtype} values")
+    records = _Records(plan, after_fit, test_codes, extra_scores)
     bar = progress_bar(plan.n_fits, enabled=plan.progress)
     t_start = time.perf_counter()
     try:
