@@ -25,7 +25,7 @@ import pandas as pd
 __all__ = ["Claim", "CLAIMS", "claim_table", "claim_lines", "write_evidence"]
 
 ALPHA = 0.05
-RESULTS_LINK = "../../benchmarks/results/conditions.md"
+RESULTS_LINK = "conditions_tables.md"  # docs/evidence/conditions_tables.md includes benchmarks/results/conditions.md
 
 
 @dataclass(frozen=True)
