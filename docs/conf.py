@@ -94,7 +94,9 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"\.py$",  # execute every example, not only plot_*.py
-    "ignore_pattern": r"(__init__|_helpers)\.py$",
+    # ray_train.py starts a Ray cluster and two worker groups (minutes): tests/ray runs it, and the
+    # distributed page shows it with literalinclude
+    "ignore_pattern": r"(__init__|_helpers|ray_train)\.py$",
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": False,  # report every failing example; -W turns it into a failure
