@@ -245,7 +245,7 @@ def heat_map(table: pd.DataFrame, grid: pd.DataFrame, library: str, png: Path) -
 def _plan_lines(grid: pd.DataFrame, settings: Any, libraries: Sequence[str], smoke: bool) -> list[str]:
     n_fits = len(grid) * len(libraries) * len(settings.methods) * settings.budget * settings.cv * settings.repeats
     lines = [
-        "# When does focal loss help a boosted tree? Synthetic conditions (issue 27)",
+        "# When does focal loss help a boosted tree? the synthetic grid, every cell",
         "",
         *(["**SMOKE run: two tiny cells, budget 1; the numbers mean nothing.**", ""] if smoke else []),
         "## Plan (written before the run)",
