@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import ray.train
 
+from ._ray_setup import FocalSetup
+
 if TYPE_CHECKING:  # pragma: no cover
     import lightgbm as lgb
     import xgboost as xgb
 
-    from .ray import FocalSetup
     from .sklearn_xgboost import FocalXGBClassifier
 
 #: The file each library's model is saved under in the final checkpoint.
@@ -44,8 +45,6 @@ def _frame(shard: Any) -> Any:
 
 
 def _check_setup(setup: object) -> FocalSetup:
-    from .ray import FocalSetup
-
     if not isinstance(setup, FocalSetup):
         raise TypeError(
             "the training function needs the FocalSetup of the global pass: build it on the driver with "
