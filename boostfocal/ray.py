@@ -31,7 +31,6 @@ with its record as the final checkpoint: :func:`load_xgboost` gives a ``FocalXGB
 from __future__ import annotations
 
 import functools
-import numbers
 import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -47,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
         "boostfocal.ray needs Ray Train: install the extra with pip install 'boostfocal[ray]' (ray[train])"
     ) from exc
 
-from ._core import class_balanced_alpha
+from ._core import alpha_from_counts
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor, MultilabelFocalLoss
 from ._policy import HessPolicy
 from ._ray_setup import ClassTotals, FocalSetup
@@ -61,6 +60,7 @@ from ._ray_train import (
     train_xgboost,
     xgboost_train_loop,
 )
+from ._validation import check_unit_interval
 
 __all__ = [
     "ClassTotals",
@@ -253,16 +253,7 @@ def _resolve_alpha(alpha: Any, weights: NDArray[np.float64], beta: float) -> Any
         return alpha
     if alpha not in _ALPHA_RULES:
         raise ValueError(f"alpha as a string must be one of {_ALPHA_RULES}, got {alpha!r}")
-    k = weights.shape[0]
-    if alpha == "effective_number":
-        return class_balanced_alpha(np.arange(k), beta=beta, num_class=k, sample_weight=weights)
-    return weights.sum() / (k * weights)
-
-
-def _check_beta(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"balance_beta must be a number in [0, 1), got {value!r}")
-    return float(value)
+    return alpha_from_counts(alpha, weights, beta)  # the estimators' rules, on the global totals
 
 
 def _empty_classes(totals: ClassTotals) -> None:
@@ -324,7 +315,7 @@ def prepare(
         whole dataset, naming it; bad loss parameters (as :class:`boostfocal.FocalLoss`).
     """
     policy = HessPolicy.parse(hess_floor, allow_none=False)
-    beta = _check_beta(balance_beta)
+    beta = check_unit_interval(balance_beta, "balance_beta")
     totals = class_totals(dataset, label=label, weight=weight, classes=classes)
     _empty_classes(totals)
     labels = list(totals.classes) if totals.multilabel else [str(label)]
