@@ -94,10 +94,6 @@ PROFILE = xgboost_profile(xgb.__version__)
 #: (native ``multi:softprob`` hessian ``2 p (1 - p) w``), 1 from 3.3 (``|p - y| w``, see :data:`PROFILE`).
 SOFTMAX_HESS_FACTOR: float = PROFILE.softmax_hess_scale(2)
 
-# Largest |initial margin| written into a binary ``base_score`` (a probability
-# in float32): expit(+-30) is still strictly inside (0, 1).
-_MAX_BINARY_BASE_MARGIN = MAX_BINARY_BASE_MARGIN
-
 
 def base_score_from_margin(z0: float | NDArray[np.floating], *, multilabel: bool = False) -> float | list[float]:
     r"""``base_score`` that makes XGBoost start from margin ``z0``.
@@ -120,11 +116,11 @@ def base_score_from_margin(z0: float | NDArray[np.floating], *, multilabel: bool
     float or list of float
     """
     if multilabel:
-        clipped = np.clip(np.asarray(z0, dtype=np.float64), -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN)
+        clipped = np.clip(np.asarray(z0, dtype=np.float64), -MAX_BINARY_BASE_MARGIN, MAX_BINARY_BASE_MARGIN)
         return [float(v) for v in expit(np.atleast_1d(clipped))]
     if isinstance(z0, np.ndarray):
         return [float(v) for v in z0]
-    zc = float(np.clip(z0, -_MAX_BINARY_BASE_MARGIN, _MAX_BINARY_BASE_MARGIN))
+    zc = float(np.clip(z0, -MAX_BINARY_BASE_MARGIN, MAX_BINARY_BASE_MARGIN))
     return float(expit(zc))
 
 
