@@ -41,20 +41,6 @@ def _focal(
     )
 
 
-__all__ = [
-    "DEFAULT_HESS_FLOOR",
-    "binary_focal_loss",
-    "binary_focal_grad_hess",
-    "softmax_focal_loss",
-    "softmax_focal_grad_hess",
-    "multilabel_focal_loss",
-    "multilabel_focal_grad_hess",
-    "clip_hessian",
-    "initial_margin",
-    "class_balanced_alpha",
-]
-
-
 @_fill_doc
 def binary_focal_loss(
     y_true: ArrayLike,

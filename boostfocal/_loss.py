@@ -21,6 +21,7 @@ from ._loss_base import (
     CURVATURE_FLOOR,
     DEFAULT_HESS_FLOOR,
     AlphaLike,
+    Checked,
     FloatArray,
     FocalLoss,
     GammaLike,
@@ -67,18 +68,24 @@ def _per_class(weights: FloatArray, n_classes: int | None) -> FloatArray:
     return weights
 
 
-class SigmoidFocalLoss(FocalLoss):
+def _class_vector(alpha: float | FloatArray | None, n_classes: int | None) -> FloatArray | None:
+    """The K class weights of a stored ``alpha``: None, a vector (checked against K), or a scalar repeated K times."""
+    if alpha is None:
+        return None
+    if isinstance(alpha, np.ndarray):
+        return _per_class(alpha, n_classes)
+    if n_classes is None:
+        raise ValueError("a softmax loss with a scalar alpha needs the number of classes")
+    return np.full(n_classes, alpha)
+
+
+class SigmoidFocalLoss(FocalLoss, link="sigmoid", kernels=(_kernels.binary_loss, _dispatch.binary_grad_hess)):
     """Binary focal loss: margins (n_samples,), labels in {0, 1}, class weights ``[a_0, a_1]``."""
 
     __slots__ = ()
-    link = LINKS["sigmoid"]
-    _loss_kernel = staticmethod(_kernels.binary_loss)
-    _grad_hess_kernel = staticmethod(_dispatch.binary_grad_hess)
 
     @classmethod
-    def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
-    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+    def _check_params(cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]) -> Checked:
         k = check_num_class(num_class)
         if k is not None and k != 2:
             raise ValueError(f"num_class must be None or 2 for the sigmoid link, got {num_class!r}")
@@ -131,18 +138,13 @@ class SigmoidFocalLoss(FocalLoss):
         return _solvers.binary_posterior(prob, self._gamma, cw, self._options)
 
 
-class SoftmaxFocalLoss(FocalLoss):
+class SoftmaxFocalLoss(FocalLoss, link="softmax", kernels=(_kernels.softmax_loss, _dispatch.softmax_grad_hess)):
     """Multiclass focal loss: margins (n_samples, K), labels in [0, K), one weight (and gamma) per class."""
 
     __slots__ = ()
-    link = LINKS["softmax"]
-    _loss_kernel = staticmethod(_kernels.softmax_loss)
-    _grad_hess_kernel = staticmethod(_dispatch.softmax_grad_hess)
 
     @classmethod
-    def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
-    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+    def _check_params(cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]) -> Checked:
         if options["negative_shift"]:
             raise ValueError(
                 f"negative_shift is an option of the sigmoid link (binary and multi-label), got "
@@ -153,14 +155,7 @@ class SoftmaxFocalLoss(FocalLoss):
 
     def class_weights(self, n_classes: int | None = None) -> FloatArray | None:
         """The K class weights (a scalar ``alpha`` repeated ``n_classes`` times; a vector checked against it)."""
-        a = self._alpha
-        if a is None:
-            return None
-        if isinstance(a, np.ndarray):
-            return _per_class(a, n_classes)
-        if n_classes is None:
-            raise ValueError("a softmax loss with a scalar alpha needs the number of classes")
-        return np.full(n_classes, a)
+        return _class_vector(self._alpha, n_classes)
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         LINKS["softmax"].check_shape(margin)
@@ -200,7 +195,9 @@ class SoftmaxFocalLoss(FocalLoss):
         return _solvers.softmax_posterior(prob, self._gamma, cw, self._options)
 
 
-class MultilabelFocalLoss(FocalLoss):
+class MultilabelFocalLoss(
+    FocalLoss, link="multilabel", kernels=(_dispatch.multilabel_loss, _dispatch.multilabel_grad_hess)
+):
     """Multi-label focal loss: one sigmoid per column, margins and labels (n_samples, K).
 
     Every element is the binary loss of its own label (with every binary option); a row's
@@ -208,15 +205,10 @@ class MultilabelFocalLoss(FocalLoss):
     """
 
     __slots__ = ()
-    link = LINKS["multilabel"]
     is_multilabel = True
-    _loss_kernel = staticmethod(_dispatch.multilabel_loss)
-    _grad_hess_kernel = staticmethod(_dispatch.multilabel_grad_hess)
 
     @classmethod
-    def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
-    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+    def _check_params(cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]) -> Checked:
         k = check_num_labels(num_class)
         # gamma: a [g_0, g_1] pair shared by every label
         return k, check_multilabel_alpha(alpha, k), check_class_gamma(gamma, 2)
@@ -301,12 +293,9 @@ class OpenFocalLoss(FocalLoss):
     """
 
     __slots__ = ()
-    link = None
 
     @classmethod
-    def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
-    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+    def _check_params(cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]) -> Checked:
         k = check_num_class(num_class)
         # a sequence: per-class weights (checked again once K is known); a number: the binary weight of class 1
         a = check_binary_alpha(alpha) if _is_scalar(alpha) else check_softmax_alpha(alpha, k)
@@ -315,11 +304,9 @@ class OpenFocalLoss(FocalLoss):
     def class_weights(self, n_classes: int | None = None) -> FloatArray | None:
         """The class weights once K is known (a scalar ``alpha`` without K: the binary ``[1 - alpha, alpha]``)."""
         a = self._alpha
-        if a is None:
-            return None
-        if isinstance(a, np.ndarray):
-            return _per_class(a, n_classes)
-        return np.array([1.0 - a, a]) if n_classes is None else np.full(n_classes, a)
+        if n_classes is None and a is not None and not isinstance(a, np.ndarray):
+            return np.array([1.0 - a, a])
+        return _class_vector(a, n_classes)
 
     def for_margin(self, margin: NDArray, scores: str = "margins", label_ndim: int | None = None) -> FocalLoss:
         link = link_for_margin(margin, scores, label_ndim)

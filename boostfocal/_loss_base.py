@@ -40,6 +40,10 @@ MultilabelAlphaLike = float | Sequence[float] | Sequence[Sequence[float]] | NDAr
 #: (parsed once by :meth:`boostfocal._policy.HessPolicy.parse`).
 HessFloor = float | str | None
 #: What a loss object's per-round methods take: ``(labels, margins, sample weights, class weights)``.
+#: ``(num_class, class weights as stored, gamma)``: what a link's ``_check_params`` returns.
+Checked = tuple[int | None, float | FloatArray | None, float | FloatArray]
+#: A link's ``(loss kernel, gradient / hessian kernel)``.
+Kernels = tuple[Callable[..., FloatArray], Callable[..., tuple[FloatArray, FloatArray]]]
 Prepared = tuple["FocalLoss", NDArray, NDArray[np.floating], FloatArray | None, FloatArray | None]
 
 #: The objectives' default hessian policy: ``max(h, w a_t (1 - p_t)^gamma c_CE)``, the exact
@@ -204,9 +208,13 @@ class FocalLoss:
     _num_class: int | None
     _options: Mapping[str, float]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, link: str | None = None, kernels: Kernels | None = None, **kwargs: Any) -> None:
+        """Register a link's class: ``class SigmoidFocalLoss(FocalLoss, link="sigmoid", kernels=(loss, grad_hess))``."""
         super().__init_subclass__(**kwargs)
-        FocalLoss._by_link[None if cls.link is None else cls.link.name] = cls
+        cls.link = None if link is None else get_link(link)
+        if kernels is not None:
+            cls._loss_kernel, cls._grad_hess_kernel = staticmethod(kernels[0]), staticmethod(kernels[1])
+        FocalLoss._by_link[link] = cls
 
     def __new__(
         cls,
@@ -240,9 +248,7 @@ class FocalLoss:
         pass
 
     @classmethod
-    def _check_params(
-        cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]
-    ) -> tuple[int | None, float | FloatArray | None, float | FloatArray]:
+    def _check_params(cls, gamma: object, alpha: object, num_class: object, options: dict[str, float]) -> Checked:
         """``(num_class, class weights as stored, gamma)`` validated for this link (``options`` already checked)."""
         raise NotImplementedError  # pragma: no cover - every link class has its own
 

@@ -21,7 +21,6 @@ __all__ = [
     "check_binary_alpha",
     "check_softmax_alpha",
     "check_hess_floor",
-    "check_hess_policy",
     "check_num_class",
     "check_label_smoothing",
     "check_negative_shift",
@@ -52,14 +51,30 @@ def _numbers(value: object, name: str, expected: str) -> NDArray[np.float64]:
         raise TypeError(f"{name} must be a sequence of numbers, got {value!r}") from exc
 
 
+def check_nonnegative(value: object, name: str) -> float:
+    """Return ``value`` as a float after checking it is a finite real >= 0 (errors name ``name``)."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"{name} must be a real number >= 0, got {value!r} of type {type(value).__name__}")
+    f = float(value)
+    if not np.isfinite(f) or f < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return f
+
+
 def check_gamma(gamma: object) -> float:
     """Return ``gamma`` as a float after checking it is a finite real >= 0."""
-    if not _is_real_scalar(gamma):
-        raise TypeError(f"gamma must be a real number >= 0, got {gamma!r} of type {type(gamma).__name__}")
-    g = float(gamma)
-    if not np.isfinite(g) or g < 0:
-        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
-    return g
+    return check_nonnegative(gamma, "gamma")
+
+
+def _check_per_class(arr: NDArray, raw: object, name: str, noun: str, n_classes: int | None) -> NDArray:
+    """``arr`` (the 1-D ``raw`` sequence): one finite ``noun`` >= 0 per class, ``n_classes`` of them when known."""
+    if n_classes is not None and arr.shape[0] != n_classes:
+        raise ValueError(
+            f"{name} must have one {noun} per class: length {n_classes} expected, got length {arr.shape[0]} ({raw!r})"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must hold finite {noun}s >= 0, got {raw!r}")
+    return arr
 
 
 def check_class_gamma(gamma: object, n_classes: int | None) -> float | NDArray[np.float64]:
@@ -73,12 +88,7 @@ def check_class_gamma(gamma: object, n_classes: int | None) -> float | NDArray[n
     arr = _numbers(gamma, "gamma", "a real number >= 0 or a sequence of per-class values")
     if arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"gamma as a sequence must be one-dimensional with one value per class, got {gamma!r}")
-    if n_classes is not None and arr.shape[0] != n_classes:
-        raise ValueError(
-            f"gamma must have one value per class: length {n_classes} expected, got length {arr.shape[0]} ({gamma!r})"
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"gamma must hold finite values >= 0, got {gamma!r}")
+    _check_per_class(arr, gamma, "gamma", "value", n_classes)
     if np.all(arr == arr[0]):
         return float(arr[0])
     return arr
@@ -86,40 +96,7 @@ def check_class_gamma(gamma: object, n_classes: int | None) -> float | NDArray[n
 
 def check_hess_floor(hess_floor: object, name: str = "hess_floor") -> float:
     """Return the hessian floor as a float after checking it is finite and >= 0."""
-    if not _is_real_scalar(hess_floor):
-        raise TypeError(f"{name} must be a real number >= 0, got {hess_floor!r} of type {type(hess_floor).__name__}")
-    f = float(hess_floor)
-    if not np.isfinite(f) or f < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {hess_floor!r}")
-    return f
-
-
-#: Absolute floor that backs the curvature floor where ``p (1 - p)`` underflows (margins beyond
-#: about +-37): XGBoost's native ``binary:logistic`` / ``multi:softprob`` use the same ``eps``.
-CURVATURE_MIN_FLOOR = 1e-16
-
-
-def check_hess_policy(hess_floor: object, *, allow_none: bool = False) -> tuple[float | None, bool]:
-    """Validate a hessian policy; return ``(absolute floor or None, curvature floor?)``.
-
-    ``"curvature"``: the focal-weighted cross-entropy curvature floor (and, where that
-    curvature underflows, ``1e-16 * w``, XGBoost's own ``eps``); a finite number
-    >= 0: the absolute floor ``max(h, hess_floor * w)``; None (where allowed): the
-    exact hessian.
-    """
-    if hess_floor is None and allow_none:
-        return None, False
-    if isinstance(hess_floor, str):
-        if hess_floor == "curvature":
-            return CURVATURE_MIN_FLOOR, True
-        raise ValueError(f"hess_floor must be 'curvature' or a finite number >= 0, got {hess_floor!r}")
-    if not _is_real_scalar(hess_floor):
-        allowed = "None, 'curvature'" if allow_none else "'curvature'"
-        raise TypeError(
-            f"hess_floor must be {allowed} or a real number >= 0, "
-            f"got {hess_floor!r} of type {type(hess_floor).__name__}"
-        )
-    return check_hess_floor(hess_floor), False
+    return check_nonnegative(hess_floor, name)
 
 
 def check_unit_interval(value: object, name: str) -> float:
@@ -235,13 +212,7 @@ def check_softmax_alpha(alpha: object, n_classes: int | None) -> float | NDArray
     arr = _numbers(alpha, "alpha", "None, a number or a sequence of per-class weights for softmax focal loss")
     if arr.ndim != 1:
         raise ValueError(f"alpha must be one-dimensional (one weight per class), got shape {arr.shape}")
-    if n_classes is not None and arr.shape[0] != n_classes:
-        raise ValueError(
-            f"alpha must have one weight per class: length {n_classes} expected, got length {arr.shape[0]} ({alpha!r})"
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"alpha must hold finite weights >= 0, got {alpha!r}")
-    return arr
+    return _check_per_class(arr, alpha, "alpha", "weight", n_classes)
 
 
 def _as_float_array(values: ArrayLike, name: str) -> NDArray:
@@ -253,16 +224,22 @@ def _as_float_array(values: ArrayLike, name: str) -> NDArray:
     return arr
 
 
+def _label_vector(y_true: ArrayLike, what: str) -> NDArray:
+    """``y_true`` as a non-empty one-dimensional real array (``what`` completes the shape message)."""
+    y = _as_float_array(y_true, "y_true")
+    if y.ndim != 1:
+        raise ValueError(f"y_true must be one-dimensional{what}, got shape {y.shape}")
+    if y.shape[0] == 0:
+        raise ValueError("y_true is empty: at least one sample is required")
+    return y
+
+
 def check_binary_labels(y_true: ArrayLike) -> NDArray[np.bool_]:
     """Return binary labels as a boolean array (True = positive class).
 
     Accepts bool, integer or float arrays whose values are exactly 0 or 1.
     """
-    y = _as_float_array(y_true, "y_true")
-    if y.ndim != 1:
-        raise ValueError(f"y_true must be one-dimensional, got shape {y.shape}")
-    if y.shape[0] == 0:
-        raise ValueError("y_true is empty: at least one sample is required")
+    y = _label_vector(y_true, "")
     if y.dtype == np.bool_:
         return y
     bad = (y != 0) & (y != 1)  # NaN compares unequal, so it is caught here too
@@ -274,11 +251,7 @@ def check_binary_labels(y_true: ArrayLike) -> NDArray[np.bool_]:
 
 def check_softmax_labels(y_true: ArrayLike, n_classes: int) -> NDArray[np.intp]:
     """Return softmax labels as an integer index array with values in [0, n_classes)."""
-    y = _as_float_array(y_true, "y_true")
-    if y.ndim != 1:
-        raise ValueError(f"y_true must be one-dimensional integer labels, got shape {y.shape}")
-    if y.shape[0] == 0:
-        raise ValueError("y_true is empty: at least one sample is required")
+    y = _label_vector(y_true, " integer labels")
     if y.dtype == np.bool_:
         y = y.astype(np.intp)
     if np.issubdtype(y.dtype, np.floating):
