@@ -38,14 +38,36 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ._link import SigmoidLink, SoftmaxLink
+from ._policy import EXACT, HessPolicy
 
 FloatArray = NDArray[np.float64]
 #: A focusing parameter: one float, or one per class (``gamma_t = gamma[y]``) / per row inside the kernels.
 Gamma = float | FloatArray
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Everything a kernel call takes besides the rows: one value, built by the loss, never checked here.
+
+    ``gamma`` (a float, or one per class: ``gamma_t = gamma[y]``) and the loss options
+    (0 is off) come from the loss; ``policy`` (the hessian policy), ``out_dtype`` (float32:
+    what both libraries store) and ``n_threads`` (the numba backend's threads) from the
+    caller of the gradient.
+    """
+
+    gamma: Gamma
+    label_smoothing: float = 0.0
+    negative_shift: float = 0.0
+    poly_epsilon: float = 0.0
+    policy: HessPolicy = EXACT
+    out_dtype: type = np.float64
+    n_threads: int | None = None
 
 
 def _is_zero(gamma: Gamma) -> bool:
@@ -272,14 +294,9 @@ def _scale(arrays: tuple[FloatArray, ...], factor: FloatArray | None) -> None:
         arr *= factor if arr.ndim == 1 else factor[:, None]
 
 
-def _floor(
-    hess: FloatArray,
-    curv: FloatArray | None,
-    w: FloatArray | None,
-    hess_scale: float,
-    hess_floor: float | None,
-) -> None:
-    """In place: ``hess *= hess_scale``, then ``max(hess, hess_scale * curv)``, then ``max(hess, hess_floor * w)``."""
+def _floor(hess: FloatArray, curv: FloatArray | None, w: FloatArray | None, policy: HessPolicy) -> None:
+    """In place: ``hess *= scale``, then ``max(hess, scale * curv)``, then ``max(hess, floor * w)`` (``policy``'s)."""
+    hess_scale, hess_floor = policy.scale, policy.floor
     if hess_scale != 1.0:
         hess *= hess_scale
     if curv is not None:
@@ -295,50 +312,38 @@ def _floor(
         np.maximum(hess, bound if hess.ndim == 1 else bound[:, None], out=hess)
 
 
+def curvature_rule(policy: HessPolicy) -> bool | str:
+    """The policy's curvature as the numpy kernels take it: False, True or ``"abs_residual"``."""
+    return {"none": False, "cross_entropy": True}.get(policy.curvature, policy.curvature)
+
+
 # --------------------------------------------------------------------------
 # Sigmoid link (binary)
 # --------------------------------------------------------------------------
 def binary_loss(
-    pos: NDArray[np.bool_],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    pos: NDArray[np.bool_], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> FloatArray:
     """Per-row ``alpha_t w FL`` for labels ``pos`` (True = class 1); in general ``w (t L_1 + (1 - t) L_0)``.
 
     ``t = y (1 - e) + e / 2`` (``y`` itself without smoothing); ``L_0`` is the shifted class-0
     loss when ``negative_shift > 0`` (:func:`shifted_negative_loss`).
     """
-    if label_smoothing or negative_shift:
+    e, m, eps = terms.label_smoothing, terms.negative_shift, terms.poly_epsilon
+    if e or m:
         z64 = np.asarray(z, dtype=np.float64)
-        g0, g1 = _pair(gamma)
+        g0, g1 = _pair(terms.gamma)
         a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
-        t = smoothed_target(pos, label_smoothing)
-        l0 = shifted_negative_loss(z64, g0, negative_shift) if negative_shift else loss_from_u(-z64, g0, poly_epsilon)
-        out = t * (a1 * loss_from_u(z64, g1, poly_epsilon)) + (1.0 - t) * (a0 * l0)
+        t = smoothed_target(pos, e)
+        l0 = shifted_negative_loss(z64, g0, m) if m else loss_from_u(-z64, g0, eps)
+        out = t * (a1 * loss_from_u(z64, g1, eps)) + (1.0 - t) * (a0 * l0)
         return out if w is None else out * w
-    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, gamma), poly_epsilon)
+    loss = loss_from_u(SigmoidLink.signed_margin(pos, z), row_gamma(pos, terms.gamma), eps)
     _scale((loss,), row_factor(pos, cw, w))
     return loss
 
 
 def _binary_two_term_grad_hess(
-    pos: NDArray[np.bool_],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    e: float,
-    m: float,
-    hess_scale: float,
-    hess_floor: float | None,
-    curvature_floor: bool,
-    out_dtype: type = np.float64,
-    poly_epsilon: float = 0.0,
+    pos: NDArray[np.bool_], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> tuple[FloatArray, FloatArray]:
     """Binary grad / hess of ``FL = t L_1 + (1 - t) L_0``, each term a focal loss of its own class.
 
@@ -349,22 +354,24 @@ def _binary_two_term_grad_hess(
     target (the label itself at ``e = 0``). Block by block; the numba backend has the same
     two-term kernel for ``m = 0`` (``_numba._binary_smoothed_row``).
     """
-    g0, g1 = _pair(gamma)
+    e, m, eps = terms.label_smoothing, terms.negative_shift, terms.poly_epsilon
+    curvature_floor = bool(curvature_rule(terms.policy))  # binary: any curvature is CE's
+    g0, g1 = _pair(terms.gamma)
     a0, a1 = (1.0, 1.0) if cw is None else (float(cw[0]), float(cw[1]))
     n = pos.shape[0]
-    grad: FloatArray = np.empty(n, dtype=out_dtype)
-    hess: FloatArray = np.empty(n, dtype=out_dtype)
+    grad: FloatArray = np.empty(n, dtype=terms.out_dtype)
+    hess: FloatArray = np.empty(n, dtype=terms.out_dtype)
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
         zb = np.asarray(z[rows], dtype=np.float64)
         t = smoothed_target(pos[rows], e)
         c1 = t * a1
         c0 = (1.0 - t) * a0
-        gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1, poly_epsilon=poly_epsilon)  # class-1 term, u = z
+        gu1, hu1, _, q1, _, mp1 = grad_hess_from_u(zb, g1, poly_epsilon=eps)  # class-1 term, u = z
         if m:
             d0, h0, curv0 = shifted_negative_grad_hess(zb, g0, m)  # shifted class-0 term, in z
         else:
-            gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0, poly_epsilon=poly_epsilon)  # class 0: u = -z
+            gu0, h0, _, q0, _, mp0 = grad_hess_from_u(-zb, g0, poly_epsilon=eps)  # class 0: u = -z
             d0 = np.negative(gu0, out=gu0)
             curv0 = mp0 * q0 if curvature_floor else mp0
         g = np.multiply(c1, gu1)
@@ -374,34 +381,26 @@ def _binary_two_term_grad_hess(
         curv = c1 * (mp1 * q1) + c0 * curv0 if curvature_floor else None  # q^g p (1 - p) of each term
         wb = None if w is None else w[rows]
         _scale((g, h) if curv is None else (g, h, curv), wb)
-        _floor(h, curv, wb, hess_scale, hess_floor)
+        _floor(h, curv, wb, terms.policy)
         grad[rows] = g  # one rounding when the output is float32
         hess[rows] = h
     return grad, hess
 
 
 def _binary_grad_hess_numpy(
-    pos: NDArray[np.bool_],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    hess_scale: float,
-    hess_floor: float | None,
-    curvature_floor: bool,
-    out_dtype: type = np.float64,
-    poly_epsilon: float = 0.0,
+    pos: NDArray[np.bool_], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> tuple[FloatArray, FloatArray]:
     """numpy binary kernel, block by block (:data:`_BLOCK_ROWS` rows): two outputs and a few block temporaries.
 
     A float32 ``out_dtype`` computes each block in float64 scratch and rounds once on store.
     """
     n = pos.shape[0]
-    grad: FloatArray = np.empty(n, dtype=out_dtype)
-    hess: FloatArray = np.empty(n, dtype=out_dtype)
+    grad: FloatArray = np.empty(n, dtype=terms.out_dtype)
+    hess: FloatArray = np.empty(n, dtype=terms.out_dtype)
     direct = grad.dtype == np.float64
     scratch_g = None if direct else np.empty(min(n, _BLOCK_ROWS))
     scratch_h = None if direct else np.empty(min(n, _BLOCK_ROWS))
+    curvature_floor = bool(curvature_rule(terms.policy))
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
         p = pos[rows]
@@ -411,7 +410,7 @@ def _binary_grad_hess_numpy(
             assert scratch_g is not None and scratch_h is not None
             g, h = scratch_g[: p.shape[0]], scratch_h[: p.shape[0]]
         u = SigmoidLink.signed_margin(p, z[rows])
-        _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, gamma), g, h, poly_epsilon)
+        _, _, _, q, _, mod_pt = grad_hess_from_u(u, row_gamma(p, terms.gamma), g, h, terms.poly_epsilon)
         np.negative(g, out=g, where=~p)  # dFL/dz = sign * dFL/du; d2FL/dz2 = d2FL/du2
         wb = None if w is None else w[rows]
         factor = row_factor(p, cw, wb)
@@ -420,7 +419,7 @@ def _binary_grad_hess_numpy(
             curv = np.multiply(mod_pt, q, out=u)  # q^g p_t q: focal-weighted CE curvature
             _scale((curv,), factor)
         _scale((g, h), factor)
-        _floor(h, curv, wb, hess_scale, hess_floor)
+        _floor(h, curv, wb, terms.policy)
         if not direct:
             grad[rows] = g
             hess[rows] = h
@@ -431,78 +430,55 @@ def _binary_grad_hess_numpy(
 # Softmax link
 # --------------------------------------------------------------------------
 def softmax_loss(
-    y: NDArray[np.intp],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y: NDArray[np.intp], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> FloatArray:
     """Per-row ``alpha_y w FL`` for integer labels ``y``; smoothed: ``w sum_k t_k a_k FL_k``.
 
     ``negative_shift`` is a sigmoid-link option (refused for softmax by :class:`FocalLoss`): it must be 0.
     """
-    assert not negative_shift, "negative_shift is a sigmoid-link option"
-    if label_smoothing:
-        e = label_smoothing
+    assert not terms.negative_shift, "negative_shift is a sigmoid-link option"
+    e = terms.label_smoothing
+    if e:
+        plain = replace(terms, label_smoothing=0.0)
         k_classes = z.shape[1]
-        out = (1.0 - e) * softmax_loss(y, z, gamma, cw, None, poly_epsilon=poly_epsilon)
+        out = (1.0 - e) * softmax_loss(y, z, cw, None, plain)
         for k in range(k_classes):  # the e / K share of every class's term
             label_k = np.full(y.shape, k, dtype=np.intp)
-            out += (e / k_classes) * softmax_loss(label_k, z, gamma, cw, None, poly_epsilon=poly_epsilon)
+            out += (e / k_classes) * softmax_loss(label_k, z, cw, None, plain)
         return out if w is None else out * w
     u, _ = SoftmaxLink.signed_margin(y, z)
-    loss = loss_from_u(u, row_gamma(y, gamma), poly_epsilon)
+    loss = loss_from_u(u, row_gamma(y, terms.gamma), terms.poly_epsilon)
     _scale((loss,), row_factor(y, cw, w))
     return loss
 
 
 def _softmax_grad_hess_numpy(
-    y: NDArray[np.intp],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    hess_scale: float,
-    hess_floor: float | None,
-    curvature_floor: bool | str,
-    out_dtype: type = np.float64,
-    poly_epsilon: float = 0.0,
+    y: NDArray[np.intp], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> tuple[FloatArray, FloatArray]:
     """numpy softmax kernel, block by block; the outputs have the memory layout of ``z`` and dtype ``out_dtype``.
 
-    ``curvature_floor``: False, True (``q^g p_k (1 - p_k)``) or ``"abs_residual"``
-    (``q^g |p_k - [k = y]|``, XGBoost's native rule after 3.2).
+    The policy's curvature: none, the cross-entropy one (``q^g p_k (1 - p_k)``) or
+    ``"abs_residual"`` (``q^g |p_k - [k = y]|``, XGBoost's native rule after 3.2).
     """
-    grad: FloatArray = np.empty_like(z, dtype=out_dtype)
-    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
+    grad: FloatArray = np.empty_like(z, dtype=terms.out_dtype)
+    hess: FloatArray = np.empty_like(z, dtype=terms.out_dtype)
+    curvature_floor = curvature_rule(terms.policy)
     block = max(256, _BLOCK_ROWS // z.shape[1])  # about _BLOCK_ROWS margins per block
     for start in range(0, z.shape[0], block):
         rows = slice(start, start + block)
         wb = None if w is None else w[rows]
+        yb = y[rows]
         g, h, curv = _softmax_block(
-            y[rows], z[rows], row_gamma(y[rows], gamma), row_factor(y[rows], cw, wb), curvature_floor, poly_epsilon
+            yb, z[rows], row_gamma(yb, terms.gamma), row_factor(yb, cw, wb), curvature_floor, terms.poly_epsilon
         )
-        _floor(h, curv, wb, hess_scale, hess_floor)
+        _floor(h, curv, wb, terms.policy)
         grad[rows] = g
         hess[rows] = h
     return grad, hess
 
 
 def _softmax_smoothed_grad_hess(
-    y: NDArray[np.intp],
-    z: NDArray[np.floating],
-    gamma: Gamma,
-    cw: FloatArray | None,
-    w: FloatArray | None,
-    e: float,
-    hess_scale: float,
-    hess_floor: float | None,
-    curvature_floor: bool | str,
-    out_dtype: type = np.float64,
-    poly_epsilon: float = 0.0,
+    y: NDArray[np.intp], z: NDArray[np.floating], cw: FloatArray | None, w: FloatArray | None, terms: Terms
 ) -> tuple[FloatArray, FloatArray]:
     """Label-smoothed softmax grad / hess diagonal: ``(1 - e) FL(y) + (e / K) sum_k FL(k)``.
 
@@ -510,19 +486,24 @@ def _softmax_smoothed_grad_hess(
     gradient and hessian diagonal come from the plain kernel, and the terms (and their
     curvature floors) add. numpy only, block by block; K + 1 plain evaluations per block.
     """
-    k_classes = z.shape[1]
-    grad: FloatArray = np.empty_like(z, dtype=out_dtype)
-    hess: FloatArray = np.empty_like(z, dtype=out_dtype)
+    e, k_classes = terms.label_smoothing, z.shape[1]
+    curvature_floor = curvature_rule(terms.policy)
+    grad: FloatArray = np.empty_like(z, dtype=terms.out_dtype)
+    hess: FloatArray = np.empty_like(z, dtype=terms.out_dtype)
     block = max(256, _BLOCK_ROWS // k_classes)
     for start in range(0, z.shape[0], block):
         rows = slice(start, start + block)
         yb, zb = y[rows], z[rows]
-        terms = [(1.0 - e, yb)] + [(e / k_classes, np.full(yb.shape, k, dtype=np.intp)) for k in range(k_classes)]
+        labels_of_terms = [(1.0 - e, yb)] + [
+            (e / k_classes, np.full(yb.shape, k, dtype=np.intp)) for k in range(k_classes)
+        ]
         g_sum = h_sum = c_sum = None
-        for share, labels in terms:
+        for share, labels in labels_of_terms:
             factor = row_factor(labels, cw, None)
             factor = np.full(labels.shape, share) if factor is None else share * factor
-            g, h, c = _softmax_block(labels, zb, row_gamma(labels, gamma), factor, curvature_floor, poly_epsilon)
+            g, h, c = _softmax_block(
+                labels, zb, row_gamma(labels, terms.gamma), factor, curvature_floor, terms.poly_epsilon
+            )
             g_sum = g if g_sum is None else g_sum + g
             h_sum = h if h_sum is None else h_sum + h
             if c is not None:
@@ -530,7 +511,7 @@ def _softmax_smoothed_grad_hess(
         assert g_sum is not None and h_sum is not None
         wb = None if w is None else w[rows]
         _scale((g_sum, h_sum) if c_sum is None else (g_sum, h_sum, c_sum), wb)
-        _floor(h_sum, c_sum, wb, hess_scale, hess_floor)
+        _floor(h_sum, c_sum, wb, terms.policy)
         grad[rows] = g_sum
         hess[rows] = h_sum
     return grad, hess

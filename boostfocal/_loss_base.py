@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._kernels import Terms
 from ._link import Link, get_link
 from ._policy import EXACT, HessPolicy
 from ._validation import (
@@ -393,7 +394,7 @@ class FocalLoss:
         self, y: NDArray, z: NDArray[np.floating], w: FloatArray | None, cw: FloatArray | None
     ) -> FloatArray:
         """Per-sample loss of already validated input (the adapters' per-round path)."""
-        return type(self)._loss_kernel(y, z, self._gamma, cw, w, **self._options)
+        return type(self)._loss_kernel(y, z, cw, w, self._terms())
 
     def mean(self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         r"""Weighted mean loss :math:`\sum_i w_i FL_i / \sum_i w_i` (0.0 when every weight is 0)."""
@@ -473,16 +474,13 @@ class FocalLoss:
         arithmetic on the numba backend (within 1e-5 relative of float64), float64 rounded once
         on store on the numpy backend.
         """
-        return type(self)._grad_hess_kernel(
-            y,
-            z,
-            self._gamma,
-            cw,
-            w,
-            policy=policy,
-            n_threads=n_jobs,
-            out_dtype=out_dtype,
-            **self._options,
+        return type(self)._grad_hess_kernel(y, z, cw, w, self._terms(policy, out_dtype, n_jobs))
+
+    def _terms(self, policy: HessPolicy = EXACT, out_dtype: type = np.float64, n_jobs: int | None = None) -> Terms:
+        """The one value the kernels take: this loss's gamma and options, and the call's policy, dtype and threads."""
+        o = self._options
+        return Terms(
+            self._gamma, o["label_smoothing"], o["negative_shift"], o["poly_epsilon"], policy, out_dtype, n_jobs
         )
 
     # ------------------------------------------------------------------ starting margin, probabilities, posterior

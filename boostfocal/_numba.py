@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 
 from ._fastmath import F32, MATH_JIT, NEG_INF32, ONE32, TWO32, ZERO32, exp_nonpos32, log1p_unit32, log_ge1_32
+from ._kernels import Terms
 from ._policy import HessPolicy
 
 __all__ = ["binary_call", "softmax_call", "POWER_ONE", "POWER_SQUARE", "POWER_EXP"]
@@ -69,14 +70,14 @@ def _common_args(gamma: Any, cw: Any, policy: HessPolicy, k: int) -> tuple[Any, 
     return gam, power, alpha, F32(policy.scale), floor, policy.curvature != "none"
 
 
-def binary_call(pos, z, gamma, cw, w, policy, label_smoothing, grad, hess) -> Callable[[int, int], None]:
+def binary_call(pos, z, cw, w, terms: Terms, grad, hess) -> Callable[[int, int], None]:
     """``call(start, stop)``: binary focal grad / hess of rows ``start:stop`` into the float32 ``grad``, ``hess`` (n,).
 
-    ``label_smoothing > 0`` runs the two-term smoothed loss (:func:`_binary_smoothed_row`);
-    ``policy.curvature`` ``"abs_residual"`` is the cross-entropy curvature for binary rows.
+    ``terms.label_smoothing > 0`` runs the two-term smoothed loss (:func:`_binary_smoothed_row`);
+    the policy's ``"abs_residual"`` curvature is the cross-entropy curvature for binary rows.
     """
-    gam, power, alpha, hs, fl, curv = _common_args(gamma, cw, policy, 2)
-    e = F32(label_smoothing)
+    gam, power, alpha, hs, fl, curv = _common_args(terms.gamma, cw, terms.policy, 2)
+    e = F32(terms.label_smoothing)
     kernel = BINARY_SMOOTHED_BLOCK if e > 0 else BINARY_BLOCKS[power]
 
     def call(start: int, stop: int) -> None:
@@ -86,12 +87,12 @@ def binary_call(pos, z, gamma, cw, w, policy, label_smoothing, grad, hess) -> Ca
     return call
 
 
-def softmax_call(y, z, gamma, cw, w, policy, grad, hess) -> Callable[[int, int], None]:
+def softmax_call(y, z, cw, w, terms: Terms, grad, hess) -> Callable[[int, int], None]:
     """``call(start, stop)``: softmax focal grad / hess diagonal of rows ``start:stop`` into the float32 (n, K) outputs.
 
-    ``policy.curvature`` must not be ``"abs_residual"`` (the numpy reference runs that rule).
+    The policy's curvature must not be ``"abs_residual"`` (the numpy reference runs that rule).
     """
-    gam, power, alpha, hs, fl, curv = _common_args(gamma, cw, policy, z.shape[1])
+    gam, power, alpha, hs, fl, curv = _common_args(terms.gamma, cw, terms.policy, z.shape[1])
     kernel = SOFTMAX_BLOCKS[power, not z.flags.f_contiguous]  # XGBoost's C-ordered scores, or LightGBM's F order
 
     def call(start: int, stop: int) -> None:

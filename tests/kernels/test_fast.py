@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import boostfocal
+from boostfocal._kernels import Terms
 from boostfocal._policy import HessPolicy
 
 numba = pytest.importorskip("numba")
@@ -108,7 +109,7 @@ def test_binary_public_function_float32_kernel_hypothesis(z, gamma, alpha):
     assert_float64_from_numpy(got, ref)
     cw = None if alpha is None else np.array([1.0 - alpha, alpha])
     with boostfocal.use_backend("numba"):
-        g32, h32 = _dispatch.binary_grad_hess(y == 1, z, gamma, cw, None, out_dtype=np.float32)
+        g32, h32 = _dispatch.binary_grad_hess(y == 1, z, cw, None, Terms(gamma, out_dtype=np.float32))
     assert_float32_close(g32, ref[0])
     assert_float32_close(h32, ref[1], scale=ref[0])  # the exact hessian crosses zero: relative to its terms
 
@@ -179,10 +180,10 @@ def test_numba_backend_leaves_float64_outputs_to_numpy(monkeypatch):
     monkeypatch.setattr(_numba, "BINARY_SMOOTHED_BLOCK", refuse)
     z = np.linspace(-5, 5, 100_000)
     with boostfocal.use_backend("numba"):
-        g, h = _dispatch.binary_grad_hess(z > 0, z, 2.0, None, None, label_smoothing=0.1)
+        g, h = _dispatch.binary_grad_hess(z > 0, z, None, None, Terms(2.0, label_smoothing=0.1))
         assert g.dtype == h.dtype == np.float64
         with pytest.raises(AssertionError, match="float64 outputs"):
-            _dispatch.binary_grad_hess(z > 0, z, 2.0, None, None, out_dtype=np.float32)
+            _dispatch.binary_grad_hess(z > 0, z, None, None, Terms(2.0, out_dtype=np.float32))
 
 
 def test_fallback_to_numpy_when_numba_is_missing():
@@ -347,8 +348,8 @@ def test_float32_kernel_within_1e5_of_float64(gamma, floor, margin_dtype):
     policy = HessPolicy.parse("curvature") if kind == "curvature" else HessPolicy(floor=value)
     with boostfocal.use_backend("numba"):
         for cw, ww in ((None, None), (np.array([0.75, 0.25]), w)):
-            g64, h64 = _dispatch.binary_grad_hess(pos, z, g, cw, ww, policy=policy)  # the numpy reference
-            g32, h32 = _dispatch.binary_grad_hess(pos, z, g, cw, ww, policy=policy, out_dtype=np.float32)
+            g64, h64 = _dispatch.binary_grad_hess(pos, z, cw, ww, Terms(g, policy=policy))  # the numpy reference
+            g32, h32 = _dispatch.binary_grad_hess(pos, z, cw, ww, Terms(g, policy=policy, out_dtype=np.float32))
             assert_float32_close(g32, g64)
             # the floored hessians to 1e-5 of themselves; the exact one (crossing zero) of its terms' size
             assert_float32_close(h32, h64, scale=None if kind == "curvature" else g64)
@@ -366,10 +367,8 @@ def test_float32_smoothed_kernel_within_1e5_of_float64(gamma, smoothing):
     g = np.asarray(gamma, dtype=np.float64) if isinstance(gamma, list) else gamma
     policy = HessPolicy.parse("curvature")
     with boostfocal.use_backend("numba"):
-        ref = _dispatch.binary_grad_hess(pos, z, g, None, None, policy=policy, label_smoothing=smoothing)
-        got = _dispatch.binary_grad_hess(
-            pos, z, g, None, None, policy=policy, label_smoothing=smoothing, out_dtype=np.float32
-        )
+        ref = _dispatch.binary_grad_hess(pos, z, None, None, Terms(g, smoothing, policy=policy))
+        got = _dispatch.binary_grad_hess(pos, z, None, None, Terms(g, smoothing, policy=policy, out_dtype=np.float32))
     for a, b in zip(got, ref, strict=True):
         assert_float32_close(a, b)
 
@@ -413,8 +412,8 @@ def test_float32_softmax_kernel_within_1e5_of_float64(gamma, k, margin_dtype, la
         for cw, ww in ((None, None), (np.linspace(0.5, 2.0, k), w)):
             for policy in (HessPolicy.parse("curvature"), HessPolicy(floor=1e-3), HessPolicy()):
                 policy = policy.scaled(k / (k - 1.0))
-                g64, h64 = _dispatch.softmax_grad_hess(y, z, g, cw, ww, policy=policy)  # the numpy reference
-                g32, h32 = _dispatch.softmax_grad_hess(y, z, g, cw, ww, policy=policy, out_dtype=np.float32)
+                g64, h64 = _dispatch.softmax_grad_hess(y, z, cw, ww, Terms(g, policy=policy))  # the numpy reference
+                g32, h32 = _dispatch.softmax_grad_hess(y, z, cw, ww, Terms(g, policy=policy, out_dtype=np.float32))
                 assert g32.flags.f_contiguous == (layout == "F")
                 assert_float32_close(g32, g64)
                 assert_float32_close(h32, h64, scale=None if policy.curvature != "none" else g64)

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from helpers import assert_float32_close
 
+from boostfocal._kernels import Terms
+
 pytest.importorskip("numba")
 
 MARGINS = np.array([-1e4, -104.0, -40.0, -5.0, -2.79, -1e-3, 0.0, 1e-3, 2.79, 5.0, 40.0, 104.0, 1e4])
@@ -72,11 +74,11 @@ def compute_all() -> dict[str, np.ndarray]:
     out = {}
     for name, (pos, z, gamma, cw, w, policy, e) in binary_cases():
         grad, hess = np.empty(z.shape, np.float32), np.empty(z.shape, np.float32)
-        _numba.binary_call(pos, z, gamma, cw, w, _policy(policy), e, grad, hess)(0, z.shape[0])
+        _numba.binary_call(pos, z, cw, w, Terms(gamma, e, policy=_policy(policy)), grad, hess)(0, z.shape[0])
         out[name] = np.stack([grad, hess])
     for name, (y, z, gamma, cw, w, policy) in softmax_cases():
         grad, hess = np.empty_like(z, dtype=np.float32), np.empty_like(z, dtype=np.float32)
-        _numba.softmax_call(y, z, gamma, cw, w, _policy(policy), grad, hess)(0, z.shape[0])
+        _numba.softmax_call(y, z, cw, w, Terms(gamma, policy=_policy(policy)), grad, hess)(0, z.shape[0])
         out[name] = np.stack([grad, hess])
     return out
 
@@ -85,12 +87,12 @@ def reference(name: str, case: tuple) -> tuple[np.ndarray, np.ndarray]:
     """The float64 numpy reference of a case."""
     from boostfocal import _dispatch
 
-    with_numpy = {"policy": _policy(case[5])}
+    policy = _policy(case[5])
     if name.startswith("binary"):
         pos, z, gamma, cw, w, _, e = case
-        return _dispatch.binary_grad_hess(pos, z, gamma, cw, w, label_smoothing=e, **with_numpy)
+        return _dispatch.binary_grad_hess(pos, z, cw, w, Terms(gamma, e, policy=policy))
     y, z, gamma, cw, w, _ = case
-    return _dispatch.softmax_grad_hess(y, z, gamma, cw, w, **with_numpy)
+    return _dispatch.softmax_grad_hess(y, z, cw, w, Terms(gamma, policy=policy))
 
 
 @pytest.mark.slow  # compiles every kernel variant (about a minute on 2 cores)
