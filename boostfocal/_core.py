@@ -10,6 +10,10 @@ Dense Object Detection", ICCV 2017.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -17,41 +21,84 @@ from ._docs import OPTION_ENTRIES, doc_filler
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
 
-_fill_doc = doc_filler(OPTION_ENTRIES)
+if TYPE_CHECKING:  # Python 3.11's typing.Unpack; the annotations are never evaluated
+    from typing_extensions import Unpack
+
+_fill_doc = doc_filler(
+    OPTION_ENTRIES,
+    sigmoid_options="\n    ".join(OPTION_ENTRIES[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")),
+    softmax_options="\n    ".join(OPTION_ENTRIES[k] for k in ("label_smoothing", "poly_epsilon")),
+)
 
 
-def _focal(
-    link: str,
-    gamma: GammaLike,
-    alpha: AlphaLike | MultilabelAlphaLike,
-    label_smoothing: float,
-    negative_shift: float,
-    poly_epsilon: float,
-    num_class: int | None = None,
-) -> FocalLoss:
-    """The loss a wrapper computes with (every check is the constructor's)."""
-    return FocalLoss(
-        gamma=gamma,
-        alpha=alpha,
-        link=link,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        num_class=num_class,
-    )
+class _Options(TypedDict, total=False):
+    """The loss options every wrapper takes as keywords (their defaults are :class:`FocalLoss`'s)."""
+
+    gamma: GammaLike
+    label_smoothing: float
+    poly_epsilon: float
 
 
-@_fill_doc
+class SoftmaxKw(_Options, total=False):
+    """The softmax wrappers' keywords."""
+
+    alpha: AlphaLike
+
+
+class SigmoidKw(SoftmaxKw, total=False):
+    """The binary wrappers' keywords (and :func:`initial_margin`'s)."""
+
+    negative_shift: float
+
+
+class MultilabelKw(_Options, total=False):
+    """The multi-label wrappers' keywords."""
+
+    alpha: MultilabelAlphaLike
+    negative_shift: float
+
+
+_LOSS_PARAMETERS = inspect.signature(FocalLoss.__new__).parameters
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: The loss keywords of each wrapper, by name.
+_KEYWORDS: dict[str, frozenset[str]] = {}
+
+
+def _wrapper(options: type) -> Callable[[_F], _F]:
+    """Give a wrapper the signature its users see: the loss keywords of ``options`` spelled out with their defaults.
+
+    The keywords reach the wrapper as ``**options`` and go to :class:`FocalLoss` unchanged
+    (which owns their defaults and checks); one name outside ``options`` is a TypeError
+    naming the function.
+    """
+    types = options.__annotations__
+
+    def decorate(func: _F) -> _F:
+        sig = inspect.signature(func)
+        head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        loss = [  # in FocalLoss's order, with its defaults and this wrapper's types
+            p.replace(annotation=getattr(types[name], "__forward_arg__", types[name]))
+            for name, p in _LOSS_PARAMETERS.items()
+            if name in types
+        ]
+        func.__signature__ = sig.replace(parameters=head + loss)  # type: ignore[attr-defined]
+        _KEYWORDS[func.__name__] = frozenset(types)
+        return _fill_doc(func)
+
+    return decorate
+
+
+def _focal(func: str, link: str, options: Mapping[str, Any], num_class: int | None = None) -> FocalLoss:
+    """The loss wrapper ``func`` computes with (every check is the constructor's)."""
+    unknown = sorted(set(options) - _KEYWORDS[func])
+    if unknown:
+        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
+    return FocalLoss(link=link, num_class=num_class, **options)
+
+
+@_wrapper(SigmoidKw)
 def binary_focal_loss(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    alpha: AlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[SigmoidKw]
 ) -> FloatArray:
     r"""Per-sample binary focal loss on raw margins.
 
@@ -80,9 +127,7 @@ def binary_focal_loss(
         weights ``[a_0, a_1]`` (>= 0). None weights both classes by 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0 multiplying each sample's loss.
-    %(label_smoothing)s
-    %(negative_shift)s
-    %(poly_epsilon)s
+    %(sigmoid_options)s
 
     Returns
     -------
@@ -93,21 +138,12 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    focal = _focal("sigmoid", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
-    return focal.loss(y_true, margin, sample_weight)
+    return _focal("binary_focal_loss", "sigmoid", options).loss(y_true, margin, sample_weight)
 
 
-@_fill_doc
+@_wrapper(SigmoidKw)
 def binary_focal_grad_hess(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    alpha: AlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[SigmoidKw]
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of binary focal loss with respect to the margin.
 
@@ -142,28 +178,18 @@ def binary_focal_grad_hess(
         Positive-class weight (negatives: ``1 - alpha``) or ``[a_0, a_1]``.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0 multiplying gradient and hessian.
-    %(label_smoothing)s
-    %(negative_shift)s
-    %(poly_epsilon)s
+    %(sigmoid_options)s
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    focal = _focal("sigmoid", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
-    return focal.grad_hess(y_true, margin, sample_weight)
+    return _focal("binary_focal_grad_hess", "sigmoid", options).grad_hess(y_true, margin, sample_weight)
 
 
-@_fill_doc
+@_wrapper(SoftmaxKw)
 def softmax_focal_loss(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    alpha: AlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[SoftmaxKw]
 ) -> FloatArray:
     r"""Per-sample softmax (multiclass) focal loss on raw margins.
 
@@ -188,27 +214,18 @@ def softmax_focal_loss(
         Class weights: None (all 1), one weight for every class, or one per class.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
-    %(label_smoothing)s
-    %(poly_epsilon)s
+    %(softmax_options)s
 
     Returns
     -------
     loss : ndarray of shape (n_samples,), float64
     """
-    focal = _focal("softmax", gamma, alpha, label_smoothing, 0.0, poly_epsilon)
-    return focal.loss(y_true, margin, sample_weight)
+    return _focal("softmax_focal_loss", "softmax", options).loss(y_true, margin, sample_weight)
 
 
-@_fill_doc
+@_wrapper(SoftmaxKw)
 def softmax_focal_grad_hess(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    alpha: AlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[SoftmaxKw]
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and exact hessian diagonal of softmax focal loss.
 
@@ -244,28 +261,18 @@ def softmax_focal_grad_hess(
         Class weights.
     sample_weight : array-like of shape (n_samples,), optional
         Weights >= 0.
-    %(label_smoothing)s
-    %(poly_epsilon)s
+    %(softmax_options)s
 
     Returns
     -------
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
-    focal = _focal("softmax", gamma, alpha, label_smoothing, 0.0, poly_epsilon)
-    return focal.grad_hess(y_true, margin, sample_weight)
+    return _focal("softmax_focal_grad_hess", "softmax", options).grad_hess(y_true, margin, sample_weight)
 
 
-@_fill_doc
+@_wrapper(MultilabelKw)
 def multilabel_focal_loss(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: GammaLike = 2.0,
-    alpha: MultilabelAlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[MultilabelKw]
 ) -> FloatArray:
     r"""Per-row multi-label focal loss: one sigmoid per label, the binary loss of each, summed over labels.
 
@@ -290,9 +297,7 @@ def multilabel_focal_loss(
         None: every element weighs 1.
     sample_weight : array-like of shape (n_samples,), optional
         Finite weights >= 0, one per row.
-    %(label_smoothing)s
-    %(negative_shift)s
-    %(poly_epsilon)s
+    %(sigmoid_options)s
 
     Returns
     -------
@@ -303,21 +308,12 @@ def multilabel_focal_loss(
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017; Ridnik et al.,
     "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
     """
-    focal = _focal("multilabel", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
-    return focal.loss(y_true, margin, sample_weight)
+    return _focal("multilabel_focal_loss", "multilabel", options).loss(y_true, margin, sample_weight)
 
 
-@_fill_doc
+@_wrapper(MultilabelKw)
 def multilabel_focal_grad_hess(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma: GammaLike = 2.0,
-    alpha: MultilabelAlphaLike = None,
-    sample_weight: ArrayLike | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    y_true: ArrayLike, margin: ArrayLike, *, sample_weight: ArrayLike | None = None, **options: Unpack[MultilabelKw]
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact gradient and hessian of multi-label focal loss, elementwise.
 
@@ -341,8 +337,7 @@ def multilabel_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples, n_labels), float64
         The exact hessian (negative for badly misclassified elements when gamma > 0).
     """
-    focal = _focal("multilabel", gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
-    return focal.grad_hess(y_true, margin, sample_weight)
+    return _focal("multilabel_focal_grad_hess", "multilabel", options).grad_hess(y_true, margin, sample_weight)
 
 
 def clip_hessian(
@@ -396,17 +391,13 @@ def clip_hessian(
     return np.maximum(h, bound, dtype=np.float64)
 
 
-@_fill_doc
+@_wrapper(SigmoidKw)
 def initial_margin(
     y_true: ArrayLike,
     *,
-    gamma: float = 2.0,
-    alpha: AlphaLike = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
-    label_smoothing: float = 0.0,
-    negative_shift: float = 0.0,
-    poly_epsilon: float = 0.0,
+    **options: Unpack[SigmoidKw],
 ) -> float | FloatArray:
     r"""Constant margin minimising the weighted mean focal loss (the booster's starting point).
 
@@ -440,9 +431,7 @@ def initial_margin(
     sample_weight : array-like of shape (n_samples,), optional
     num_class : int or None, default=None
         None for binary; the number of classes K >= 2 for softmax.
-    %(label_smoothing)s
-    %(negative_shift)s
-    %(poly_epsilon)s
+    %(sigmoid_options)s
 
     Returns
     -------
@@ -455,12 +444,9 @@ def initial_margin(
     """
     if num_class is None:
         link = "multilabel" if np.ndim(y_true) == 2 else "sigmoid"
-        return _focal(link, gamma, alpha, label_smoothing, negative_shift, poly_epsilon).initial_margin(
-            y_true, sample_weight
-        )
+        return _focal("initial_margin", link, options).initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
-    focal = _focal("softmax", gamma, alpha, label_smoothing, negative_shift, poly_epsilon, num_class=k)
-    return focal.initial_margin(y_true, sample_weight)
+    return _focal("initial_margin", "softmax", options, num_class=k).initial_margin(y_true, sample_weight)
 
 
 def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | None = None) -> NDArray[np.float64]:
