@@ -246,7 +246,7 @@ def _drop_missing(
     frame, where a row with any missing label goes). Without ``drop_missing`` a missing value is an error
     that says where the first one is.
     """
-    rows = missing if missing.ndim == 1 else missing.any(axis=1)
+    rows = missing if missing.ndim == 1 else np.asarray(missing.any(axis=1))
     if not rows.any():
         return data, None
     multilabel = missing.ndim == 2
@@ -363,7 +363,7 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
             )
         codes[:, j] = values.to_numpy(dtype=np.float64) == 1.0
     positives = codes.sum(axis=0)
-    for j in np.flatnonzero((positives == 0) | (positives == codes.shape[0])):
+    for j in np.flatnonzero((positives == 0) | (positives == codes.shape[0])).tolist():
         value = int(codes[0, j])
         raise ValueError(
             f"{name} column {frame.columns[j]!r} is {value} in every row: every label of a multi-label target "
