@@ -18,7 +18,6 @@ r"""The variants of focal loss at scale, for ``benchmarks/conditions.py --extra`
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import sys
 import time
 from collections.abc import Iterator
@@ -54,14 +53,14 @@ FRAUD_PROTOCOL = {"cv": 5, "repeats": 2, "budget": 4, "random_state": 0}
 
 
 def _module(name: str) -> Any:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """A module of benchmarks/ by path, through the loader of :mod:`_conditions_report` (``_sibling``).
+
+    ``benchmarks/conditions.py`` loads the report module before this one, under its own name.
+    """
+    report = sys.modules.get("_conditions_report")
+    if report is None:
+        raise ImportError("_conditions_variants is loaded by benchmarks/conditions.py, after _conditions_report")
+    return report._sibling(name)
 
 
 def keel_variant_lines(sets_csv: Path) -> list[str]:

@@ -14,7 +14,8 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import ray.train
@@ -24,6 +25,7 @@ from ._ray_setup import FocalSetup
 if TYPE_CHECKING:  # pragma: no cover
     import lightgbm as lgb
     import xgboost as xgb
+    from typing_extensions import Unpack
 
     from .sklearn_xgboost import FocalXGBClassifier
 
@@ -59,11 +61,51 @@ def _positive(name: str, value: object) -> int:
     return int(value)
 
 
-def _check_rounds(num_boost_round: object, early_stopping_rounds: object) -> tuple[int, int | None]:
-    rounds = _positive("num_boost_round", num_boost_round)
-    if early_stopping_rounds is None:
-        return rounds, None
-    return rounds, _positive("early_stopping_rounds (or None)", early_stopping_rounds)
+class TrainOptions(TypedDict, total=False):
+    """The keyword options of :func:`train_xgboost` and :func:`train_lightgbm` (defaults: :data:`TRAIN_DEFAULTS`)."""
+
+    num_boost_round: int
+    early_stopping_rounds: int | None
+    report: bool
+    report_every: int
+    callbacks: Sequence[Any]
+
+
+#: The defaults of :class:`TrainOptions`.
+TRAIN_DEFAULTS: TrainOptions = {
+    "num_boost_round": 100,
+    "early_stopping_rounds": None,
+    "report": True,
+    "report_every": 1,
+    "callbacks": (),
+}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The checked options of one training call (``patience``: early stopping, ``every``: report period)."""
+
+    rounds: int
+    patience: int | None
+    report: bool
+    every: int
+    callbacks: tuple[Any, ...]
+
+
+def _check_run(caller: str, valid: Any, options: Mapping[str, Any]) -> _Run:
+    """The options of ``caller`` (``train_xgboost`` / ``train_lightgbm``) checked, before any shard is read."""
+    unknown = sorted(set(options) - set(TRAIN_DEFAULTS))
+    if unknown:
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+    given = {**TRAIN_DEFAULTS, **options}
+    rounds = _positive("num_boost_round", given["num_boost_round"])
+    patience = given["early_stopping_rounds"]
+    if patience is not None:
+        patience = _positive("early_stopping_rounds (or None)", patience)
+        if valid is None:
+            raise ValueError("early_stopping_rounds needs a validation shard (valid=...)")
+    every = _positive("report_every", given["report_every"])
+    return _Run(rounds, patience, bool(given["report"]), every, tuple(given["callbacks"]))
 
 
 def _xgboost_report_callback(every: int) -> Any:
@@ -91,27 +133,19 @@ def _lightgbm_report_callback(every: int) -> Any:
     return EveryRounds(checkpoint_at_end=False)
 
 
-def _report_model(save: Any, filename: str, metrics: Mapping[str, Any]) -> None:
-    """The final report of every worker: rank 0 attaches the saved model as the checkpoint."""
+def _report_model(save: Any, library: str, *, best_iteration: int, rounds: int, best_score: float | None) -> None:
+    """The final report of every worker (the metrics); rank 0 attaches the saved model as the checkpoint."""
+    metrics = {"best_iteration": best_iteration, "rounds": rounds, "best_score": best_score}
     if ray.train.get_context().get_world_rank() != 0:
-        ray.train.report(dict(metrics))
+        ray.train.report(metrics)
         return
     with tempfile.TemporaryDirectory() as folder:
-        save(os.path.join(folder, filename))
-        ray.train.report(dict(metrics), checkpoint=ray.train.Checkpoint.from_directory(folder))
+        save(os.path.join(folder, RAY_CHECKPOINT_FILES[library]))
+        ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(folder))
 
 
 def train_xgboost(
-    setup: FocalSetup,
-    params: Mapping[str, Any] | None,
-    train: Any,
-    valid: Any = None,
-    *,
-    num_boost_round: int = 100,
-    early_stopping_rounds: int | None = None,
-    report: bool = True,
-    report_every: int = 1,
-    callbacks: Sequence[Any] = (),
+    setup: FocalSetup, params: Mapping[str, Any] | None, train: Any, valid: Any = None, **options: Unpack[TrainOptions]
 ) -> xgb.Booster:
     r"""Train on this worker's shards, inside an ``XGBoostTrainer`` training function (XGBoost's collective up).
 
@@ -124,6 +158,8 @@ def train_xgboost(
     train, valid : DataIterator or pandas.DataFrame
         This worker's training and (optional) validation shards
         (``ray.train.get_dataset_shard(name)``).
+    **options
+        Keyword only, the following (another name is a ``TypeError``).
     num_boost_round : int, default=100
     early_stopping_rounds : int, optional
         Stop when the validation focal metric (the global weighted mean
@@ -149,25 +185,21 @@ def train_xgboost(
     from .xgboost import FocalMetric, FocalObjective
 
     setup = _check_setup(setup)
-    rounds, patience = _check_rounds(num_boost_round, early_stopping_rounds)
+    run = _check_run("train_xgboost", valid, options)
     X, y, w = setup.arrays(_frame(train))
     dtrain = xgb.DMatrix(X, label=y, weight=w)
-    evals = []
+    evals, hooks = [], list(run.callbacks)
     if valid is not None:
         Xv, yv, wv = setup.arrays(_frame(valid))
         evals.append((xgb.DMatrix(Xv, label=yv, weight=wv), VALID_NAME))
-    elif patience is not None:
-        raise ValueError("early_stopping_rounds needs a validation shard (valid=...)")
-    hooks = list(callbacks)
-    every = _positive("report_every", report_every)
-    if report and evals:
-        hooks.insert(0, _xgboost_report_callback(every))  # first: it reports the last round too
-    if patience is not None:
-        hooks.append(xgb.callback.EarlyStopping(rounds=patience, metric_name=METRIC_NAME, data_name=VALID_NAME))
+        if run.report:
+            hooks.insert(0, _xgboost_report_callback(run.every))  # first: it reports the last round too
+    if run.patience is not None:
+        hooks.append(xgb.callback.EarlyStopping(rounds=run.patience, metric_name=METRIC_NAME, data_name=VALID_NAME))
     booster = xgb.train(
         setup.xgboost_params(params),
         dtrain,
-        rounds,
+        run.rounds,
         evals=evals,
         obj=FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor),
         custom_metric=FocalMetric(loss=setup.loss, name=METRIC_NAME),
@@ -175,11 +207,15 @@ def train_xgboost(
         verbose_eval=False,
     )
     booster.set_attr(**{BOOSTER_ATTRIBUTE: json.dumps(setup.record("xgboost"))})
-    if report:
-        best = int(booster.best_iteration) if patience is not None else booster.num_boosted_rounds() - 1
-        score = float(booster.best_score) if patience is not None else None
-        metrics = {"best_iteration": best, "rounds": booster.num_boosted_rounds(), "best_score": score}
-        _report_model(booster.save_model, RAY_CHECKPOINT_FILES["xgboost"], metrics)
+    if run.report:
+        stopped = run.patience is not None
+        _report_model(
+            booster.save_model,
+            "xgboost",
+            best_iteration=int(booster.best_iteration) if stopped else booster.num_boosted_rounds() - 1,
+            rounds=booster.num_boosted_rounds(),
+            best_score=float(booster.best_score) if stopped else None,
+        )
     return booster
 
 
@@ -231,16 +267,7 @@ def _lightgbm_dataset(setup: FocalSetup, frame: Any, reference: Any = None) -> l
 
 
 def train_lightgbm(
-    setup: FocalSetup,
-    params: Mapping[str, Any] | None,
-    train: Any,
-    valid: Any = None,
-    *,
-    num_boost_round: int = 100,
-    early_stopping_rounds: int | None = None,
-    report: bool = True,
-    report_every: int = 1,
-    callbacks: Sequence[Any] = (),
+    setup: FocalSetup, params: Mapping[str, Any] | None, train: Any, valid: Any = None, **options: Unpack[TrainOptions]
 ) -> lgb.Booster:
     r"""Train on this worker's shards, inside a ``LightGBMTrainer`` training function.
 
@@ -260,8 +287,7 @@ def train_lightgbm(
     from .lightgbm import FocalMetric, FocalObjective, embed_initial_margin
 
     setup = _check_setup(setup)
-    rounds, patience = _check_rounds(num_boost_round, early_stopping_rounds)
-    every = _positive("report_every", report_every)
+    run = _check_run("train_lightgbm", valid, options)
     dtrain = _lightgbm_dataset(setup, _frame(train))
     world = ray.train.get_context().get_world_size()
     booster_params = {"tree_learner": "data", "pre_partition": True, "verbose": -1, **dict(params or {})}
@@ -271,20 +297,18 @@ def train_lightgbm(
     booster_params.update(objective=FocalObjective(loss=setup.loss, hess_floor=setup.hess_floor), metric="None")
     if setup.num_class is not None:
         booster_params["num_class"] = setup.num_class
-    valid_sets, hooks, feval = [], list(callbacks), None
+    valid_sets, hooks, feval = [], list(run.callbacks), None
     if valid is not None:
         valid_sets.append(_lightgbm_dataset(setup, _frame(valid), reference=dtrain))
         feval = FocalMetric(loss=setup.loss, name=METRIC_NAME, reducer=reducer)
-        if report:
-            hooks.append(_lightgbm_report_callback(every))
-    elif patience is not None:
-        raise ValueError("early_stopping_rounds needs a validation shard (valid=...)")
-    if patience is not None:
-        hooks.append(lgb.early_stopping(patience, first_metric_only=True, verbose=False))
+        if run.report:
+            hooks.append(_lightgbm_report_callback(run.every))
+    if run.patience is not None:
+        hooks.append(lgb.early_stopping(run.patience, first_metric_only=True, verbose=False))
     booster = lgb.train(
         booster_params,
         dtrain,
-        rounds,
+        run.rounds,
         valid_sets=valid_sets,
         valid_names=[VALID_NAME] * len(valid_sets),
         feval=feval,
@@ -297,11 +321,15 @@ def train_lightgbm(
         booster, setup.initial_margin, loss=setup.loss, hess_floor=setup.hess_floor, extra=extra
     )
     embedded.best_score = booster.best_score  # the (global) validation metric at the best round
-    if report:
+    if run.report:
         best = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
-        score = booster.best_score.get(VALID_NAME, {}).get(METRIC_NAME)
-        metrics = {"best_iteration": int(best), "rounds": booster.current_iteration(), "best_score": score}
-        _report_model(embedded.save_model, RAY_CHECKPOINT_FILES["lightgbm"], metrics)
+        _report_model(
+            embedded.save_model,
+            "lightgbm",
+            best_iteration=int(best),
+            rounds=booster.current_iteration(),
+            best_score=booster.best_score.get(VALID_NAME, {}).get(METRIC_NAME),
+        )
     return embedded
 
 

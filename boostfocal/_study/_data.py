@@ -187,19 +187,7 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
     series = _strip_labels(series, name, notes)
     if isinstance(positive, str):
         positive = positive.strip()
-    missing = series.isna().to_numpy()
-    keep = None
-    if missing.any():
-        if not drop_missing:
-            raise ValueError(
-                f"{name} has {int(missing.sum())} missing value(s) (first at row {int(np.flatnonzero(missing)[0])}); "
-                f"drop those rows ({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
-            )
-        keep = ~missing
-        series = series[keep]
-        notes.append(f"dropped {int(missing.sum())} row(s) with a missing target")
-        if series.shape[0] == 0:
-            raise ValueError(f"{name} is missing everywhere")
+    series, keep = _drop_missing(series, series.isna().to_numpy(), drop_missing, name, notes)
     values = series.to_numpy()
     uniq = pd.unique(series)
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
@@ -247,6 +235,35 @@ def prepare_target(y: Any, *, positive: Any = None, drop_missing: bool = False, 
     if warning:
         notes.append(warning)
     return target
+
+
+def _drop_missing(
+    data: Any, missing: NDArray[np.bool_], drop_missing: bool, name: str, notes: list[str]
+) -> tuple[Any, NDArray[np.bool_] | None]:
+    """The target ``data`` without its rows of a missing label, and the mask of the rows kept (None: none missing).
+
+    ``missing`` is the target's mask of missing values: one per row (a Series) or one per label (a multi-label
+    frame, where a row with any missing label goes). Without ``drop_missing`` a missing value is an error
+    that says where the first one is.
+    """
+    rows = missing if missing.ndim == 1 else np.asarray(missing.any(axis=1))
+    if not rows.any():
+        return data, None
+    multilabel = missing.ndim == 2
+    if not drop_missing:
+        i, j = np.argwhere(missing)[0] if multilabel else (np.flatnonzero(rows)[0], None)
+        found = (
+            f"{int(rows.sum())} row(s) with a missing label (first at row {int(i)}, column {data.columns[j]!r})"
+            if multilabel
+            else f"{int(rows.sum())} missing value(s) (first at row {int(i)})"
+        )
+        drop = _option(name, "--drop-missing-target", "drop_missing_target=True")
+        raise ValueError(f"{name} has {found}; drop those rows ({drop}) or fill them")
+    keep = ~rows
+    notes.append(f"dropped {int(rows.sum())} row(s) with a missing {'label' if multilabel else 'target'}")
+    if not keep.any():
+        raise ValueError(f"{name} has a missing label in every row" if multilabel else f"{name} is missing everywhere")
+    return data[keep], keep
 
 
 def _strip_labels(series: Any, name: str, notes: list[str]) -> Any:
@@ -328,22 +345,7 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
     if frame.columns.duplicated().any():
         raise ValueError(f"{name} has duplicated label names: {frame.columns[frame.columns.duplicated()].tolist()!r}")
     notes: list[str] = []
-    keep = None
-    missing = frame.isna().to_numpy()
-    if missing.any():
-        rows = missing.any(axis=1)
-        if not drop_missing:
-            i, j = np.argwhere(missing)[0]
-            raise ValueError(
-                f"{name} has {int(rows.sum())} row(s) with a missing label (first at row {int(i)}, column "
-                f"{frame.columns[j]!r}); drop those rows "
-                f"({_option(name, '--drop-missing-target', 'drop_missing_target=True')}) or fill them"
-            )
-        keep = ~rows
-        frame = frame[keep]
-        notes.append(f"dropped {int(rows.sum())} row(s) with a missing label")
-        if frame.shape[0] == 0:
-            raise ValueError(f"{name} has a missing label in every row")
+    frame, keep = _drop_missing(frame, frame.isna().to_numpy(), drop_missing, name, notes)
     codes = np.empty(frame.shape, dtype=np.intp)
     for j, col in enumerate(frame.columns):
         values = frame[col]
@@ -361,7 +363,7 @@ def prepare_multilabel_target(y: Any, *, positive: Any = None, drop_missing: boo
             )
         codes[:, j] = values.to_numpy(dtype=np.float64) == 1.0
     positives = codes.sum(axis=0)
-    for j in np.flatnonzero((positives == 0) | (positives == codes.shape[0])):
+    for j in np.flatnonzero((positives == 0) | (positives == codes.shape[0])).tolist():
         value = int(codes[0, j])
         raise ValueError(
             f"{name} column {frame.columns[j]!r} is {value} in every row: every label of a multi-label target "

@@ -128,15 +128,35 @@ def _write_files(out: Path, contents: dict[str, str], writers: dict[str, Callabl
 
 
 # ---------------------------------------------------------------- fit
-def _fit_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="boostfocal fit",
-        description="Train the recommended configuration of a compare study on every row of DATA and write a "
+#: The --help texts of what both commands have, fit's then predict's (SOURCE: its name and its help).
+COMMAND_HELP: dict[str, tuple[Any, Any]] = {
+    "description": (
+        "Train the recommended configuration of a compare study on every row of DATA and write a "
         "model folder (native model file, preparation, loss record, model card).",
-    )
-    p.add_argument("study", type=Path, help="the --out folder of boostfocal compare")
-    p.add_argument("data", help="the table to train on, with the study's columns (the study's table, or more rows)")
-    p.add_argument("--out", type=Path, required=True, help="the model folder to write")
+        "Apply a model folder written by boostfocal fit to DATA: the study's preparation, then the "
+        "model; writes posterior estimates (default) and labels as CSV.",
+    ),
+    "source": (("study", "the --out folder of boostfocal compare"), ("model", "the --out folder of boostfocal fit")),
+    "data": (
+        "the table to train on, with the study's columns (the study's table, or more rows)",
+        "the table to score, with the model's feature columns",
+    ),
+    "--out": ("the model folder to write", "the CSV file to write"),
+}
+
+
+def _command_parser(command: str) -> _Parser:
+    """The parser of ``boostfocal fit`` or ``predict`` with what both have: ``SOURCE DATA --out OUT``."""
+    text = {key: pair[("fit", "predict").index(command)] for key, pair in COMMAND_HELP.items()}
+    p = _Parser(prog=f"boostfocal {command}", description=text["description"])
+    p.add_argument(text["source"][0], type=Path, help=text["source"][1])
+    p.add_argument("data", help=text["data"])
+    p.add_argument("--out", type=Path, required=True, help=text["--out"])
+    return p
+
+
+def _fit_parser() -> argparse.ArgumentParser:
+    p = _command_parser("fit")
     p.add_argument("--overwrite", action="store_true", help="replace the files of a non-empty --out folder")
     return p
 
@@ -249,14 +269,7 @@ def _run(prog: str, parser: Callable[[], argparse.ArgumentParser], body: Callabl
 
 # ---------------------------------------------------------------- predict
 def _predict_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="boostfocal predict",
-        description="Apply a model folder written by boostfocal fit to DATA: the study's preparation, then the "
-        "model; writes posterior estimates (default) and labels as CSV.",
-    )
-    p.add_argument("model", type=Path, help="the --out folder of boostfocal fit")
-    p.add_argument("data", help="the table to score, with the model's feature columns")
-    p.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    p = _command_parser("predict")
     how = p.add_mutually_exclusive_group()
     how.add_argument(
         "--threshold", type=_open_unit, help="label positive when the posterior is >= T (binary, multi-label)"

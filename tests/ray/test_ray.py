@@ -149,6 +149,15 @@ def test_shard_without_a_class_is_fine_but_a_class_absent_everywhere_is_named(cl
         focal_ray.prepare(ds.iterator(), label="y")
     with pytest.raises(TypeError, match=r"FocalSetup of the global pass"):
         focal_ray.train_xgboost({"gamma": 2.0}, {}, train)
+    for trainer in (focal_ray.train_xgboost, focal_ray.train_lightgbm):  # options checked before a shard is read
+        with pytest.raises(TypeError, match=rf"{trainer.__name__}\(\) got an unexpected keyword argument 'num_rounds'"):
+            trainer(setup, {}, train, num_rounds=5)
+        with pytest.raises(ValueError, match=r"num_boost_round must be a positive integer, got 0"):
+            trainer(setup, {}, train, num_boost_round=0)
+        with pytest.raises(ValueError, match=r"report_every must be a positive integer, got True"):
+            trainer(setup, {}, train, report_every=True)
+        with pytest.raises(ValueError, match=r"early_stopping_rounds needs a validation shard"):
+            trainer(setup, {}, train, early_stopping_rounds=3)
 
 
 # ---------------------------------------------------------------------------------------------- XGBoost on 2 workers
