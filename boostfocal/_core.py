@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._docs import OPTION_ENTRIES, doc_filler
+from ._docs import OPTION_ENTRIES, doc_filler, spell_out
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
 
@@ -58,7 +58,8 @@ class MultilabelKw(_Options, total=False):
     negative_shift: float
 
 
-_LOSS_PARAMETERS = inspect.signature(FocalLoss.__new__).parameters
+#: The loss keywords' defaults: :class:`FocalLoss`'s, in its order.
+_LOSS_DEFAULTS = {name: p.default for name, p in inspect.signature(FocalLoss.__new__).parameters.items()}
 _F = TypeVar("_F", bound=Callable[..., Any])
 #: The loss keywords of each wrapper, by name.
 _KEYWORDS: dict[str, frozenset[str]] = {}
@@ -71,18 +72,10 @@ def _wrapper(options: type) -> Callable[[_F], _F]:
     (which owns their defaults and checks); one name outside ``options`` is a TypeError
     naming the function.
     """
-    types = options.__annotations__
 
     def decorate(func: _F) -> _F:
-        sig = inspect.signature(func)
-        head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        loss = [  # in FocalLoss's order, with its defaults and this wrapper's types
-            p.replace(annotation=getattr(types[name], "__forward_arg__", types[name]))
-            for name, p in _LOSS_PARAMETERS.items()
-            if name in types
-        ]
-        func.__signature__ = sig.replace(parameters=head + loss)  # type: ignore[attr-defined]
-        _KEYWORDS[func.__name__] = frozenset(types)
+        spell_out(func, options, _LOSS_DEFAULTS)
+        _KEYWORDS[func.__name__] = frozenset(options.__annotations__)
         return _fill_doc(func)
 
     return decorate

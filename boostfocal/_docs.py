@@ -7,6 +7,7 @@ docstrings from the same text, so a parameter is described in one place.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -52,3 +53,26 @@ def doc_filler(entries: Mapping[str, str], **extra: str) -> Callable[[Documented
         return obj
 
     return decorate
+
+
+def spell_out(func: Callable[..., Any], options: type, defaults: Mapping[str, Any]) -> None:
+    """Give ``func`` (which takes ``**options: Unpack[options]``) the signature its users read.
+
+    ``inspect.signature``, ``help()`` and the API pages then list the keywords of the
+    TypedDict ``options`` (keyword-only, in the order of ``defaults``, with their defaults
+    and types) in place of ``**options``; calling the function is unchanged.
+    """
+    sig = inspect.signature(func)
+    head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    types = options.__annotations__
+    spelled = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=default,
+            annotation=getattr(types[name], "__forward_arg__", types[name]),  # the annotation's text
+        )
+        for name, default in defaults.items()
+        if name in types
+    ]
+    func.__signature__ = sig.replace(parameters=head + spelled)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import ray.train
 
+from ._docs import spell_out
 from ._ray_setup import FocalSetup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -399,3 +400,7 @@ def load_lightgbm(checkpoint: ray.train.Checkpoint) -> lgb.Booster:
     if focal_metadata(booster) is None:
         raise ValueError("the checkpoint's model holds no boostfocal record: was it reported by train_lightgbm?")
     return booster
+
+
+for _train in (train_xgboost, train_lightgbm):
+    spell_out(_train, TrainOptions, TRAIN_DEFAULTS)
