@@ -1,11 +1,12 @@
 r"""Framework-free part of the XGBoost and LightGBM adapters and estimators (numpy only).
 
-* :func:`resolve_loss`: the one door from the public loss parameters (``gamma``,
-  ``alpha``, ``label_smoothing``, ``negative_shift``, ``poly_epsilon`` or ``loss``) to a
-  :class:`boostfocal.FocalLoss`;
+* :func:`~boostfocal._loss_params.resolve_loss` (from :mod:`boostfocal._loss_params`, where the
+  public loss parameters ``gamma``, ``alpha``, ``loss``, ``label_smoothing``, ``negative_shift``,
+  ``poly_epsilon`` are declared once): the one door from them to a :class:`boostfocal.FocalLoss`;
 * :func:`fill_doc` and :data:`DOC_ENTRIES`: the numpydoc entries of those parameters,
   written once for every factory and estimator (as LightGBM's ``sklearn.py`` shares
-  its docstrings between its sklearn and Dask classes);
+  its docstrings between its sklearn and Dask classes); :func:`takes_loss_params`: a
+  factory's ``**loss_params`` spelled out in its signature, its docstring filled;
 * :class:`PreparedLabels` and :func:`fixed_link`: the only places that call the
   loss's per-round methods (``for_margin``, ``with_link``, ``prepare``,
   ``grad_hess_prepared``, ``mean_prepared``); the fitted
@@ -28,15 +29,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._docs import OPTION_ENTRIES, Documented, doc_filler
 from ._fast import check_n_jobs
-from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
+from ._loss_params import LOSS_PARAMS, LossParams, Unpack, given_loss_params, resolve_loss, spell_loss_params
 from ._policy import HessPolicy
 from ._profiles import LibraryProfile
 
 # Validated label sets kept per objective / metric object (train + a few eval sets).
 CACHE_SIZE = 4
-
-#: The loss parameters a factory takes instead of ``loss=`` (None: not given).
-LOSS_PARAMS = ("gamma", "alpha", "label_smoothing", "negative_shift", "poly_epsilon")
 
 # ---------------------------------------------------------------------------------------------- docs
 #: numpydoc entries shared by the factories and estimators, each indented for a module-level
@@ -94,11 +93,25 @@ DOC_ENTRIES: dict[str, str] = {
 
 #: The loss parameters as one block (what :func:`focal_objective` and the metrics list).
 DOC_ENTRIES["loss_params"] = "\n    ".join(DOC_ENTRIES[name] for name in (*LOSS_PARAMS, "loss"))
+#: The Notes section of both adapters' ``focal_metric``.
+DOC_ENTRIES["metric_notes"] = f"""Notes
+    -----
+    Use the training objective's loss parameters to monitor it.
+
+    {DOC_ENTRIES["metric_formula"]}"""
 
 
 def fill_doc(**extra: str) -> Callable[[Documented], Documented]:
     """Decorator: replace ``%(name)s`` in the docstring by :data:`DOC_ENTRIES` (and ``extra``) entries."""
     return doc_filler(DOC_ENTRIES, **extra)
+
+
+def takes_loss_params(func: Documented) -> Documented:
+    """Decorator of a public factory taking ``**loss_params``: the loss parameters spelled out, docstring filled.
+
+    See :func:`boostfocal._loss_params.spell_loss_params` (signature) and :func:`fill_doc` (docstring).
+    """
+    return fill_doc()(spell_loss_params(func))
 
 
 def focal_params_doc(*, model: str, gamma_note: str = "", alpha_note: str = "", proba_note: str = "") -> str:
@@ -168,49 +181,6 @@ def fitted_doc(*, name: str, kwargs: str, margin_note: str, weights: str, best_i
 
 
 # ---------------------------------------------------------------------------------------------- loss
-def resolve_loss(
-    loss: FocalLoss | None,
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-) -> FocalLoss:
-    """The loss of a public factory: ``loss`` itself, or ``FocalLoss(..., link=None)`` from the parameters.
-
-    Parameters left at None take :class:`boostfocal.FocalLoss`'s defaults (``gamma=2.0``,
-    ``alpha=None``, ``label_smoothing=0.0``, ``negative_shift=0.0``, ``poly_epsilon=0.0``). ``link=None``: one
-    objective serves binary (1-D margins) and softmax boosters.
-
-    Raises
-    ------
-    TypeError
-        If ``loss`` is not a :class:`boostfocal.FocalLoss`.
-    ValueError
-        If ``loss`` is given together with any loss parameter (it would be ignored).
-    """
-    values = (gamma, alpha, label_smoothing, negative_shift, poly_epsilon)
-    given = {name: value for name, value in zip(LOSS_PARAMS, values, strict=True) if value is not None}
-    if loss is None:
-        return FocalLoss(
-            gamma=2.0 if gamma is None else gamma,
-            alpha=alpha,
-            link=None,
-            label_smoothing=0.0 if label_smoothing is None else label_smoothing,
-            negative_shift=0.0 if negative_shift is None else negative_shift,
-            poly_epsilon=0.0 if poly_epsilon is None else poly_epsilon,
-        )
-    if not isinstance(loss, FocalLoss):
-        raise TypeError(f"loss must be a boostfocal.FocalLoss, got {loss!r} of type {type(loss).__name__}")
-    if given:
-        passed = ", ".join(f"{name}={value!r}" for name, value in given.items())
-        raise ValueError(
-            f"give either loss or its parameters ({' / '.join(LOSS_PARAMS)}), not both: got loss={loss!r} and {passed}"
-        )
-    return loss
-
-
 def fixed_link(loss: FocalLoss, n_outputs: int, *, multilabel: bool = False, scores: str = "margins") -> FocalLoss:
     """The loss with its link fixed for a booster of ``n_outputs`` scores per row.
 
@@ -223,6 +193,28 @@ def fixed_link(loss: FocalLoss, n_outputs: int, *, multilabel: bool = False, sco
     if loss.link is not None and loss.link.name == name and loss.num_class == k:
         return loss
     return loss.with_link(name, k)
+
+
+def check_record_or_loss(
+    has_record: bool, loss_params: LossParams, *, trained_without: str, held: str, hint: str = "", **more: Any
+) -> None:
+    """``finalize``'s rule: the loss of a booster comes from its record or from the caller, never both.
+
+    ``trained_without`` names what writes the record, ``held`` what the record holds, ``hint`` ends the
+    message for a booster without one; ``more`` are other arguments that a booster with a record refuses.
+    """
+    given = given_loss_params(loss_params)
+    if not has_record and not given:
+        raise ValueError(
+            f"this booster has no boostfocal record (trained without {trained_without}): pass the loss it was "
+            f"trained with, finalize(booster, loss=FocalLoss(...)) or gamma=/alpha={hint}"
+        )
+    given += [name for name, value in more.items() if value is not None]
+    if has_record and given:
+        raise ValueError(
+            f"this booster already holds a boostfocal record ({held}); give no {', '.join(given)}: "
+            "finalize(booster) alone declares its objective"
+        )
 
 
 class PreparedLabels:
@@ -372,24 +364,8 @@ class FocalBase:
     _profile: LibraryProfile
     _squeeze_label_column = False
 
-    def __init__(
-        self,
-        *,
-        gamma: GammaLike | None = None,
-        alpha: AlphaLike = None,
-        loss: FocalLoss | None = None,
-        label_smoothing: float | None = None,
-        negative_shift: float | None = None,
-        poly_epsilon: float | None = None,
-    ) -> None:
-        self.loss = resolve_loss(
-            loss,
-            gamma=gamma,
-            alpha=alpha,
-            label_smoothing=label_smoothing,
-            negative_shift=negative_shift,
-            poly_epsilon=poly_epsilon,
-        )
+    def __init__(self, **loss_params: Unpack[LossParams]) -> None:
+        self.loss = resolve_loss(**loss_params)
         # a few entries: a metric alternates between the train and eval sets every round
         self._cache: tuple[PreparedLabels, ...] = ()
 
@@ -460,15 +436,11 @@ class MetricMixin(FocalBase):
     the global weighted mean ``sum_r sum_i w_i FL_i / sum_r sum_i w_i`` over every worker ``r``.
     """
 
+    @spell_loss_params
     def __init__(
-        self,
-        *,
-        loss: FocalLoss | None = None,
-        name: str = "focal_loss",
-        reducer: Reducer | None = None,
-        **loss_params: Any,
+        self, *, name: str = "focal_loss", reducer: Reducer | None = None, **loss_params: Unpack[LossParams]
     ) -> None:
-        super().__init__(loss=loss, **loss_params)
+        super().__init__(**loss_params)
         self._check_name(name)
         if reducer is not None and not callable(getattr(reducer, "allreduce", None)):
             raise TypeError(f"reducer must have an allreduce(values) method (boostfocal.collective), got {reducer!r}")
@@ -510,15 +482,15 @@ class ObjectiveMixin(FocalBase):
     ``__call__`` (its signature is what each library inspects).
     """
 
+    @spell_loss_params
     def __init__(
         self,
         *,
-        loss: FocalLoss | None = None,
         hess_floor: HessFloor | HessPolicy = CURVATURE_FLOOR,
         n_jobs: int | None = None,
-        **loss_params: Any,
+        **loss_params: Unpack[LossParams],
     ) -> None:
-        super().__init__(loss=loss, **loss_params)
+        super().__init__(**loss_params)
         self.policy = (
             hess_floor if isinstance(hess_floor, HessPolicy) else HessPolicy.parse(hess_floor, allow_none=False)
         )

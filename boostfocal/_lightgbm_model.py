@@ -18,8 +18,9 @@ import lightgbm as lgb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import check_margin_vector, fill_doc, fixed_link, resolve_loss
-from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._adapter import check_margin_vector, check_record_or_loss, fixed_link, takes_loss_params
+from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
+from ._loss_params import LossParams, Unpack, resolve_loss
 from ._policy import HessPolicy
 from ._profiles import (
     FOCAL_PROBABILITY,
@@ -71,20 +72,15 @@ def focal_metadata(model: lgb.Booster | str | Any) -> dict[str, Any] | None:
     return read_lightgbm_record(model_string(model))
 
 
-@fill_doc()
+@takes_loss_params
 def embed_initial_margin(
     booster: lgb.Booster,
     margin: float | ArrayLike,
     *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     extra: Mapping[str, Any] | None = None,
     multilabel: bool | None = None,
+    **loss_params: Unpack[LossParams],
 ) -> lgb.Booster:
     r"""Return a booster whose raw predictions include the starting margin, with focal settings recorded.
 
@@ -139,14 +135,7 @@ def embed_initial_margin(
     k = booster.num_model_per_iteration()
     if multilabel is not None and not isinstance(multilabel, (bool, np.bool_)):
         raise TypeError(f"multilabel must be None, True or False, got {multilabel!r}")
-    focal = resolve_loss(
-        loss,
-        gamma=gamma,
-        alpha=alpha,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    )
+    focal = resolve_loss(**loss_params)
     if multilabel is False and focal.is_multilabel:
         raise ValueError("multilabel=False contradicts the loss's link 'multilabel'")
     if multilabel and not focal.is_multilabel and focal.link is not None:
@@ -202,19 +191,14 @@ def embedded_model_text(
     return declare_lightgbm_objective(write_lightgbm_record(text, record), focal.link.name, k)
 
 
-@fill_doc()
+@takes_loss_params
 def finalize(
     booster: lgb.Booster,
     *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
     initial_margin: float | ArrayLike | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
     multilabel: bool | None = None,
+    **loss_params: Unpack[LossParams],
 ) -> lgb.Booster:
     r"""The one call after ``lgb.train`` with a focal objective: a booster whose file says what it is.
 
@@ -254,30 +238,20 @@ def finalize(
     """
     if not isinstance(booster, lgb.Booster):
         raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
-    params: dict[str, Any] = dict(
-        gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    )  # fmt: skip
-    given = [
-        name for name, value in {"loss": loss, "initial_margin": initial_margin, **params}.items() if value is not None
-    ]
     text = booster.model_to_string(num_iteration=-1)
     record = read_lightgbm_record(text)
+    check_record_or_loss(
+        record is not None,
+        loss_params,
+        trained_without="finalize / embed_initial_margin",
+        held="loss and margin",
+        hint=", and its initial_margin if it was trained from an init_score",
+        initial_margin=initial_margin,
+    )
     if record is None:
-        if loss is None and all(value is None for value in params.values()):
-            raise ValueError(
-                "this booster has no boostfocal record (trained without finalize / embed_initial_margin): pass the "
-                "loss it was trained with, finalize(booster, loss=FocalLoss(...)) or gamma=/alpha=, and its "
-                "initial_margin if it was trained from an init_score"
-            )
         k = booster.num_model_per_iteration()
         margin = initial_margin if initial_margin is not None else (0.0 if k == 1 else np.zeros(k))
-        return embed_initial_margin(booster, margin, loss=loss, **params, hess_floor=hess_floor, multilabel=multilabel)
-    if given:
-        raise ValueError(
-            f"this booster already holds a boostfocal record (loss and margin); give no {', '.join(given)}: "
-            "finalize(booster) alone declares its objective"
-        )
+        return embed_initial_margin(booster, margin, hess_floor=hess_floor, multilabel=multilabel, **loss_params)
     focal = fixed_link(
         FocalLoss.from_dict(record), booster.num_model_per_iteration(), multilabel=record.get("link") == "multilabel"
     )

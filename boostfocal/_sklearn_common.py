@@ -32,7 +32,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._adapter import fixed_link, posterior_columns_loss
-from ._core import alpha_from_counts, label_totals
+from ._class_params import alpha_by_rule, fitted_alpha, per_class
+from ._core import label_totals
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._policy import HessPolicy
 from ._profiles import LibraryProfile, make_record
@@ -166,25 +167,6 @@ def encode_indicator(y: Any, n_labels: int | None, name: str) -> NDArray[np.intp
     return arr.astype(np.intp)
 
 
-def _per_class(value: Any, classes: np.ndarray, name: str) -> Any:
-    """A ``{label: value}`` dict as a list in ``classes`` order (other values unchanged)."""
-    if not isinstance(value, Mapping):
-        return value
-    known = set(classes.tolist())
-    unknown = [k for k in value if k not in known]
-    missing = [c for c in classes.tolist() if c not in value]
-    if unknown or missing:
-        raise ValueError(
-            f"{name} as a dict must give one value per class {classes.tolist()!r}; "
-            f"unknown labels {unknown!r}, missing labels {missing!r}"
-        )
-    return [value[c] for c in classes.tolist()]
-
-
-#: The data-dependent class weightings the estimators resolve at fit.
-ALPHA_RULES = ("balanced", "effective_number")
-
-
 def resolve_alpha(
     alpha: Any,
     classes: np.ndarray,
@@ -197,23 +179,15 @@ def resolve_alpha(
 
     ``"balanced"``: ``n / (K n_k)`` (scikit-learn's rule); ``"effective_number"``:
     :func:`boostfocal.class_balanced_alpha` with ``beta``; both from the (weighted) class
-    counts of the training labels ``codes``.
+    counts of the training labels ``codes`` (:func:`boostfocal._class_params.alpha_by_rule`).
     """
-    n_classes = classes.shape[0]
-    if isinstance(alpha, str):
-        if alpha not in ALPHA_RULES:
-            raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
+
+    def totals() -> NDArray[np.float64]:
         if codes is None:
             raise ValueError(f"alpha={alpha!r} is resolved from the training labels at fit")
-        return alpha_from_counts(alpha, label_totals(codes, n_classes, sample_weight), beta)
-    return _per_class(alpha, classes, "alpha")
+        return label_totals(codes, classes.shape[0], sample_weight)
 
-
-def _fitted_alpha(alpha: Any) -> float | NDArray[np.float64] | None:
-    """``alpha_``: a validated alpha as a float, a float64 array or None."""
-    if alpha is None:
-        return None
-    return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
+    return alpha_by_rule(per_class(alpha, classes.tolist(), "alpha"), totals, beta)
 
 
 def objective_threads(n_jobs: Any) -> int | None:
@@ -342,8 +316,8 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
     cw = _class_weight_factor(class_weight, classes, codes)
     if cw is not None:
         w = cw if w is None else w * cw
-    per_class = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
-    total = _check_total(per_class)
+    by_class = np.bincount(codes, weights=w, minlength=n_classes).astype(np.float64)
+    total = _check_total(by_class)
     alpha = resolve_alpha(estimator.alpha, classes, codes, w, beta=common.beta)
     m = estimator.negative_shift
     if n_classes > 2 and isinstance(m, numbers.Real) and not isinstance(m, bool) and m != 0.0:
@@ -352,7 +326,7 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
             f"classes; got negative_shift={m!r}"
         )
     loss = FocalLoss(
-        gamma=_per_class(estimator.gamma, classes, "gamma"),
+        gamma=per_class(estimator.gamma, classes.tolist(), "gamma"),
         alpha=alpha,
         link="sigmoid" if n_classes == 2 else "softmax",
         num_class=None if n_classes == 2 else n_classes,
@@ -361,8 +335,8 @@ def prepare_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None, *, clas
         poly_epsilon=estimator.poly_epsilon,
     )
     z0 = loss.initial_margin(codes, w)
-    alpha_ = _fitted_alpha(alpha)
-    return FocalFitSetup(loss, alpha_, common.policy, common.correct_proba, classes, codes, w, per_class / total, z0)
+    alpha_ = fitted_alpha(alpha)
+    return FocalFitSetup(loss, alpha_, common.policy, common.correct_proba, classes, codes, w, by_class / total, z0)
 
 
 def _label_name(y: Any, k: int) -> str:
@@ -372,11 +346,7 @@ def _label_name(y: Any, k: int) -> str:
 
 def _multilabel_alpha(alpha: Any, Y: NDArray[np.intp], w: NDArray[np.float64] | None, beta: float) -> Any:
     """The multi-label ``alpha``: ``"balanced"`` / ``"effective_number"`` per label as (K, 2) rows, else as given."""
-    if not isinstance(alpha, str):
-        return alpha
-    if alpha not in ALPHA_RULES:
-        raise ValueError(f"alpha as a string must be one of {ALPHA_RULES}, got {alpha!r}")
-    return np.array([alpha_from_counts(alpha, label_totals(Y[:, k], 2, w), beta) for k in range(Y.shape[1])])
+    return alpha_by_rule(alpha, lambda: np.array([label_totals(Y[:, k], 2, w) for k in range(Y.shape[1])]), beta)
 
 
 def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | None) -> FocalFitSetup:
@@ -405,7 +375,7 @@ def _prepare_multilabel_fit(estimator: Any, y: Any, sample_weight: ArrayLike | N
     )
     z0 = loss.initial_margin(Y, w)
     balance = (w_arr @ Y) / total
-    alpha_ = _fitted_alpha(loss.alpha)
+    alpha_ = fitted_alpha(loss.alpha)
     return FocalFitSetup(loss, alpha_, common.policy, common.correct_proba, np.arange(k), Y, w, balance, z0)
 
 
@@ -482,7 +452,7 @@ class FocalClassifierMixin:
         n_classes = len(record["classes"])
         self.loss_ = fixed_link(loss, 1 if n_classes == 2 and not loss.is_multilabel else n_classes)
         self.gamma_ = self.gamma = self.loss_.gamma
-        self.alpha_ = _fitted_alpha(record["alpha"])
+        self.alpha_ = fitted_alpha(record["alpha"])
         self.hess_floor_ = record["hess_floor"]
         margin = record["initial_margin"]
         self.initial_margin_ = np.asarray(margin, dtype=np.float64) if isinstance(margin, list) else margin

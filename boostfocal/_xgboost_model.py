@@ -15,9 +15,10 @@ import numpy as np
 import xgboost as xgb
 from numpy.typing import ArrayLike, NDArray
 
-from ._adapter import check_margin_vector, fill_doc, fixed_link, resolve_loss
+from ._adapter import check_margin_vector, check_record_or_loss, fixed_link, takes_loss_params
 from ._link import expit
-from ._loss import CURVATURE_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
+from ._loss_params import LossParams, Unpack, resolve_loss
 from ._policy import HessPolicy
 from ._profiles import FOCAL_PROBABILITY, NATIVE_OUTPUT_KEY, RECORD_KEY, make_record
 
@@ -66,18 +67,13 @@ def _declared(model: dict[str, Any], link: str, k: int, margin: NDArray[np.float
     learner["learner_model_param"]["base_score"] = "[" + ",".join(f"{v:.9E}" for v in base) + "]"
 
 
-@fill_doc()
+@takes_loss_params
 def finalize(
     booster: xgb.Booster,
     *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
     initial_margin: float | ArrayLike | None = None,
     hess_floor: HessFloor = CURVATURE_FLOOR,
+    **loss_params: Unpack[LossParams],
 ) -> xgb.Booster:
     r"""The one call after ``xgb.train(obj=focal_objective(...))``: a booster whose file says what it is.
 
@@ -114,25 +110,16 @@ def finalize(
     """
     if not isinstance(booster, xgb.Booster):
         raise TypeError(f"booster must be an xgboost.Booster, got {type(booster).__name__}")
-    params: dict[str, Any] = dict(
-        gamma=gamma, alpha=alpha, label_smoothing=label_smoothing, negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    )  # fmt: skip
     record = booster.attr(RECORD_KEY)
-    no_loss = loss is None and all(value is None for value in params.values())
-    if record is None and no_loss:
-        raise ValueError(
-            "this booster has no boostfocal record (trained without focal_params / the estimator): pass the loss "
-            "it was trained with, finalize(booster, loss=FocalLoss(...)) or gamma=/alpha="
-        )
-    if record is not None and not no_loss:
-        raise ValueError("this booster already holds a boostfocal record: finalize(booster) takes no loss")
+    check_record_or_loss(
+        record is not None, loss_params, trained_without="focal_params / the estimator", held="the loss"
+    )
     model = json.loads(booster.save_raw("json"))
     learner = model["learner"]
     n_class = int(learner["learner_model_param"].get("num_class", "0"))
     n_target = int(learner["learner_model_param"].get("num_target", "1"))
     k = max(n_class, n_target, 1)
-    focal = FocalLoss.from_dict(json.loads(record)) if record is not None else resolve_loss(loss, **params)
+    focal = FocalLoss.from_dict(json.loads(record)) if record is not None else resolve_loss(**loss_params)
     focal = fixed_link(focal, k, multilabel=n_target > 1)
     assert focal.link is not None
     name = learner["objective"]["name"]

@@ -78,10 +78,12 @@ from ._adapter import (
     check_margin_vector,
     fill_doc,
     init_score,
+    takes_loss_params,
 )
 from ._lightgbm_model import embed_initial_margin, embedded_model_text, finalize, focal_metadata
 from ._link import LINKS
-from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, HessFloor
+from ._loss_params import LossParams, Unpack
 from ._profiles import LIGHTGBM
 from ._validation import check_multilabel_labels
 
@@ -212,17 +214,9 @@ class FocalMetric(MetricMixin, _FocalBase):
         return self.name, self._mean_loss(*self._split_call(y_true, y_pred, weight)), False
 
 
-@fill_doc()
+@takes_loss_params
 def focal_objective(
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-    hess_floor: HessFloor = CURVATURE_FLOOR,
-    n_jobs: int | None = None,
+    *, hess_floor: HessFloor = CURVATURE_FLOOR, n_jobs: int | None = None, **loss_params: Unpack[LossParams]
 ) -> FocalObjective:
     r"""Focal-loss objective for ``lgb.train``, ``LGBMClassifier`` and ``DaskLGBMClassifier``.
 
@@ -255,29 +249,12 @@ def focal_objective(
     (binary) or ``w K/(K-1) p_k (1 - p_k)`` (softmax): LightGBM's native
     ``binary`` and ``multiclass`` objectives.
     """
-    return FocalObjective(
-        gamma=gamma,
-        alpha=alpha,
-        loss=loss,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        hess_floor=hess_floor,
-        n_jobs=n_jobs,
-    )
+    return FocalObjective(hess_floor=hess_floor, n_jobs=n_jobs, **loss_params)
 
 
-@fill_doc()
+@takes_loss_params
 def focal_metric(
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-    name: str = "focal_loss",
-    reducer: Reducer | None = None,
+    *, name: str = "focal_loss", reducer: Reducer | None = None, **loss_params: Unpack[LossParams]
 ) -> FocalMetric:
     r"""Weighted mean focal loss on raw scores, for ``feval`` / ``eval_metric`` (minimised).
 
@@ -296,22 +273,9 @@ def focal_metric(
         ``metric(preds, dataset)`` or ``metric(y_true, y_pred, weight)`` ->
         ``(name, value, False)``.
 
-    Notes
-    -----
-    Use the training objective's loss parameters to monitor it.
-
-    %(metric_formula)s
+    %(metric_notes)s
     """
-    return FocalMetric(
-        gamma=gamma,
-        alpha=alpha,
-        loss=loss,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        name=name,
-        reducer=reducer,
-    )
+    return FocalMetric(name=name, reducer=reducer, **loss_params)
 
 
 def multilabel_dataset(

@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
         "boostfocal.ray needs Ray Train: install the extra with pip install 'boostfocal[ray]' (ray[train])"
     ) from exc
 
-from ._core import alpha_from_counts
+from ._class_params import alpha_by_rule, fitted_alpha, per_class
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor, MultilabelFocalLoss
 from ._policy import HessPolicy
 from ._ray_setup import ClassTotals, FocalSetup
@@ -76,8 +76,6 @@ __all__ = [
     "load_xgboost",
     "load_lightgbm",
 ]
-
-_ALPHA_RULES = ("balanced", "effective_number")
 
 
 # ---------------------------------------------------------------------------------------------- the pass
@@ -228,34 +226,6 @@ def class_totals(
 
 
 # ---------------------------------------------------------------------------------------------- the setup
-def _fitted_alpha(alpha: Any) -> float | NDArray[np.float64] | None:
-    """``alpha_`` as the estimators store it: None, a float or a float64 array."""
-    if alpha is None:
-        return None
-    return float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=np.float64)
-
-
-def _per_class(value: Any, classes: list[Any], name: str) -> Any:
-    if not isinstance(value, Mapping):
-        return value
-    unknown = [k for k in value if k not in classes]
-    missing = [c for c in classes if c not in value]
-    if unknown or missing:
-        raise ValueError(
-            f"{name} as a dict must give one value per class {classes!r}; unknown {unknown!r}, missing {missing!r}"
-        )
-    return [value[c] for c in classes]
-
-
-def _resolve_alpha(alpha: Any, weights: NDArray[np.float64], beta: float) -> Any:
-    """``"balanced"`` ``n / (K n_k)`` and ``"effective_number"`` from the global weighted counts ``weights``."""
-    if not isinstance(alpha, str):
-        return alpha
-    if alpha not in _ALPHA_RULES:
-        raise ValueError(f"alpha as a string must be one of {_ALPHA_RULES}, got {alpha!r}")
-    return alpha_from_counts(alpha, weights, beta)  # the estimators' rules, on the global totals
-
-
 def _empty_classes(totals: ClassTotals) -> None:
     """A class (a label's positives or negatives) with no weight in any shard: the margin would be infinite."""
     if totals.multilabel:
@@ -327,9 +297,7 @@ def prepare(
     k = len(totals.classes)
     options = {"label_smoothing": label_smoothing, "negative_shift": negative_shift, "poly_epsilon": poly_epsilon}
     if totals.multilabel:
-        rows: Any = alpha
-        if isinstance(alpha, str):
-            rows = np.array([_resolve_alpha(alpha, totals.weights[j], beta) for j in range(k)])
+        rows = alpha_by_rule(alpha, lambda: totals.weights, beta)  # (K, 2): per label, from its global weights
         shared: Any = gamma  # a number or a [g_0, g_1] pair shared by every label
         loss = FocalLoss(gamma=shared, alpha=rows, link="multilabel", num_class=k, **options)
         assert isinstance(loss, MultilabelFocalLoss)
@@ -340,11 +308,11 @@ def prepare(
         balance = totals.weights[:, 1] / totals.total_weight
         fitted = loss.alpha
     else:
-        resolved = _resolve_alpha(_per_class(alpha, totals.classes, "alpha"), totals.weights, beta)
+        resolved = alpha_by_rule(per_class(alpha, totals.classes, "alpha"), lambda: totals.weights, beta)
         link, num = ("sigmoid", None) if k == 2 else ("softmax", k)
-        g = _per_class(gamma, totals.classes, "gamma")
+        g = per_class(gamma, totals.classes, "gamma")
         loss = FocalLoss(gamma=g, alpha=resolved, link=link, num_class=num, **options)
         margin = loss.initial_margin(np.arange(k), totals.weights)
         balance = totals.weights / totals.total_weight
         fitted = resolved
-    return FocalSetup(loss, _fitted_alpha(fitted), margin, policy.spelling, totals, balance, labels, weight, feats)
+    return FocalSetup(loss, fitted_alpha(fitted), margin, policy.spelling, totals, balance, labels, weight, feats)

@@ -65,10 +65,11 @@ from ._adapter import (
     Reducer,
     fill_doc,
     fixed_link,
-    resolve_loss,
+    takes_loss_params,
 )
 from ._link import expit
-from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, AlphaLike, FocalLoss, GammaLike, HessFloor
+from ._loss import CURVATURE_FLOOR, DEFAULT_HESS_FLOOR, FocalLoss, HessFloor
+from ._loss_params import LossParams, Unpack, resolve_loss
 from ._profiles import xgboost_profile
 from ._validation import check_num_class
 from ._xgboost_model import MAX_BINARY_BASE_MARGIN, finalize
@@ -238,17 +239,9 @@ class FocalMetric(MetricMixin, _FocalBase):
         return value
 
 
-@fill_doc()
+@takes_loss_params
 def focal_objective(
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-    hess_floor: HessFloor = CURVATURE_FLOOR,
-    n_jobs: int | None = None,
+    *, hess_floor: HessFloor = CURVATURE_FLOOR, n_jobs: int | None = None, **loss_params: Unpack[LossParams]
 ) -> FocalObjective:
     r"""Focal-loss objective for ``xgb.train(obj=...)``, ``XGBClassifier(objective=...)`` and Dask.
 
@@ -280,29 +273,12 @@ def focal_objective(
     The softmax hessian diagonal is multiplied by :data:`SOFTMAX_HESS_FACTOR` (2 up
     to XGBoost 3.2, 1 from 3.3).
     """
-    return FocalObjective(
-        gamma=gamma,
-        alpha=alpha,
-        loss=loss,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        hess_floor=hess_floor,
-        n_jobs=n_jobs,
-    )
+    return FocalObjective(hess_floor=hess_floor, n_jobs=n_jobs, **loss_params)
 
 
-@fill_doc()
+@takes_loss_params
 def focal_metric(
-    *,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
-    name: str = "focal_loss",
-    reducer: Reducer | None = None,
+    *, name: str = "focal_loss", reducer: Reducer | None = None, **loss_params: Unpack[LossParams]
 ) -> FocalMetric:
     r"""Weighted mean focal loss on margins, for ``custom_metric`` / ``eval_metric`` (minimised).
 
@@ -321,22 +297,9 @@ def focal_metric(
         ``metric(predt, dmatrix) -> (name, value)`` for xgb.train and
         ``metric(y_true, y_score, sample_weight=None) -> value`` for XGBClassifier.
 
-    Notes
-    -----
-    Use the training objective's loss parameters to monitor it.
-
-    %(metric_formula)s
+    %(metric_notes)s
     """
-    return FocalMetric(
-        gamma=gamma,
-        alpha=alpha,
-        loss=loss,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-        name=name,
-        reducer=reducer,
-    )
+    return FocalMetric(name=name, reducer=reducer, **loss_params)
 
 
 def _multilabel_params(
@@ -377,19 +340,14 @@ def _num_class(num_class: object, params: Mapping[str, Any], focal: FocalLoss) -
     return None
 
 
-@fill_doc()
+@takes_loss_params
 def focal_params(
     params: Mapping[str, Any] | None = None,
     *,
     y_true: ArrayLike | xgb.DMatrix,
-    gamma: GammaLike | None = None,
-    alpha: AlphaLike = None,
-    loss: FocalLoss | None = None,
-    label_smoothing: float | None = None,
-    negative_shift: float | None = None,
-    poly_epsilon: float | None = None,
     sample_weight: ArrayLike | None = None,
     num_class: int | None = None,
+    **loss_params: Unpack[LossParams],
 ) -> dict[str, Any]:
     r"""Booster parameters that start from the focal-optimal margin and predict probabilities.
 
@@ -442,14 +400,7 @@ def focal_params(
             "the starting margin of all rows; compute the parameters once from all rows (on the client, or "
             "boostfocal.ray.prepare(dataset, ...).xgboost_params(...) for a Ray Dataset) and pass them in"
         )
-    focal = resolve_loss(
-        loss,
-        gamma=gamma,
-        alpha=alpha,
-        label_smoothing=label_smoothing,
-        negative_shift=negative_shift,
-        poly_epsilon=poly_epsilon,
-    )
+    focal = resolve_loss(**loss_params)
     out: dict[str, Any] = dict(params or {})
     k = _num_class(num_class, out, focal)
     y: ArrayLike

@@ -6,6 +6,7 @@ focal objective, how to read raw margins); every test runs for both.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -172,6 +173,27 @@ def test_label_cache_follows_changed_labels_and_weights(lib):
 def test_bad_parameters_fail_at_construction(lib, kwargs, error, match):
     with pytest.raises(error, match=match):
         lib.module.focal_objective(**kwargs)
+
+
+_LOSS_KEYWORDS = ["gamma", "alpha", "loss", "label_smoothing", "negative_shift", "poly_epsilon"]
+_TAKING_THE_LOSS = [
+    bl.focal_objective, bl.focal_metric, bl.embed_initial_margin, bl.finalize, bl.FocalObjective, bl.FocalMetric,
+    bx.focal_objective, bx.focal_metric, bx.focal_params, bx.finalize, bx.FocalObjective, bx.FocalMetric,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("func", _TAKING_THE_LOSS, ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_every_factory_spells_out_the_loss_keywords_and_refuses_others(func):
+    params = inspect.signature(func).parameters
+    names = list(params)
+    start = names.index("gamma")
+    assert names[start : start + len(_LOSS_KEYWORDS)] == _LOSS_KEYWORDS  # together, in this order
+    for name in _LOSS_KEYWORDS:
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY and params[name].default is None, name
+        assert params[name].annotation is not inspect.Parameter.empty, name
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
+    with pytest.raises(TypeError, match=r"got an unexpected keyword argument 'gama'"):
+        func(gama=2.0)
 
 
 @pytest.mark.parametrize("lib", LIBRARIES, ids=LIB_IDS)
