@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._docs import OPTION_ENTRIES, doc_filler, spell_out
+from ._docs import OPTION_ENTRIES, Unpack, doc_filler, spell_out
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
-
-if TYPE_CHECKING:  # Python 3.11's typing.Unpack; the annotations are never evaluated
-    from typing_extensions import Unpack
 
 _fill_doc = doc_filler(
     OPTION_ENTRIES,

@@ -8,8 +8,19 @@ docstrings from the same text, so a parameter is described in one place.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# ``Unpack`` for the modules whose functions take ``**options: Unpack[SomeTypedDict]`` (PEP 692): typing's
+# from Python 3.11, so that ``typing.get_type_hints`` resolves their annotations; on 3.10 the postponed
+# annotations are read by type checkers only, and the name is enough.
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+elif sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    Unpack = None
 
 #: The entries of the loss options (the focal family), indented for a module-level function
 #: or class docstring; ``%(name)s`` in a docstring is replaced by the entry ``name``.
@@ -55,17 +66,10 @@ def doc_filler(entries: Mapping[str, str], **extra: str) -> Callable[[Documented
     return decorate
 
 
-def spell_out(func: Callable[..., Any], options: type, defaults: Mapping[str, Any]) -> None:
-    """Give ``func`` (which takes ``**options: Unpack[options]``) the signature its users read.
-
-    ``inspect.signature``, ``help()`` and the API pages then list the keywords of the
-    TypedDict ``options`` (keyword-only, in the order of ``defaults``, with their defaults
-    and types) in place of ``**options``; calling the function is unchanged.
-    """
-    sig = inspect.signature(func)
-    head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+def keyword_parameters(options: type, defaults: Mapping[str, Any]) -> list[inspect.Parameter]:
+    """The keywords of the TypedDict ``options`` as keyword-only parameters, in the order of ``defaults``, with them."""
     types = options.__annotations__
-    spelled = [
+    return [
         inspect.Parameter(
             name,
             inspect.Parameter.KEYWORD_ONLY,
@@ -75,4 +79,15 @@ def spell_out(func: Callable[..., Any], options: type, defaults: Mapping[str, An
         for name, default in defaults.items()
         if name in types
     ]
-    func.__signature__ = sig.replace(parameters=head + spelled)  # type: ignore[attr-defined]
+
+
+def spell_out(func: Callable[..., Any], options: type, defaults: Mapping[str, Any]) -> None:
+    """Give ``func`` (which takes ``**options: Unpack[options]``) the signature its users read.
+
+    ``inspect.signature``, ``help()`` and the API pages then list the keywords of the
+    TypedDict ``options`` (keyword-only, in the order of ``defaults``, with their defaults
+    and types) in place of ``**options``; calling the function is unchanged.
+    """
+    sig = inspect.signature(func)
+    head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    func.__signature__ = sig.replace(parameters=head + keyword_parameters(options, defaults))  # type: ignore[attr-defined]

@@ -15,20 +15,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
+from typing import Any, TypedDict, TypeVar, cast
 
+from ._docs import Unpack, keyword_parameters
 from ._loss import AlphaLike, FocalLoss, GammaLike
-
-# ``Unpack`` for the modules that take ``**loss_params`` (one import for them all): typing's from Python
-# 3.11; their annotations are postponed strings, read by type checkers only, so 3.10 needs just the name.
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
-elif sys.version_info >= (3, 11):
-    from typing import Unpack
-else:  # pragma: no cover - Python 3.10
-    Unpack = None
 
 
 class LossParams(TypedDict, total=False):
@@ -46,15 +37,7 @@ class LossParams(TypedDict, total=False):
 LOSS_PARAMS = tuple(name for name in LossParams.__annotations__ if name != "loss")
 
 #: :class:`LossParams` as keyword-only parameters with default None, as a signature shows them.
-LOSS_PARAMETERS = tuple(
-    inspect.Parameter(
-        name,
-        inspect.Parameter.KEYWORD_ONLY,
-        default=None,
-        annotation=getattr(kind, "__forward_arg__", kind),  # the annotation's text, as in the module
-    )
-    for name, kind in LossParams.__annotations__.items()
-)
+LOSS_PARAMETERS = tuple(keyword_parameters(LossParams, dict.fromkeys(LossParams.__annotations__)))
 
 _Func = TypeVar("_Func", bound=Callable[..., Any])
 
@@ -120,9 +103,5 @@ def spell_loss_params(func: _Func) -> _Func:
                 raise TypeError(f"{func.__qualname__}() got an unexpected keyword argument {name!r}")
         return func(*args, **kwargs)
 
-    cast(Any, spelled_out).__signature__ = sig.replace(parameters=spelled)
-    spelled_out.__annotations__ = {
-        **{p.name: p.annotation for p in spelled if p.annotation is not p.empty},
-        **({"return": sig.return_annotation} if sig.return_annotation is not sig.empty else {}),
-    }
+    cast(Any, spelled_out).__signature__ = sig.replace(parameters=spelled)  # __annotations__ stay func's (Unpack)
     return cast(_Func, spelled_out)

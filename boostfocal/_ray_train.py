@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import ray.train
 
-from ._docs import spell_out
+from ._docs import Unpack, spell_out
 from ._ray_setup import FocalSetup
 
 if TYPE_CHECKING:  # pragma: no cover
     import lightgbm as lgb
     import xgboost as xgb
-    from typing_extensions import Unpack
 
     from .sklearn_xgboost import FocalXGBClassifier
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,28 @@ def test_public_functions_are_typed_and_documented(func):
         assert param.annotation is not inspect.Parameter.empty, name
     doc = inspect.getdoc(func)
     assert doc and "Parameters" in doc and "Returns" in doc and ".. math::" in doc
+
+
+def _factories():
+    import boostfocal.lightgbm as bl
+    import boostfocal.xgboost as bx
+
+    xgboost = [bx.focal_objective, bx.focal_metric, bx.focal_params, bx.finalize]
+    return xgboost + [bl.focal_objective, bl.focal_metric, bl.finalize, bl.embed_initial_margin]
+
+
+def test_type_hints_resolve_at_run_time():
+    """``typing.get_type_hints`` (pydantic, typeguard, beartype read it) resolves every public function's hints.
+
+    The functions that declare their loss keywords once (``**options: Unpack[...]``) keep annotations
+    that name only what their module imports at run time.
+    """
+    for func in CORE_FUNCTIONS + _factories():
+        hints = typing.get_type_hints(func)
+        assert "return" in hints, func.__name__
+        # the **options the signature spells out: typed by Unpack of a TypedDict
+        for name in set(hints) - set(inspect.signature(func).parameters) - {"return"}:
+            assert typing.get_origin(hints[name]) is typing.Unpack, (func.__name__, name)
 
 
 @pytest.mark.parametrize("func", [f for f in CORE_FUNCTIONS if f is not bf.clip_hessian], ids=lambda f: f.__name__)
