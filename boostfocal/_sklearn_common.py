@@ -32,8 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._adapter import fixed_link, posterior_columns_loss
-from ._class_params import alpha_by_rule, fitted_alpha, per_class
-from ._core import label_totals
+from ._class_params import alpha_by_rule, fitted_alpha, label_totals, per_class
 from ._loss import CURVATURE_FLOOR, FocalLoss, HessFloor
 from ._policy import HessPolicy
 from ._profiles import LibraryProfile, make_record
