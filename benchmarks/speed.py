@@ -759,6 +759,18 @@ _COLD_ROWS = [
         "larger fits still pay numba's import (about 0.3 s warm) and, cold, the compile",
     ),
     (
+        "where the fixed memory goes (issue 22, session 23; one process, cached kernels, after numpy + xgboost)",
+        "import numba +51 MiB (0.2 s); boostfocal's kernel module +6.5 MiB; loading the first cached kernel "
+        "+42 MiB (0.16 s): numba's `Cache.load_overload` calls `target_context.refresh()` (numba/core/caching.py), "
+        "which imports and installs every implementation registry, whatever the kernel uses",
+    ),
+    (
+        "not done: `exp` / `log1p` / `log` polynomials through one Horner helper (a loop over a tuple of "
+        "float32 coefficients)",
+        "the same bits and per-call speed, but the softmax kernel's cold compile 2.6 -> 2.9 s (three interleaved "
+        "pairs of fresh processes); the three written-out polynomials stay",
+    ),
+    (
         "not done: ahead-of-time compilation",
         "would remove the compile and most of numba's memory, but `numba.pycc` is deprecated and it needs a "
         "build step; numba's own fixed memory (import about 52 MiB, typing / target context about 50 MiB) "
