@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._class_params import alpha_from_counts, label_totals
-from ._docs import OPTION_ENTRIES, Unpack, doc_filler, spell_out
+from ._docs import OPTION_ENTRIES, Unpack, doc_filler, spelled
 from ._loss import DEFAULT_HESS_FLOOR, AlphaLike, FloatArray, FocalLoss, GammaLike, MultilabelAlphaLike
 from ._validation import check_hess_floor, check_num_class, check_sample_weight, check_softmax_labels
 
@@ -59,31 +59,20 @@ class MultilabelKw(_Options, total=False):
 #: The loss keywords' defaults: :class:`FocalLoss`'s, in its order.
 _LOSS_DEFAULTS = {name: p.default for name, p in inspect.signature(FocalLoss.__new__).parameters.items()}
 _F = TypeVar("_F", bound=Callable[..., Any])
-#: The loss keywords of each wrapper, by name.
-_KEYWORDS: dict[str, frozenset[str]] = {}
 
 
 def _wrapper(options: type) -> Callable[[_F], _F]:
-    """Give a wrapper the signature its users see: the loss keywords of ``options`` spelled out with their defaults.
+    """A wrapper's keywords: those of ``options`` spelled out with :class:`FocalLoss`'s defaults, its docs filled.
 
     The keywords reach the wrapper as ``**options`` and go to :class:`FocalLoss` unchanged
-    (which owns their defaults and checks); one name outside ``options`` is a TypeError
-    naming the function.
+    (which owns their defaults and checks); another keyword is a TypeError naming the function.
     """
-
-    def decorate(func: _F) -> _F:
-        spell_out(func, options, _LOSS_DEFAULTS)
-        _KEYWORDS[func.__name__] = frozenset(options.__annotations__)
-        return _fill_doc(func)
-
-    return decorate
+    spell = spelled(options, _LOSS_DEFAULTS)
+    return lambda func: spell(_fill_doc(func))
 
 
-def _focal(func: str, link: str, options: Mapping[str, Any], num_class: int | None = None) -> FocalLoss:
-    """The loss wrapper ``func`` computes with (every check is the constructor's)."""
-    unknown = sorted(set(options) - _KEYWORDS[func])
-    if unknown:
-        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
+def _focal(link: str, options: Mapping[str, Any], num_class: int | None = None) -> FocalLoss:
+    """The loss a wrapper computes with (every check is the constructor's)."""
     return FocalLoss(link=link, num_class=num_class, **options)
 
 
@@ -129,7 +118,7 @@ def binary_focal_loss(
     ----------
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017.
     """
-    return _focal("binary_focal_loss", "sigmoid", options).loss(y_true, margin, sample_weight)
+    return _focal("sigmoid", options).loss(y_true, margin, sample_weight)
 
 
 @_wrapper(SigmoidKw)
@@ -175,7 +164,7 @@ def binary_focal_grad_hess(
     -------
     grad, hess : ndarray of shape (n_samples,), float64
     """
-    return _focal("binary_focal_grad_hess", "sigmoid", options).grad_hess(y_true, margin, sample_weight)
+    return _focal("sigmoid", options).grad_hess(y_true, margin, sample_weight)
 
 
 @_wrapper(SoftmaxKw)
@@ -211,7 +200,7 @@ def softmax_focal_loss(
     -------
     loss : ndarray of shape (n_samples,), float64
     """
-    return _focal("softmax_focal_loss", "softmax", options).loss(y_true, margin, sample_weight)
+    return _focal("softmax", options).loss(y_true, margin, sample_weight)
 
 
 @_wrapper(SoftmaxKw)
@@ -258,7 +247,7 @@ def softmax_focal_grad_hess(
     -------
     grad, hess : ndarray of shape (n_samples, n_classes), float64
     """
-    return _focal("softmax_focal_grad_hess", "softmax", options).grad_hess(y_true, margin, sample_weight)
+    return _focal("softmax", options).grad_hess(y_true, margin, sample_weight)
 
 
 @_wrapper(MultilabelKw)
@@ -299,7 +288,7 @@ def multilabel_focal_loss(
     Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017; Ridnik et al.,
     "Asymmetric Loss for Multi-Label Classification", ICCV 2021.
     """
-    return _focal("multilabel_focal_loss", "multilabel", options).loss(y_true, margin, sample_weight)
+    return _focal("multilabel", options).loss(y_true, margin, sample_weight)
 
 
 @_wrapper(MultilabelKw)
@@ -328,7 +317,7 @@ def multilabel_focal_grad_hess(
     grad, hess : ndarray of shape (n_samples, n_labels), float64
         The exact hessian (negative for badly misclassified elements when gamma > 0).
     """
-    return _focal("multilabel_focal_grad_hess", "multilabel", options).grad_hess(y_true, margin, sample_weight)
+    return _focal("multilabel", options).grad_hess(y_true, margin, sample_weight)
 
 
 def clip_hessian(
@@ -435,9 +424,9 @@ def initial_margin(
     """
     if num_class is None:
         link = "multilabel" if np.ndim(y_true) == 2 else "sigmoid"
-        return _focal("initial_margin", link, options).initial_margin(y_true, sample_weight)
+        return _focal(link, options).initial_margin(y_true, sample_weight)
     k = check_num_class(num_class)
-    return _focal("initial_margin", "softmax", options, num_class=k).initial_margin(y_true, sample_weight)
+    return _focal("softmax", options, num_class=k).initial_margin(y_true, sample_weight)
 
 
 def class_counts(y_true: ArrayLike, n_classes: int, sample_weight: ArrayLike | None = None) -> NDArray[np.float64]:

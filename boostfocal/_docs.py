@@ -7,10 +7,11 @@ docstrings from the same text, so a parameter is described in one place.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 # ``Unpack`` for the modules whose functions take ``**options: Unpack[SomeTypedDict]`` (PEP 692): typing's
 # from Python 3.11, so that ``typing.get_type_hints`` resolves their annotations; on 3.10 the postponed
@@ -81,13 +82,39 @@ def keyword_parameters(options: type, defaults: Mapping[str, Any]) -> list[inspe
     ]
 
 
-def spell_out(func: Callable[..., Any], options: type, defaults: Mapping[str, Any]) -> None:
-    """Give ``func`` (which takes ``**options: Unpack[options]``) the signature its users read.
+def spelled(options: type, defaults: Mapping[str, Any] | None = None) -> Callable[[Documented], Documented]:
+    """Decorator for a function that takes ``**options: Unpack[options]`` (its keywords declared once, in a TypedDict).
 
-    ``inspect.signature``, ``help()`` and the API pages then list the keywords of the
-    TypedDict ``options`` (keyword-only, in the order of ``defaults``, with their defaults
-    and types) in place of ``**options``; calling the function is unchanged.
+    The function gets the signature its users read (``inspect.signature``, ``help()``, the
+    API pages): the keywords of ``options`` spelled out, keyword-only, in the order of
+    ``defaults`` with those defaults (None: the TypedDict's order, every default None),
+    after the keyword-only parameters without a default and before those with one. A
+    keyword that is not in that signature is refused with Python's own ``TypeError``
+    before the function runs. Its ``__annotations__`` stay its own (``Unpack[...]``), so
+    ``typing.get_type_hints`` resolves them.
     """
-    sig = inspect.signature(func)
-    head = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    func.__signature__ = sig.replace(parameters=head + keyword_parameters(options, defaults))  # type: ignore[attr-defined]
+    spelled_defaults = dict.fromkeys(options.__annotations__) if defaults is None else defaults
+
+    def decorate(func: Documented) -> Documented:
+        sig = inspect.signature(func)
+        *named, var_keyword = sig.parameters.values()
+        if var_keyword.kind is not inspect.Parameter.VAR_KEYWORD:
+            raise TypeError(f"{func.__qualname__} must end with **options")
+        at = next(
+            (i for i, p in enumerate(named) if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not p.empty),
+            len(named),
+        )
+        parameters = [*named[:at], *keyword_parameters(options, spelled_defaults), *named[at:]]
+        keywords = {p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+
+        @functools.wraps(func)
+        def spelled_out(*args: Any, **kwargs: Any) -> Any:
+            for name in kwargs:
+                if name not in keywords:
+                    raise TypeError(f"{func.__qualname__}() got an unexpected keyword argument {name!r}")
+            return func(*args, **kwargs)
+
+        cast(Any, spelled_out).__signature__ = sig.replace(parameters=parameters)
+        return cast(Documented, spelled_out)
+
+    return decorate

@@ -13,12 +13,10 @@ Python would. A new loss parameter is one line of :class:`LossParams` and its us
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
-from ._docs import Unpack, keyword_parameters
+from ._docs import Unpack, spelled
 from ._loss import AlphaLike, FocalLoss, GammaLike
 
 
@@ -35,11 +33,6 @@ class LossParams(TypedDict, total=False):
 
 #: The loss parameters a factory takes instead of ``loss=`` (None: not given).
 LOSS_PARAMS = tuple(name for name in LossParams.__annotations__ if name != "loss")
-
-#: :class:`LossParams` as keyword-only parameters with default None, as a signature shows them.
-LOSS_PARAMETERS = tuple(keyword_parameters(LossParams, dict.fromkeys(LossParams.__annotations__)))
-
-_Func = TypeVar("_Func", bound=Callable[..., Any])
 
 
 def given_loss_params(loss_params: Mapping[str, Any]) -> list[str]:
@@ -78,30 +71,6 @@ def resolve_loss(**loss_params: Unpack[LossParams]) -> FocalLoss:
     return loss
 
 
-def spell_loss_params(func: _Func) -> _Func:
-    """``func``, whose signature shows the loss parameters in place of its ``**loss_params``.
-
-    They stand after the keyword-only parameters without a default and before those with one
-    (the factories' order). A keyword that is none of the parameters is refused with Python's
-    own ``TypeError`` before ``func`` runs.
-    """
-    sig = inspect.signature(func)
-    *named, var_keyword = sig.parameters.values()
-    if var_keyword.kind is not inspect.Parameter.VAR_KEYWORD or var_keyword.name != "loss_params":
-        raise TypeError(f"{func.__qualname__} must end with **loss_params")
-    at = next(
-        (i for i, p in enumerate(named) if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not p.empty),
-        len(named),
-    )
-    spelled = [*named[:at], *LOSS_PARAMETERS, *named[at:]]
-    keywords = {p.name for p in spelled if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
-
-    @functools.wraps(func)
-    def spelled_out(*args: Any, **kwargs: Any) -> Any:
-        for name in kwargs:
-            if name not in keywords:
-                raise TypeError(f"{func.__qualname__}() got an unexpected keyword argument {name!r}")
-        return func(*args, **kwargs)
-
-    cast(Any, spelled_out).__signature__ = sig.replace(parameters=spelled)  # __annotations__ stay func's (Unpack)
-    return cast(_Func, spelled_out)
+#: Decorator of a factory taking ``**loss_params: Unpack[LossParams]``: its signature shows the loss parameters
+#: (every default None) after the keyword-only parameters without a default; other keywords are refused.
+spell_loss_params = spelled(LossParams)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import ray.train
 
-from ._docs import Unpack, spell_out
+from ._docs import Unpack, spelled
 from ._ray_setup import FocalSetup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,11 +92,8 @@ class _Run:
     callbacks: tuple[Any, ...]
 
 
-def _check_run(caller: str, valid: Any, options: Mapping[str, Any]) -> _Run:
-    """The options of ``caller`` (``train_xgboost`` / ``train_lightgbm``) checked, before any shard is read."""
-    unknown = sorted(set(options) - set(TRAIN_DEFAULTS))
-    if unknown:
-        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+def _check_run(valid: Any, options: Mapping[str, Any]) -> _Run:
+    """The values of the trainers' options checked before any shard is read (their names: ``spelled``)."""
     given = {**TRAIN_DEFAULTS, **options}
     rounds = _positive("num_boost_round", given["num_boost_round"])
     patience = given["early_stopping_rounds"]
@@ -144,6 +141,7 @@ def _report_model(save: Any, library: str, *, best_iteration: int, rounds: int, 
         ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(folder))
 
 
+@spelled(TrainOptions, TRAIN_DEFAULTS)
 def train_xgboost(
     setup: FocalSetup, params: Mapping[str, Any] | None, train: Any, valid: Any = None, **options: Unpack[TrainOptions]
 ) -> xgb.Booster:
@@ -185,7 +183,7 @@ def train_xgboost(
     from .xgboost import FocalMetric, FocalObjective
 
     setup = _check_setup(setup)
-    run = _check_run("train_xgboost", valid, options)
+    run = _check_run(valid, options)
     X, y, w = setup.arrays(_frame(train))
     dtrain = xgb.DMatrix(X, label=y, weight=w)
     evals, hooks = [], list(run.callbacks)
@@ -266,6 +264,7 @@ def _lightgbm_dataset(setup: FocalSetup, frame: Any, reference: Any = None) -> l
     return lgb.Dataset(X, label=y, weight=w, init_score=init, reference=reference, free_raw_data=False)
 
 
+@spelled(TrainOptions, TRAIN_DEFAULTS)
 def train_lightgbm(
     setup: FocalSetup, params: Mapping[str, Any] | None, train: Any, valid: Any = None, **options: Unpack[TrainOptions]
 ) -> lgb.Booster:
@@ -287,7 +286,7 @@ def train_lightgbm(
     from .lightgbm import FocalMetric, FocalObjective, embed_initial_margin
 
     setup = _check_setup(setup)
-    run = _check_run("train_lightgbm", valid, options)
+    run = _check_run(valid, options)
     dtrain = _lightgbm_dataset(setup, _frame(train))
     world = ray.train.get_context().get_world_size()
     booster_params = {"tree_learner": "data", "pre_partition": True, "verbose": -1, **dict(params or {})}
@@ -399,7 +398,3 @@ def load_lightgbm(checkpoint: ray.train.Checkpoint) -> lgb.Booster:
     if focal_metadata(booster) is None:
         raise ValueError("the checkpoint's model holds no boostfocal record: was it reported by train_lightgbm?")
     return booster
-
-
-for _train in (train_xgboost, train_lightgbm):
-    spell_out(_train, TrainOptions, TRAIN_DEFAULTS)
