@@ -50,13 +50,11 @@ def resolve_loss(**loss_params: Unpack[LossParams]) -> FocalLoss:
     Raises
     ------
     TypeError
-        If ``loss`` is not a :class:`boostfocal.FocalLoss`, or for a keyword that is not a loss parameter.
+        If ``loss`` is not a :class:`boostfocal.FocalLoss` (other keywords were refused by the factory's
+        :data:`spell_loss_params`).
     ValueError
         If ``loss`` is given together with any loss parameter (it would be ignored).
     """
-    unknown = [name for name in loss_params if name not in LossParams.__annotations__]
-    if unknown:
-        raise TypeError(f"resolve_loss() got an unexpected keyword argument {unknown[0]!r}")
     given = [name for name in given_loss_params(loss_params) if name != "loss"]
     loss = loss_params.get("loss")
     if loss is None:  # the parameters given; FocalLoss's own defaults for the others

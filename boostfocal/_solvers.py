@@ -148,9 +148,7 @@ def binary_initial_margin(
         If a class has zero total weight (the minimiser is then infinite), or the mean
         loss has no finite minimiser (:func:`_binary_minimiser`).
     """
-    label_smoothing, negative_shift, poly_epsilon = (
-        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
-    )
+    label_smoothing, negative_shift, poly_epsilon = _unpack(options)
     n0, n1 = float(totals[0]), float(totals[1])
     e = label_smoothing  # smoothed targets: the weight each class's loss term receives
     s1, s0 = n1 * (1.0 - e / 2) + n0 * e / 2, n0 * (1.0 - e / 2) + n1 * e / 2
@@ -222,9 +220,7 @@ def softmax_initial_margin(
     ValueError
         If a class has zero total weight: the minimising margin is then infinite.
     """
-    label_smoothing, negative_shift, poly_epsilon = (
-        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
-    )
+    label_smoothing, negative_shift, poly_epsilon = _unpack(options)
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     k = totals.shape[0]
     class_weight = totals
@@ -284,9 +280,7 @@ def binary_posterior(
     minimiser at the kink ``p = m`` itself, which is mapped to 0 too). With label smoothing ``e``
     the formula gives the smoothed target ``(1 - e) eta + e / 2``: un-smoothed and clipped to [0, 1].
     """
-    label_smoothing, negative_shift, poly_epsilon = (
-        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
-    )
+    label_smoothing, negative_shift, poly_epsilon = _unpack(options)
     eta = _binary_eta(prob, gamma, class_weights, negative_shift, poly_epsilon)
     e = label_smoothing
     return np.clip((eta - e / 2) / (1.0 - e), 0.0, 1.0) if e else eta
@@ -331,9 +325,7 @@ def softmax_posterior(
     A class with ``p_c = 1`` (gamma > 0) takes all the mass. With label smoothing ``e`` the
     formula gives the smoothed target ``(1 - e) eta + e / K``: un-smoothed, clipped, renormalised.
     """
-    label_smoothing, negative_shift, poly_epsilon = (
-        options[k] for k in ("label_smoothing", "negative_shift", "poly_epsilon")
-    )
+    label_smoothing, negative_shift, poly_epsilon = _unpack(options)
     assert not negative_shift, "negative_shift is a sigmoid-link option"
     eta = _softmax_eta(prob, gamma, class_weights, poly_epsilon)
     e = label_smoothing
